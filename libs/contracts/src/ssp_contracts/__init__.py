@@ -1,0 +1,57 @@
+"""Event contracts of the device self-service portal: the only shared vocabulary of services."""
+
+from ssp_contracts.access import RoleRef, UserAccess
+from ssp_contracts.audit import AuditRecord, ServiceHeartbeat
+from ssp_contracts.base import Contract, Event, utcnow
+from ssp_contracts.commands import (
+    CommandAuthorized,
+    CommandParams,
+    CommandRequested,
+    CommandResult,
+    CommandStatusChanged,
+    ErrorDetail,
+    Location,
+)
+from ssp_contracts.devices import (
+    DeviceIdentifiers,
+    DeviceInventory,
+    DeviceOwner,
+    DeviceReported,
+    DeviceSnapshot,
+)
+from ssp_contracts.enums import (
+    Action,
+    CommandStatus,
+    DeviceReportKind,
+    LinkSource,
+    ManagementMode,
+    Permission,
+    Platform,
+    PlatformFamily,
+)
+from ssp_contracts.links import (
+    ImportProgress,
+    ImportRow,
+    ImportRowOutcome,
+    ImportRowsSubmitted,
+    LinkRequested,
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type: cls
+    for cls in (
+        CommandRequested, CommandAuthorized, CommandStatusChanged, DeviceReported,
+        DeviceSnapshot, LinkRequested, ImportRowsSubmitted, ImportProgress, UserAccess,
+        AuditRecord, ServiceHeartbeat,
+    )
+}
+
+__all__ = [
+    "EVENT_TYPES", "Action", "AuditRecord", "CommandAuthorized", "CommandParams",
+    "CommandRequested", "CommandResult", "CommandStatus", "CommandStatusChanged", "Contract",
+    "DeviceIdentifiers", "DeviceInventory", "DeviceOwner", "DeviceReportKind", "DeviceReported",
+    "DeviceSnapshot", "ErrorDetail", "Event", "ImportProgress", "ImportRow", "ImportRowOutcome",
+    "ImportRowsSubmitted", "LinkRequested", "LinkSource", "Location", "ManagementMode",
+    "Permission", "Platform", "PlatformFamily", "RoleRef", "ServiceHeartbeat", "UserAccess",
+    "utcnow",
+]

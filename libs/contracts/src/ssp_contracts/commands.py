@@ -1,0 +1,106 @@
+"""The command path: requested -> authorized -> status changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from ssp_contracts.base import Contract, EntityId, Event, Version
+from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
+
+Pin = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit PIN (macOS lock and wipe)")]
+
+
+class CommandParams(Contract):
+    """Parameters of an action; which ones an action needs is checked by the authorizer."""
+
+    message: str | None = Field(None, max_length=500, description="Lost mode or lock screen text")
+    phone_number: str | None = Field(
+        None, max_length=40, pattern=r"^[0-9+()\-. /]{3,40}$",
+        description="Phone number shown on the lock screen",
+    )
+    footnote: str | None = Field(None, max_length=200, description="Lost mode footnote (Apple)")
+    email: str | None = Field(None, max_length=254, description="Lost mode e-mail (Android)")
+    street_address: str | None = Field(None, max_length=300, description="Lost mode address")
+    organization: str | None = Field(None, max_length=200, description="Lost mode organisation")
+    pin: Pin | None = None
+
+
+class Location(Contract):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, description="Horizontal accuracy in metres")
+    at: datetime = Field(description="When the device measured it")
+
+
+class ErrorDetail(Contract):
+    code: str = Field(description="Platform error code, e.g. Apple 12067 or AMAPI API_LEVEL")
+    domain: str | None = None
+    message: str | None = None
+
+
+class CommandResult(Contract):
+    """What a device reported for a command."""
+
+    location: Location | None = None
+    inventory: dict[str, Any] | None = Field(None, description="Fields of a refreshed device")
+    errors: list[ErrorDetail] = Field(default_factory=list)
+    platform_status: str | None = Field(None, description="e.g. ALREADY_IN_LOST_MODE, 405")
+    sealed_secret: str | None = Field(
+        None, description="One-time passcode sealed to the gateway's public key (base64)"
+    )
+
+
+class CommandRequested(Event):
+    event_type: ClassVar[str] = "ssp.command.requested.v1"
+
+    command_id: EntityId
+    device_id: EntityId
+    action: Action
+    params: CommandParams = Field(default_factory=CommandParams)
+    requested_by: EntityId = Field(description="User id of the requester")
+    requested_at: datetime
+    source: str = Field("portal", max_length=64, description="Requesting system")
+
+    def subject(self) -> str:
+        return self.device_id
+
+
+class CommandAuthorized(Event):
+    event_type: ClassVar[str] = "ssp.command.authorized.v1"
+
+    command_id: EntityId
+    device_id: EntityId
+    action: Action
+    params: CommandParams = Field(default_factory=CommandParams)
+    requested_by: EntityId
+    requested_at: datetime
+    platform: Platform
+    management_mode: ManagementMode
+    authorized_at: datetime
+
+    def subject(self) -> str:
+        return self.device_id
+
+
+class CommandStatusChanged(Event):
+    event_type: ClassVar[str] = "ssp.command.status_changed.v1"
+
+    command_id: EntityId
+    device_id: EntityId
+    action: Action
+    status: CommandStatus
+    version: Version = Field(description="Increases with every transition of this command")
+    requested_by: EntityId
+    reason_code: str | None = Field(None, max_length=100, description="Machine code")
+    reason: str | None = Field(None, max_length=1000, description="Human explanation")
+    result: CommandResult | None = None
+    occurred_at: datetime
+
+    def subject(self) -> str:
+        return self.device_id
+
+
+CommandOutcome = Literal["acknowledged", "failed", "expired", "canceled", "rejected"]

@@ -1,0 +1,103 @@
+"""Enumerations shared by every service; their values are the wire format."""
+
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    IOS = "ios"  # iPhone and iPad (iPadOS)
+    MACOS = "macos"
+    ANDROID = "android"
+    WINDOWS = "windows"
+
+
+class PlatformFamily(StrEnum):
+    """One command topic and one dispatcher consumer group per family."""
+
+    APPLE = "apple"
+    ANDROID = "android"
+    WINDOWS = "windows"
+
+
+class ManagementMode(StrEnum):
+    IOS_SUPERVISED = "ios_supervised"
+    IOS_DEVICE_ENROLLMENT = "ios_device_enrollment"  # unsupervised
+    IOS_USER_ENROLLMENT = "ios_user_enrollment"  # BYOD
+    MACOS = "macos"
+    ANDROID_FULLY_MANAGED = "android_fully_managed"
+    ANDROID_WORK_PROFILE_PERSONAL = "android_work_profile_personal"
+    ANDROID_WORK_PROFILE_COMPANY = "android_work_profile_company"  # COPE
+    WINDOWS = "windows"
+
+
+class Action(StrEnum):
+    ENABLE_LOST_MODE = "enable_lost_mode"
+    DISABLE_LOST_MODE = "disable_lost_mode"
+    LOCATE = "locate"
+    WIPE = "wipe"
+    LOCK = "lock"
+    RESET_PASSCODE = "reset_passcode"
+    REFRESH = "refresh"
+
+
+class CommandStatus(StrEnum):
+    REQUESTED = "requested"
+    AUTHORIZED = "authorized"
+    REJECTED = "rejected"
+    QUEUED = "queued"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        CommandStatus.REJECTED,
+        CommandStatus.ACKNOWLEDGED,
+        CommandStatus.FAILED,
+        CommandStatus.EXPIRED,
+        CommandStatus.CANCELED,
+    }
+)
+
+
+class Permission(StrEnum):
+    VIEW = "ssp.view"
+    LOST_MODE = "ssp.lost_mode"
+    LOCATE = "ssp.locate"
+    WIPE = "ssp.wipe"
+    LOCK = "ssp.lock"
+    RESET_PASSCODE = "ssp.reset_passcode"
+    ADMIN = "admin"
+
+
+SELF_SERVICE_PERMISSIONS = frozenset(p for p in Permission if p.value.startswith("ssp."))
+
+# The permission each action needs. Refreshing details is part of viewing one's device.
+ACTION_PERMISSION: dict[Action, Permission] = {
+    Action.ENABLE_LOST_MODE: Permission.LOST_MODE,
+    Action.DISABLE_LOST_MODE: Permission.LOST_MODE,
+    Action.LOCATE: Permission.LOCATE,
+    Action.WIPE: Permission.WIPE,
+    Action.LOCK: Permission.LOCK,
+    Action.RESET_PASSCODE: Permission.RESET_PASSCODE,
+    Action.REFRESH: Permission.VIEW,
+}
+
+
+class DeviceReportKind(StrEnum):
+    ENROLLED = "enrolled"
+    CHECKED_IN = "checked_in"
+    INVENTORY = "inventory"
+    UNENROLLED = "unenrolled"
+
+
+class LinkSource(StrEnum):
+    MANUAL = "manual"
+    CSV = "csv"
+    RESERVATION = "reservation"

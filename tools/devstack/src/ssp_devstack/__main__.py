@@ -1,0 +1,55 @@
+"""Command line: ``python -m ssp_devstack up|down|status|logs|start|stop``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ssp_devstack.stack import COMPONENTS, DevstackError, Stack, StackConfig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="devstack",
+        description="Runs a real Apache Kafka (KRaft) and FerretDB on this machine.",
+    )
+    sub = parser.add_subparsers(dest="verb", required=True)
+    up = sub.add_parser("up", help="install (cached) and start Kafka and FerretDB")
+    up.add_argument("--fresh", action="store_true", help="delete the stack's data first")
+    sub.add_parser("down", help="stop what 'up' started")
+    sub.add_parser("status", help="show what runs and where")
+    sub.add_parser("env", help="print the environment variables that point at the stack")
+    logs = sub.add_parser("logs", help="print the last lines of a component's log")
+    logs.add_argument("component", choices=COMPONENTS)
+    logs.add_argument("-n", type=int, default=50)
+    for verb in ("start", "stop"):
+        p = sub.add_parser(verb, help=f"{verb} one component (fault tests)")
+        p.add_argument("component", choices=COMPONENTS)
+    args = parser.parse_args(argv)
+
+    stack = Stack(StackConfig.from_env())
+    try:
+        if args.verb == "up":
+            stack.up(fresh=args.fresh)
+            print(stack.describe())
+        elif args.verb == "down":
+            stack.down()
+        elif args.verb == "status":
+            print(stack.describe())
+        elif args.verb == "env":
+            for key, value in stack.client_env().items():
+                print(f"export {key}={value}")
+        elif args.verb == "logs":
+            print(stack.tail_log(args.component, args.n))
+        elif args.verb == "start":
+            stack.start(args.component)
+        elif args.verb == "stop":
+            stack.stop(args.component)
+    except DevstackError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

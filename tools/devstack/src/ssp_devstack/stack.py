@@ -1,0 +1,365 @@
+"""A real single-node Apache Kafka (KRaft) and FerretDB, installed from package registries.
+
+Kafka's jars come from Maven Central (resolved by ``tools/devstack/kafka/pom.xml``), FerretDB is
+compiled from the Go module proxy (``tools/devstack/ferretdb``). Both are cached under
+``$XDG_CACHE_HOME/ssp-devstack`` keyed by a hash of their build files, so a second ``up`` on the
+same machine starts in seconds. Data, logs and pid files live under the stack directory
+(``.devstack/`` by default, git-ignored).
+
+When ``KAFKA_BOOTSTRAP_SERVERS`` or ``MONGODB_URL`` is set, that component is external and
+nothing is started for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+COMPONENTS = ("kafka", "ferretdb")
+SOURCES = Path(__file__).resolve().parents[2]  # tools/devstack
+
+
+class DevstackError(Exception):
+    """Something the person running the stack must fix; the message says what."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    home: Path
+    cache: Path
+    kafka_port: int
+    controller_port: int
+    mongo_port: int
+    external_kafka: str | None
+    external_mongo: str | None
+    kafka_heap: str
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        env = os.environ
+        cache_root = Path(env.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        return cls(
+            home=Path(env.get("SSP_DEVSTACK_DIR", ".devstack")).resolve(),
+            cache=Path(env.get("SSP_DEVSTACK_CACHE", cache_root / "ssp-devstack")),
+            kafka_port=int(env.get("SSP_DEVSTACK_KAFKA_PORT", "9092")),
+            controller_port=int(env.get("SSP_DEVSTACK_CONTROLLER_PORT", "9093")),
+            mongo_port=int(env.get("SSP_DEVSTACK_MONGO_PORT", "27017")),
+            external_kafka=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            external_mongo=env.get("MONGODB_URL") or None,
+            kafka_heap=env.get("SSP_DEVSTACK_KAFKA_HEAP", "768m"),
+        )
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.cfg = config
+
+    # -- public verbs -------------------------------------------------------------------------
+
+    def up(self, *, fresh: bool = False) -> None:
+        if fresh:
+            self.down()
+            for component in COMPONENTS:
+                shutil.rmtree(self.cfg.home / component, ignore_errors=True)
+        for component in self._local_components():
+            self.start(component)
+
+    def down(self) -> None:
+        for component in self._local_components():
+            self.stop(component)
+
+    def start(self, component: str) -> None:
+        if self._pid(component):
+            return
+        if component == "kafka":
+            self._start_kafka()
+        else:
+            self._start_ferretdb()
+
+    def stop(self, component: str, timeout: float = 20.0) -> None:
+        pid = self._pid(component)
+        if pid is None:
+            return
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+        self._pidfile(component).unlink(missing_ok=True)
+
+    def client_env(self) -> dict[str, str]:
+        kafka = self.cfg.external_kafka or f"127.0.0.1:{self.cfg.kafka_port}"
+        mongo = self.cfg.external_mongo or f"mongodb://127.0.0.1:{self.cfg.mongo_port}/"
+        return {"KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URL": mongo}
+
+    def describe(self) -> str:
+        env = self.client_env()
+        lines = []
+        for component, address in (
+            ("kafka", env["KAFKA_BOOTSTRAP_SERVERS"]),
+            ("ferretdb", env["MONGODB_URL"]),
+        ):
+            if component not in self._local_components():
+                state = "external"
+            else:
+                pid = self._pid(component)
+                state = f"running (pid {pid})" if pid else "stopped"
+            lines.append(f"{component:9} {state:22} {address}")
+        return "\n".join(lines)
+
+    def tail_log(self, component: str, lines: int) -> str:
+        log = self.cfg.home / component / f"{component}.log"
+        if not log.exists():
+            return f"(no log yet at {log})"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+    # -- Kafka --------------------------------------------------------------------------------
+
+    def _start_kafka(self) -> None:
+        java = _require("java", "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
+        _check_java_version(java)
+        for port in (self.cfg.kafka_port, self.cfg.controller_port):
+            _require_free_port(port, "SSP_DEVSTACK_KAFKA_PORT / SSP_DEVSTACK_CONTROLLER_PORT")
+        libs = self._kafka_libs()
+        home = self.cfg.home / "kafka"
+        home.mkdir(parents=True, exist_ok=True)
+        props = home / "server.properties"
+        props.write_text(self._kafka_properties(home / "data"))
+        log_config = home / "log4j2.properties"
+        log_config.write_text(_KAFKA_LOG4J)
+        classpath = f"{libs}/*"
+        if not (home / "data" / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            _run(
+                [java, "-cp", classpath, f"-Dlog4j2.configurationFile=file:{log_config}",
+                 "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
+                 "-c", str(props), "--ignore-formatted"],
+                "format Kafka's storage",
+            )
+        log = home / "kafka.log"
+        self._spawn(
+            "kafka",
+            [java, f"-Xms256m", f"-Xmx{self.cfg.kafka_heap}", "-XX:+UseG1GC",
+             "-Djava.awt.headless=true", f"-Dkafka.logs.dir={home}",
+             f"-Dlog4j2.configurationFile=file:{log_config}", "-cp", classpath,
+             "kafka.Kafka", str(props)],
+            log,
+        )
+        self._wait_ready(
+            "kafka", self.cfg.kafka_port, log, ready_line="Kafka Server started", timeout=120
+        )
+
+    def _kafka_properties(self, data: Path) -> str:
+        c = self.cfg
+        return _KAFKA_PROPERTIES.format(
+            port=c.kafka_port, controller=c.controller_port, data=data
+        )
+
+    def _kafka_libs(self) -> Path:
+        pom = SOURCES / "kafka" / "pom.xml"
+        target = self.cfg.cache / f"kafka-{_digest(pom)}"
+        if (target / ".complete").exists():
+            return target
+        mvn = _require("mvn", "Apache Maven (Debian: apt-get install maven)")
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        print(f"devstack: resolving Apache Kafka from Maven Central into {target} ...", flush=True)
+        _run(
+            [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+             "-DincludeScope=runtime", f"-DoutputDirectory={target}"],
+            "resolve Kafka's jars with Maven",
+        )
+        (target / ".complete").touch()
+        return target
+
+    # -- FerretDB -----------------------------------------------------------------------------
+
+    def _start_ferretdb(self) -> None:
+        _require_free_port(self.cfg.mongo_port, "SSP_DEVSTACK_MONGO_PORT")
+        binary = self._ferretdb_binary()
+        home = self.cfg.home / "ferretdb"
+        home.mkdir(parents=True, exist_ok=True)
+        log = home / "ferretdb.log"
+        self._spawn(
+            "ferretdb",
+            [str(binary), f"--listen-addr=127.0.0.1:{self.cfg.mongo_port}",
+             f"--data-dir={home / 'data'}", "--log-level=warn"],
+            log,
+        )
+        self._wait_ready("ferretdb", self.cfg.mongo_port, log, ready_line=None, timeout=60)
+
+    def _ferretdb_binary(self) -> Path:
+        src = SOURCES / "ferretdb"
+        files = [src / "go.mod", src / "go.sum", src / "main.go"]
+        target = self.cfg.cache / f"ferretdb-{_digest(*files)}" / "ssp-ferretdb"
+        if target.exists():
+            return target
+        go = _require("go", "Go 1.22+ (https://go.dev/doc/install or Debian: apt-get install golang)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        print("devstack: building FerretDB from the Go module proxy ...", flush=True)
+        _run([go, "build", "-trimpath", "-o", str(target), "."], "build FerretDB", cwd=src)
+        return target
+
+    # -- processes ----------------------------------------------------------------------------
+
+    def _local_components(self) -> list[str]:
+        out = []
+        if not self.cfg.external_kafka:
+            out.append("kafka")
+        if not self.cfg.external_mongo:
+            out.append("ferretdb")
+        return out
+
+    def _pidfile(self, component: str) -> Path:
+        return self.cfg.home / component / f"{component}.pid"
+
+    def _pid(self, component: str) -> int | None:
+        try:
+            pid = int(self._pidfile(component).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def _spawn(self, component: str, argv: list[str], log: Path) -> None:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(  # noqa: S603 - argv built from our own settings
+                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._pidfile(component).write_text(str(proc.pid))
+
+    def _wait_ready(
+        self, component: str, port: int, log: Path, ready_line: str | None, timeout: float
+    ) -> None:
+        offset = 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self._pid(component)
+            if pid is None:
+                raise DevstackError(
+                    f"{component} exited during start-up; last lines of {log}:\n"
+                    + self.tail_log(component, 30)
+                )
+            if _port_open(port):
+                if ready_line is None:
+                    return
+                text = log.read_bytes()[offset:].decode(errors="replace")
+                if ready_line in text:
+                    return
+            time.sleep(0.2)
+        self.stop(component)
+        raise DevstackError(f"{component} did not become ready in {timeout:.0f}s; see {log}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child is not alive for our purposes.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _require_free_port(port: int, setting: str) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise DevstackError(
+                f"port {port} is taken by another program; stop it or choose another port with "
+                f"{setting}"
+            ) from exc
+
+
+def _require(tool: str, what: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise DevstackError(f"'{tool}' was not found on PATH; install {what}")
+    return path
+
+
+def _check_java_version(java: str) -> None:
+    out = subprocess.run(  # noqa: S603
+        [java, "-version"], capture_output=True, text=True, check=False
+    ).stderr
+    match = re.search(r'version "(\d+)', out)
+    if not match or int(match.group(1)) < 17:
+        raise DevstackError(f"Kafka 4 needs Java 17 or newer; 'java -version' says: {out.strip()}")
+
+
+def _run(argv: list[str], what: str, cwd: Path | None = None) -> None:
+    proc = subprocess.run(  # noqa: S603
+        argv, capture_output=True, text=True, cwd=cwd, check=False
+    )
+    if proc.returncode != 0:
+        raise DevstackError(f"could not {what}:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+
+
+def _digest(*files: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+_KAFKA_PROPERTIES = """\
+# Written by tools/devstack on every start; edit the template in ssp_devstack/stack.py.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:{controller}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs={data}
+# Services create their topics with the partitions and cleanup policies they need.
+auto.create.topics.enable=false
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+"""
+
+_KAFKA_LOG4J = """\
+# Written by tools/devstack: warnings only, plus the line that says the broker is up.
+status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.raftserver.name = kafka.server.KafkaRaftServer
+logger.raftserver.level = INFO
+"""
