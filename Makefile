@@ -1,0 +1,63 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := $(UV) run --frozen
+
+# The test stack gets its own ports and data, so it never collides with `make run`.
+TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=19092 \
+	SSP_DEVSTACK_CONTROLLER_PORT=19093 SSP_DEVSTACK_MONGO_PORT=37017
+
+.PHONY: help install run test test-unit test-stack stack-up stack-down lint schemas bench clean
+
+help:
+	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
+	@echo "make test    - install everything, start the real test stack, run the whole suite"
+	@echo "make lint    - ruff and mypy"
+	@echo "make schemas - export the JSON Schema of every event into docs/schemas/"
+	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
+
+install: .venv/.installed
+
+# uv comes from PyPI when missing; the lock file pins every Python dependency.
+.venv/.installed: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+run: install
+	$(PY) python -m ssp_devstack.run
+
+test: install
+	@$(TEST_STACK) $(PY) python -m ssp_devstack up
+	@set -o pipefail; status=0; \
+	  eval "$$($(TEST_STACK) $(PY) python -m ssp_devstack env)"; \
+	  $(PY) pytest $(PYTEST_ARGS) || status=$$?; \
+	  $(TEST_STACK) $(PY) python -m ssp_devstack down; \
+	  exit $$status
+
+test-unit: install
+	$(PY) pytest libs services tools -q
+
+stack-up: install
+	$(PY) python -m ssp_devstack up
+
+stack-down: install
+	$(PY) python -m ssp_devstack down
+
+lint: install
+	$(PY) ruff check .
+	$(PY) mypy libs/contracts/src libs/runtime/src
+
+schemas: install
+	$(PY) python -m ssp_contracts.schemas docs/schemas
+
+bench: install
+	@$(TEST_STACK) $(PY) python -m ssp_devstack up
+	@status=0; eval "$$($(TEST_STACK) $(PY) python -m ssp_devstack env)"; \
+	  $(PY) python -m ssp_bench || status=$$?; \
+	  $(TEST_STACK) $(PY) python -m ssp_devstack down; exit $$status
+
+clean:
+	-$(PY) python -m ssp_devstack down
+	rm -rf .devstack .venv
