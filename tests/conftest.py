@@ -29,13 +29,14 @@ def stack_env() -> Iterator[dict[str, str]]:
     for key, value in TEST_PORTS.items():
         os.environ.setdefault(key, value)
     stack = Stack(StackConfig.from_env())
-    stack.up()
+    started = stack.up()
     env = stack.client_env()
     os.environ.update(env)
     try:
         yield env
     finally:
-        stack.down()
+        for component in started:  # leave running what someone else started
+            stack.stop(component)
 
 
 @pytest.fixture(scope="session")

@@ -66,13 +66,18 @@ class Stack:
 
     # -- public verbs -------------------------------------------------------------------------
 
-    def up(self, *, fresh: bool = False) -> None:
+    def up(self, *, fresh: bool = False) -> list[str]:
+        """Start what is not running yet; returns the components this call started."""
         if fresh:
             self.down()
             for component in COMPONENTS:
                 shutil.rmtree(self.cfg.home / component, ignore_errors=True)
+        started = []
         for component in self._local_components():
-            self.start(component)
+            if self._pid(component) is None:
+                self.start(component)
+                started.append(component)
+        return started
 
     def down(self) -> None:
         for component in self._local_components():
