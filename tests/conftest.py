@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
+from ssp_contracts.topics import TOPICS, dlq_name
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime.kafka import ensure_topics
 from ssp_devstack.stack import Stack, StackConfig
 
 TEST_PORTS = {"SSP_DEVSTACK_DIR": ".devstack/test", "SSP_DEVSTACK_KAFKA_PORT": "19092",
@@ -40,8 +42,11 @@ def stack_env() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def bootstrap(stack_env: dict[str, str]) -> str:
-    return stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+async def bootstrap(stack_env: dict[str, str]) -> str:
+    """The broker, with every topic of the topic table (and its DLQ) created."""
+    servers = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    await ensure_topics(servers, [*TOPICS, *(dlq_name(t) for t in TOPICS)])
+    return servers
 
 
 @pytest.fixture
@@ -57,9 +62,20 @@ def run_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def services(stack_env: dict[str, str], run_id: str, tmp_path: Path,
-             ) -> Iterator[Callable[..., ServiceProcess]]:
+def services(request: pytest.FixtureRequest, stack_env: dict[str, str], run_id: str,
+             tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     """Start service processes for this test; each gets its own database; all stop at the end."""
     started: list[ServiceProcess] = []
 
@@ -78,6 +94,9 @@ def services(stack_env: dict[str, str], run_id: str, tmp_path: Path,
     yield start
     for proc in started:
         proc.stop()
+    if request.node.stash.get(_FAILED, False):  # the services' own words explain most failures
+        for proc in started:
+            print(f"\n----- {proc.module} ({proc.log_path}) -----\n{proc.tail(60)}")
 
 
 def database_name(run_id: str, module: str) -> str:

@@ -9,10 +9,12 @@ import pytest
 from aiokafka import ConsumerRecord
 from prometheus_client import CollectorRegistry
 from pymongo.errors import AutoReconnect
-
 from ssp_contracts import ServiceHeartbeat, cloudevents
 from ssp_runtime.consuming import (
-    ContractViolation, PermanentError, Subscriptions, decode_event,
+    ContractViolation,
+    PermanentError,
+    Subscriptions,
+    decode_event,
 )
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

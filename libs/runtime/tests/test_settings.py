@@ -3,7 +3,6 @@ import sys
 
 import pytest
 from pydantic import SecretStr
-
 from ssp_runtime.failpoints import EXIT_CODE
 from ssp_runtime.settings import ServiceSettings
 

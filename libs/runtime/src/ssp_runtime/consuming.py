@@ -27,10 +27,10 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
-
 from ssp_contracts.base import Event
 from ssp_contracts.cloudevents import header_text
 from ssp_contracts.topics import dlq_name
+
 from ssp_runtime.kafka import EventPublisher
 from ssp_runtime.logs import correlation_id
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ssp_contracts.audit import ServiceHeartbeat
 from ssp_contracts.topics import HEARTBEATS
+
 from ssp_runtime.consuming import Delivery
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
-
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 from ssp_contracts.topics import spec_for
+
 from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
-
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
+
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
 
@@ -134,8 +134,7 @@ class OutboxRelay:
              "$or": [{LEASE: {"$exists": False}}, {f"{LEASE}.until": {"$lt": now}},
                      {f"{LEASE}.owner": self.owner}]},
             {"$set": {LEASE: {"owner": self.owner, "until": now + self.lease}}},
-            projection={OUTBOX: 1},
-        )
+        )  # no projection: FerretDB v1's findAndModify does not support one
         if doc is None:
             return 0
         sent = 0

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel
-
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
+
 from ssp_runtime.consuming import Delivery, Subscriptions
 from ssp_runtime.kafka import EventPublisher
 
@@ -136,6 +136,6 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
         parts = consumer.partitions_for_topic(topic)
         if parts:
             return sorted(parts)
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public API for this
+        await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
     raise RuntimeError(f"reply topic {topic} does not exist")

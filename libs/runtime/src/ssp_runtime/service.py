@@ -13,18 +13,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from prometheus_client import (
-    GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Gauge,
-    GCCollector, PlatformCollector, ProcessCollector,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Gauge,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
 )
+from ssp_contracts import topics
+from ssp_contracts.base import Event
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from ssp_contracts import topics
-from ssp_contracts.base import Event
 from ssp_runtime.consuming import Handler, Subscriptions
 from ssp_runtime.heartbeat import Heartbeats
 from ssp_runtime.kafka import EventPublisher, ensure_topics, make_broker
-from ssp_runtime.mongo import make_client
+from ssp_runtime.mongo import SerializedDatabase, make_client
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.outbox import OutboxRelay
 from ssp_runtime.rpc import RpcClient, responder
@@ -55,7 +61,8 @@ class Service:
             retries=settings.consumer_retries, backoff_s=settings.retry_backoff_s,
         )
         self.mongo = make_client(settings, name)
-        self.db = self.mongo[settings.database_name(name)]
+        db = self.mongo[settings.database_name(name)]
+        self.db = SerializedDatabase(db) if settings.mongodb_serialize_writes else db
         self.outbox = OutboxRelay(self.db, self.publisher, self.registry,
                                   poll_s=settings.outbox_poll_s)
         self.rpc = RpcClient(settings.kafka_bootstrap_servers, self.publisher,

@@ -27,6 +27,9 @@ class ServiceSettings(BaseSettings):
         description="MongoDB connection string (may hold credentials: never logged)",
     )
     mongodb_database: str = Field("", description="Database name; defaults to ssp_<service>")
+    mongodb_serialize_writes: bool = Field(
+        True, description="Serialise this process's updates per collection (FerretDB v1 can "
+        "lose concurrent updates of one document; MongoDB needs no such care)")
     http_host: str = Field("127.0.0.1", description="Address of health/metrics HTTP")
     http_port: int = Field(0, description="Port of health/metrics HTTP; 0 = service default")
     instance_id: str = Field(

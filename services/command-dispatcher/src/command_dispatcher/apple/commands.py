@@ -1,0 +1,113 @@
+"""Building the command plist the server returns to a device's `connect` request."""
+
+from __future__ import annotations
+
+import plistlib
+from typing import Any
+
+from ssp_contracts.commands import CommandParams
+from ssp_contracts.enums import Action, Platform
+
+from command_dispatcher.apple.errors import InvalidParameters, Unsupported
+
+# What the reply to `connect` is, for the edge's Content-Type header (an empty 200 has none).
+COMMAND_CONTENT_TYPE = "application/xml"
+
+REQUEST_TYPE_OF_ACTION: dict[Action, str] = {
+    Action.ENABLE_LOST_MODE: "EnableLostMode",
+    Action.DISABLE_LOST_MODE: "DisableLostMode",
+    Action.LOCATE: "DeviceLocation",
+    Action.LOCK: "DeviceLock",
+    Action.WIPE: "EraseDevice",
+    Action.RESET_PASSCODE: "ClearPasscode",
+    Action.REFRESH: "DeviceInformation",
+}
+
+# Everything the portal shows about a device, asked for in one DeviceInformation command.
+INVENTORY_QUERIES: tuple[str, ...] = (
+    "DeviceName", "OSVersion", "BuildVersion", "ModelName", "Model", "ProductName",
+    "SerialNumber", "DeviceCapacity", "AvailableDeviceCapacity", "BatteryLevel", "IMEI",
+    "IsSupervised", "IsMDMLostModeEnabled",
+)
+
+# Apple defines these only for iOS/iPadOS (AppleDM mdm/commands); a Mac answers 12021.
+_IOS_ONLY = frozenset(
+    {Action.ENABLE_LOST_MODE, Action.DISABLE_LOST_MODE, Action.LOCATE, Action.RESET_PASSCODE}
+)
+
+
+def _present(**keys: str | None) -> dict[str, Any]:
+    # Absent parameters are left out: an empty <string/> would show as blank text on the device.
+    return {key: value for key, value in keys.items() if value}
+
+
+def _lost_mode(params: CommandParams) -> dict[str, Any]:
+    if not (params.message or params.phone_number):
+        raise InvalidParameters(
+            "params.lost_mode_contact", "EnableLostMode needs a message or a phone number"
+        )
+    return _present(
+        Message=params.message, PhoneNumber=params.phone_number, Footnote=params.footnote
+    )
+
+
+def _mac_pin(action: Action, params: CommandParams, platform: Platform) -> dict[str, Any]:
+    if platform is not Platform.MACOS:
+        return {}  # iOS ignores PIN; sending it would only leak it into device logs
+    if params.pin is None:
+        raise InvalidParameters(
+            "params.pin_required", f"{action.value} on a Mac needs a 6-digit PIN"
+        )
+    return {"PIN": params.pin}
+
+
+def _payload(
+    action: Action, params: CommandParams, platform: Platform, unlock_token: bytes | None
+) -> dict[str, Any]:
+    if action is Action.ENABLE_LOST_MODE:
+        return _lost_mode(params)
+    if action is Action.LOCK:
+        return _present(Message=params.message, PhoneNumber=params.phone_number) | _mac_pin(
+            action, params, platform
+        )
+    if action is Action.WIPE:
+        return _mac_pin(action, params, platform)
+    if action is Action.RESET_PASSCODE:
+        if not unlock_token:
+            raise Unsupported(
+                "unsupported.no_unlock_token",
+                "no UnlockToken stored for this device; its passcode cannot be cleared",
+            )
+        return {"UnlockToken": unlock_token}
+    if action is Action.REFRESH:
+        return {"Queries": list(INVENTORY_QUERIES)}
+    return {}  # DisableLostMode and DeviceLocation carry no payload
+
+
+def _command_plist(command_id: str, request_type: str, payload: dict[str, Any]) -> bytes:
+    if not command_id:
+        raise InvalidParameters("params.command_id", "a command needs a CommandUUID")
+    command = {"RequestType": request_type, **payload}
+    return plistlib.dumps({"CommandUUID": command_id, "Command": command}, fmt=plistlib.FMT_XML)
+
+
+def build_command(
+    command_id: str,
+    action: Action,
+    params: CommandParams,
+    platform: Platform,
+    unlock_token: bytes | None = None,
+) -> bytes:
+    """The XML plist `{CommandUUID, Command: {RequestType, ...}}` for one portal action."""
+    if platform not in (Platform.IOS, Platform.MACOS):
+        raise Unsupported("unsupported.platform", f"{platform.value} is not an Apple platform")
+    if platform is Platform.MACOS and action in _IOS_ONLY:
+        raise Unsupported("unsupported.macos", f"{action.value} does not exist on macOS")
+    request_type = REQUEST_TYPE_OF_ACTION[action]
+    payload = _payload(action, params, platform, unlock_token)
+    return _command_plist(command_id, request_type, payload)
+
+
+def build_play_sound(command_id: str) -> bytes:
+    """PlayLostModeSound: supervised iOS 10.3+ in lost mode; not a portal action (yet)."""
+    return _command_plist(command_id, "PlayLostModeSound", {})

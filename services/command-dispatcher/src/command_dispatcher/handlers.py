@@ -1,0 +1,89 @@
+"""Topics in, lifecycle decisions, store writes (status events leave through the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
+from ssp_contracts.commands import CommandAuthorized
+from ssp_contracts.enums import Action, CommandStatus, PlatformFamily
+from ssp_runtime.consuming import Delivery
+
+from command_dispatcher.adapters import PlatformAdapter, Refusal
+from command_dispatcher.lifecycle import (
+    DEFAULT_TTL,
+    Command,
+    TransitionRefused,
+    accept,
+    is_overdue,
+    refusal,
+    to_status_event,
+    transition,
+)
+from command_dispatcher.store import CommandStore
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CommandIntake:
+    def __init__(self, store: CommandStore, adapters: Mapping[PlatformFamily, PlatformAdapter],
+                 ttl: Mapping[Action, timedelta] | None = None, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.adapters = adapters
+        self.ttl = dict(ttl or DEFAULT_TTL)
+        self.clock = clock
+
+    async def on_command_authorized(self, request: CommandAuthorized,
+                                    _d: Delivery | None = None) -> None:
+        """Stores an authorized command once, queues it for its device and wakes the device."""
+        if await self.store.get(request.command_id) is not None:
+            return  # redelivery: already decided
+        now = self.clock()
+        adapter = self.adapters[FAMILY_OF_PLATFORM[request.platform]]
+        pending = await self.store.pending_for_device(request.device_id)
+        same = next((c for c, _ in pending if c.action is request.action), None)
+        if same is not None:
+            await self.store.record_refusal(request.command_id, refusal(
+                request, CommandStatus.CANCELED, now, "duplicate_pending",
+                f"The same action is already pending as command {same.command_id}."))
+            return
+        try:
+            await adapter.check(request)
+        except Refusal as exc:
+            await self.store.record_refusal(request.command_id, refusal(
+                request, CommandStatus.FAILED, now, exc.code, exc.reason))
+            return
+        cmd = accept(request, now, self.ttl)
+        if not await self.store.insert(cmd, request.params, request.platform,
+                                       request.management_mode, [to_status_event(cmd, now)]):
+            return
+        if request.action is Action.WIPE:
+            for other, _ in pending:
+                await self._finish(other, CommandStatus.CANCELED, "superseded_by_wipe",
+                                   "Canceled because the device is being wiped.")
+        await adapter.on_queued(cmd)
+
+    async def expire_overdue(self) -> int:
+        """Commands a device never answered end as `expired`, never in silence."""
+        now = self.clock()
+        expired = 0
+        for cmd in await self.store.overdue(now):
+            if is_overdue(cmd, now) and await self._finish(
+                cmd, CommandStatus.EXPIRED, "device_did_not_answer",
+                "The device did not answer in time."):
+                expired += 1
+        return expired
+
+    async def _finish(self, cmd: Command, status: CommandStatus, code: str, reason: str) -> bool:
+        try:
+            after = transition(cmd, status, self.clock(), reason_code=code, reason=reason)
+        except TransitionRefused:
+            return False
+        return await self.store.save(cmd, after)

@@ -1,0 +1,112 @@
+"""The command lifecycle, the same for every platform (pure: no I/O).
+
+    authorized -> queued -> sent -> acknowledged | failed | expired
+                     \\________\\__-> canceled
+
+Versions continue the command's sequence across services: the gateway's `requested` is 1, the
+authorizer's decision 2, and every transition here adds one, so consumers can order them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from ssp_contracts.commands import CommandAuthorized, CommandResult, CommandStatusChanged
+from ssp_contracts.enums import Action, CommandStatus
+
+S = CommandStatus
+AUTHORIZED_VERSION = 2
+
+# How long a device may take before a command counts as expired (configurable per action).
+DEFAULT_TTL: dict[Action, timedelta] = {
+    Action.LOCK: timedelta(minutes=15),
+    Action.ENABLE_LOST_MODE: timedelta(minutes=15),
+    Action.DISABLE_LOST_MODE: timedelta(minutes=15),
+    Action.LOCATE: timedelta(minutes=15),
+    Action.RESET_PASSCODE: timedelta(minutes=15),
+    Action.REFRESH: timedelta(minutes=15),
+    Action.WIPE: timedelta(hours=24),
+}
+
+PENDING = frozenset({S.QUEUED, S.SENT})
+_ALLOWED: dict[CommandStatus, frozenset[CommandStatus]] = {
+    S.QUEUED: frozenset({S.SENT, S.FAILED, S.EXPIRED, S.CANCELED, S.ACKNOWLEDGED}),
+    # NotNow puts a sent command back in the queue; a device may answer without a prior "sent"
+    # when the send was not recorded before a crash.
+    S.SENT: frozenset({S.QUEUED, S.SENT, S.ACKNOWLEDGED, S.FAILED, S.EXPIRED, S.CANCELED}),
+}
+
+
+class TransitionRefused(Exception):
+    """The command is already past that point (e.g. a duplicate device answer)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    command_id: str
+    org_id: str
+    device_id: str
+    action: Action
+    requested_by: str
+    status: CommandStatus
+    version: int
+    created_at: datetime
+    expires_at: datetime
+    reason_code: str | None = None
+    reason: str | None = None
+    result: CommandResult | None = None
+    attempts: int = 0
+    history: tuple[tuple[str, datetime], ...] = field(default_factory=tuple)
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
+
+
+def accept(request: CommandAuthorized, now: datetime,
+           ttl: dict[Action, timedelta] | None = None) -> Command:
+    """A newly authorized command enters the device's queue."""
+    lifetime = (ttl or DEFAULT_TTL).get(request.action, timedelta(minutes=15))
+    return Command(
+        command_id=request.command_id, org_id=request.org_id, device_id=request.device_id,
+        action=request.action, requested_by=request.requested_by, status=S.QUEUED,
+        version=AUTHORIZED_VERSION + 1, created_at=now, expires_at=now + lifetime,
+        history=((S.QUEUED.value, now),),
+    )
+
+
+def transition(cmd: Command, status: CommandStatus, now: datetime, *,
+               reason_code: str | None = None, reason: str | None = None,
+               result: CommandResult | None = None) -> Command:
+    if status not in _ALLOWED.get(cmd.status, frozenset()):
+        raise TransitionRefused(f"{cmd.command_id}: {cmd.status} -> {status} not allowed")
+    return replace(
+        cmd, status=status, version=cmd.version + 1, reason_code=reason_code, reason=reason,
+        result=result if result is not None else cmd.result,
+        attempts=cmd.attempts + (1 if status is S.SENT else 0),
+        history=(*cmd.history, (status.value, now)),
+    )
+
+
+def is_overdue(cmd: Command, now: datetime) -> bool:
+    return cmd.pending and now >= cmd.expires_at
+
+
+def to_status_event(cmd: Command, now: datetime) -> CommandStatusChanged:
+    return CommandStatusChanged(
+        org_id=cmd.org_id, command_id=cmd.command_id, device_id=cmd.device_id,
+        action=cmd.action, status=cmd.status, version=cmd.version,
+        requested_by=cmd.requested_by, reason_code=cmd.reason_code, reason=cmd.reason,
+        result=cmd.result, occurred_at=now,
+    )
+
+
+def refusal(request: CommandAuthorized, status: CommandStatus, now: datetime, code: str,
+            reason: str) -> CommandStatusChanged:
+    """A terminal answer for a command that never entered the queue."""
+    return CommandStatusChanged(
+        org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
+        action=request.action, status=status, version=AUTHORIZED_VERSION + 1,
+        requested_by=request.requested_by, reason_code=code, reason=reason, occurred_at=now,
+    )

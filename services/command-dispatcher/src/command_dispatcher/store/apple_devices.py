@@ -1,0 +1,109 @@
+"""Apple device records: the pinned identity certificate, push credentials, enrollment state.
+
+The UnlockToken (it can clear the device's passcode) is stored encrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.fernet import Fernet
+from pymongo.asynchronous.database import AsyncDatabase
+from ssp_contracts.devices import DeviceReported
+from ssp_contracts.topics import DEVICES_REPORTS
+from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
+
+APPLE_DEVICES = "apple_devices"
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AppleDevice:
+    udid: str
+    device_id: str
+    org_id: str
+    fingerprint: str
+    enrolled: bool
+    platform: str
+    management_mode: str
+    push_token: bytes | None = None
+    push_magic: str | None = None
+    topic: str | None = None
+    has_unlock_token: bool = False
+
+
+class AppleDeviceStore:
+    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str,
+                 secret_key: bytes) -> None:
+        self.col = db[APPLE_DEVICES]
+        self.outbox = outbox
+        self.source = source
+        self.fernet = Fernet(secret_key)
+        outbox.watch(APPLE_DEVICES)
+
+    async def create_indexes(self) -> None:
+        await self.col.create_index("device_id", unique=True)
+
+    async def get(self, udid: str) -> AppleDevice | None:
+        doc = await self.col.find_one({"_id": udid})
+        return _from_doc(doc) if doc else None
+
+    async def by_device_id(self, device_id: str) -> AppleDevice | None:
+        doc = await self.col.find_one({"device_id": device_id})
+        return _from_doc(doc) if doc else None
+
+    async def enroll(self, device: AppleDevice, report: DeviceReported, now: datetime) -> None:
+        """Pin the certificate seen at Authenticate and report the enrollment, in one write."""
+        await self.col.update_one(
+            {"_id": device.udid},
+            {"$set": {"device_id": device.device_id, "org_id": device.org_id,
+                      "fingerprint": device.fingerprint, "enrolled": True,
+                      "platform": device.platform, "management_mode": device.management_mode,
+                      "authenticated_at": now},
+             "$push": push_outbox(self._entry(report))},
+            upsert=True,
+        )
+        self.outbox.kick(APPLE_DEVICES, device.udid)
+
+    async def update_tokens(self, udid: str, token: bytes, push_magic: str, topic: str,
+                            unlock_token: bytes | None) -> None:
+        fields: Doc = {"push_token": token, "push_magic": push_magic, "topic": topic}
+        if unlock_token:
+            fields["unlock_token"] = self.fernet.encrypt(unlock_token)
+        await self.col.update_one({"_id": udid}, {"$set": fields})
+
+    async def unlock_token(self, device_id: str) -> bytes | None:
+        doc = await self.col.find_one({"device_id": device_id}, {"unlock_token": 1})
+        token = doc.get("unlock_token") if doc else None
+        return self.fernet.decrypt(token) if token else None
+
+    async def report(self, udid: str, report: DeviceReported, **fields: Any) -> None:
+        """Store `fields` (e.g. enrolled=False, management_mode) and publish `report` with them."""
+        update: Doc = {"$push": push_outbox(self._entry(report))}
+        if fields:
+            update["$set"] = fields
+        await self.col.update_one({"_id": udid}, update)
+        self.outbox.kick(APPLE_DEVICES, udid)
+
+    async def report_wiped(self, udid: str) -> None:
+        """An erased device comes back with a new identity: it may enroll (and re-pin) again."""
+        await self.col.update_one({"_id": udid}, {"$set": {"enrolled": False},
+                                                  "$unset": {"push_token": ""}})
+
+    async def drop_push_token(self, udid: str) -> None:
+        """APNs said the token is dead: stop pushing until the next TokenUpdate."""
+        await self.col.update_one({"_id": udid}, {"$unset": {"push_token": ""}})
+
+    def _entry(self, report: DeviceReported) -> Doc:
+        return outbox_entry(DEVICES_REPORTS, report, source=self.source)
+
+
+def _from_doc(doc: Doc) -> AppleDevice:
+    return AppleDevice(
+        udid=doc["_id"], device_id=doc["device_id"], org_id=doc["org_id"],
+        fingerprint=doc["fingerprint"], enrolled=doc.get("enrolled", False),
+        platform=doc["platform"], management_mode=doc["management_mode"],
+        push_token=doc.get("push_token"), push_magic=doc.get("push_magic"),
+        topic=doc.get("topic"), has_unlock_token=bool(doc.get("unlock_token")),
+    )

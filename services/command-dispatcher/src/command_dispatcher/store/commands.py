@@ -1,0 +1,120 @@
+"""Commands and their lifecycle state, with the outbox of their status events.
+
+Every command change and its status event are written
+in one update of the command's document, so the two cannot diverge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from ssp_contracts.commands import CommandParams, CommandResult, CommandStatusChanged
+from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
+from ssp_contracts.topics import COMMANDS_STATUS
+from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
+
+from command_dispatcher.lifecycle import PENDING, Command, to_status_event
+
+COMMANDS = "commands"
+Doc = dict[str, Any]
+
+
+class CommandStore:
+    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+        self.col = db[COMMANDS]
+        self.outbox = outbox
+        self.source = source
+        outbox.watch(COMMANDS)
+
+    async def create_indexes(self) -> None:
+        await self.col.create_index([("device_id", ASCENDING), ("status", ASCENDING),
+                                     ("created_at", ASCENDING)])
+        await self.col.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+
+    async def insert(self, cmd: Command, params: CommandParams, platform: Platform,
+                     mode: ManagementMode, events: list[CommandStatusChanged]) -> bool:
+        """False when the command id is known already (a redelivered request)."""
+        doc = _to_doc(cmd) | {"params": params.model_dump(exclude_none=True),
+                              "platform": platform.value, "management_mode": mode.value,
+                              "_outbox": [self._entry(e) for e in events]}
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        self.outbox.kick(COMMANDS, cmd.command_id)
+        return True
+
+    async def record_refusal(self, command_id: str, event: CommandStatusChanged) -> bool:
+        """A command answered without queueing (duplicate pending, unsupported): stored so a
+        redelivery does not answer twice."""
+        doc = {"_id": command_id, "command_id": command_id, "device_id": event.device_id,
+               "org_id": event.org_id, "action": event.action.value, "status": event.status.value,
+               "version": event.version, "requested_by": event.requested_by,
+               "reason_code": event.reason_code, "reason": event.reason,
+               "created_at": event.occurred_at, "expires_at": event.occurred_at,
+               "_outbox": [self._entry(event)]}
+        try:
+            await self.col.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        self.outbox.kick(COMMANDS, command_id)
+        return True
+
+    async def save(self, before: Command, after: Command, extra: Doc | None = None) -> bool:
+        """Optimistic write of a transition; False if someone else changed the command first."""
+        event = to_status_event(after, after.history[-1][1])
+        result = await self.col.update_one(
+            {"_id": before.command_id, "version": before.version},
+            {"$set": _to_doc(after) | (extra or {}),
+             "$push": push_outbox(self._entry(event))},
+        )
+        if result.modified_count:
+            self.outbox.kick(COMMANDS, after.command_id)
+        return result.modified_count == 1
+
+    async def get(self, command_id: str) -> tuple[Command, Doc] | None:
+        doc = await self.col.find_one({"_id": command_id})
+        return (_from_doc(doc), doc) if doc else None
+
+    async def pending_for_device(self, device_id: str) -> list[tuple[Command, Doc]]:
+        cursor = self.col.find(
+            {"device_id": device_id, "status": {"$in": [s.value for s in PENDING]}}
+        ).sort("created_at", ASCENDING)
+        return [(_from_doc(d), d) async for d in cursor]
+
+    async def overdue(self, now: datetime, limit: int = 500) -> list[Command]:
+        cursor = self.col.find(
+            {"status": {"$in": [s.value for s in PENDING]}, "expires_at": {"$lte": now}}
+        ).limit(limit)
+        return [_from_doc(d) async for d in cursor]
+
+    def _entry(self, event: CommandStatusChanged) -> Doc:
+        return outbox_entry(COMMANDS_STATUS, event, source=self.source)
+
+
+def _to_doc(cmd: Command) -> Doc:
+    return {
+        "_id": cmd.command_id, "command_id": cmd.command_id, "org_id": cmd.org_id,
+        "device_id": cmd.device_id, "action": cmd.action.value,
+        "requested_by": cmd.requested_by, "status": cmd.status.value, "version": cmd.version,
+        "created_at": cmd.created_at, "expires_at": cmd.expires_at,
+        "reason_code": cmd.reason_code, "reason": cmd.reason,
+        "result": cmd.result.model_dump(mode="json") if cmd.result else None,
+        "attempts": cmd.attempts, "history": [{"status": s, "at": t} for s, t in cmd.history],  # FerretDB: no nested arrays
+    }
+
+
+def _from_doc(doc: Doc) -> Command:
+    return Command(
+        command_id=doc["_id"], org_id=doc["org_id"], device_id=doc["device_id"],
+        action=Action(doc["action"]), requested_by=doc["requested_by"],
+        status=CommandStatus(doc["status"]), version=doc["version"],
+        created_at=doc["created_at"], expires_at=doc["expires_at"],
+        reason_code=doc.get("reason_code"), reason=doc.get("reason"),
+        result=CommandResult.model_validate(doc["result"]) if doc.get("result") else None,
+        attempts=doc.get("attempts", 0),
+        history=tuple((h["status"], h["at"]) for h in doc.get("history", [])),
+    )

@@ -1,0 +1,93 @@
+"""The OMA-DM commands the server sends for each portal action (Windows CSP nodes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ssp_contracts.capabilities import capability, is_supported_by_mode
+from ssp_contracts.enums import Action, ManagementMode
+
+from command_dispatcher.windows.errors import Unsupported
+from command_dispatcher.windows.messages import Command, Container, Item
+from command_dispatcher.windows.results import WindowsOutcome, interpret
+
+__all__ = [
+    "INVENTORY_NODES", "LOCATION_NODES", "WIPE_NODES", "BuiltCommand", "WindowsOutcome",
+    "build_commands", "interpret",
+]
+
+_REMOTE_WIPE = "./Device/Vendor/MSFT/RemoteWipe/"
+# doWipeProtected (1703+) keeps retrying and cleans the drive fully: the one for lost devices.
+WIPE_NODES = {
+    name: _REMOTE_WIPE + name
+    for name in ("doWipe", "doWipeProtected", "doWipePersistProvisionedData",
+                 "doWipePersistUserData")
+}
+DEFAULT_WIPE = "doWipeProtected"
+LOCK_AND_RESET_PIN = "./Vendor/MSFT/RemoteLock/LockAndResetPIN"
+NEW_PIN_VALUE = "./Vendor/MSFT/RemoteLock/NewPINValue"
+LOCATION_NODES = tuple(
+    f"./Vendor/MSFT/RemoteFind/Location/{name}"
+    for name in ("Latitude", "Longitude", "Accuracy", "Altitude", "Age")
+)
+INVENTORY_NODES = (
+    "./DevInfo/Man",
+    "./DevInfo/Mod",
+    "./DevDetail/SwV",
+    "./DevDetail/Ext/Microsoft/SMBIOSSerialNumber",
+    "./DevDetail/Ext/Microsoft/DeviceName",
+    "./Vendor/MSFT/DeviceStatus/Battery/EstimatedChargeRemaining",
+    "./Vendor/MSFT/DeviceStatus/Battery/Status",
+)
+
+
+@dataclass(frozen=True)
+class BuiltCommand:
+    """The top-level commands for one action, and every CmdID inside them (for Status matching)."""
+
+    commands: tuple[Command | Container, ...]
+    cmd_ids: tuple[str, ...]
+
+
+def _get(ids: Iterator[int], node: str) -> Command:
+    return Command("Get", str(next(ids)), (Item(target=node),))
+
+
+def build_commands(
+    action: Action, ids: Iterator[int], *, wipe: str = DEFAULT_WIPE
+) -> BuiltCommand:
+    """Commands for `action`, numbered from `ids`: one counter per message keeps CmdIDs unique.
+
+    One Get per node, so a node a device lacks (404) does not hide the others' values.
+    """
+    if not is_supported_by_mode(action, ManagementMode.WINDOWS):
+        refused = capability(action, ManagementMode.WINDOWS)
+        raise Unsupported(refused.code or "unsupported", refused.reason or "not supported")
+    commands: tuple[Command | Container, ...]
+    if action is Action.WIPE:
+        if wipe not in WIPE_NODES:
+            raise Unsupported("unsupported.wipe_variant", f"unknown RemoteWipe node {wipe!r}")
+        exec_wipe = Item(target=WIPE_NODES[wipe], format="chr", type="text/plain", data="")
+        commands = (Command("Exec", str(next(ids)), (exec_wipe,)),)
+    elif action is Action.LOCATE:
+        # RemoteFind must be read atomically, so the five values belong to the same fix.
+        atomic_id = str(next(ids))
+        commands = (Container("Atomic", atomic_id, tuple(_get(ids, n) for n in LOCATION_NODES)),)
+    elif action is Action.RESET_PASSCODE:
+        # NewPINValue is readable once, right after the reset, in the same message (WinDocs).
+        sequence_id = str(next(ids))
+        reset = Command("Exec", str(next(ids)), (Item(target=LOCK_AND_RESET_PIN),))
+        commands = (Container("Sequence", sequence_id, (reset, _get(ids, NEW_PIN_VALUE))),)
+    elif action is Action.REFRESH:
+        commands = tuple(_get(ids, node) for node in INVENTORY_NODES)
+    else:  # the capability matrix lets nothing else through for Windows
+        raise Unsupported("unsupported.action", f"no OMA-DM command for {action.value}")
+    return BuiltCommand(commands, tuple(_all_ids(commands)))
+
+
+def _all_ids(commands: tuple[Command | Container, ...]) -> Iterator[str]:
+    for command in commands:
+        yield command.cmd_id
+        if isinstance(command, Container):
+            yield from _all_ids(command.commands)

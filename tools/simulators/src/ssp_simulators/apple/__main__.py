@@ -1,0 +1,70 @@
+"""`python -m ssp_simulators.apple`: run a fleet until interrupted.
+
+Prints one JSON line per device (udid, serial, kind, supervised) and the APNs URL to give the
+dispatcher; retries enrollment while the server is not up yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+
+from ssp_simulators.apple.fleet import AppleFleet
+from ssp_simulators.apple.session import Behaviour
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ssp_simulators.apple", description=__doc__)
+    parser.add_argument("--server", default="http://127.0.0.1:8100", help="dispatcher base URL")
+    parser.add_argument("--iphones", type=int, default=3, help="supervised iPhones")
+    parser.add_argument("--unsupervised-iphones", type=int, default=0)
+    parser.add_argument("--macs", type=int, default=1)
+    parser.add_argument("--apns-host", default="127.0.0.1")
+    parser.add_argument("--apns-port", type=int, default=8201, help="stand-in APNs (h2c) port")
+    parser.add_argument("--topic", default=None, help="APNs topic the devices report")
+    parser.add_argument("--not-now", type=float, default=0.0, help="probability of NotNow")
+    parser.add_argument("--latency", type=float, nargs=2, default=(0.0, 0.0),
+                        metavar=("MIN_S", "MAX_S"), help="per-command delay")
+    parser.add_argument("--seed", type=int, default=None, help="same seed, same devices")
+    parser.add_argument("--retry-s", type=float, default=3.0, help="enrollment retry interval")
+    return parser.parse_args(argv)
+
+
+async def _run(args: argparse.Namespace) -> None:
+    behaviour = Behaviour(not_now_probability=args.not_now, latency_s=tuple(args.latency))
+    extra = {"topic": args.topic} if args.topic else {}
+    fleet = AppleFleet(
+        args.server, iphones=args.iphones, unsupervised_iphones=args.unsupervised_iphones,
+        macs=args.macs, apns_host=args.apns_host, apns_port=args.apns_port,
+        behaviour=behaviour, seed=args.seed, **extra,
+    )
+    await fleet.start(enroll=False)
+    print(json.dumps({"apns_url": fleet.apns_url}), flush=True)
+    for device in fleet.devices:
+        print(json.dumps({
+            "udid": device.udid, "serial_number": device.serial_number, "kind": device.kind,
+            "supervised": device.supervised, "topic": device.topic,
+        }), flush=True)
+    try:
+        while True:  # the dispatcher may start after the simulator
+            if not await fleet.enroll_pending():
+                break
+            await asyncio.sleep(args.retry_s)
+        logging.info("all %d devices enrolled; waiting for pushes", len(fleet.devices))
+        await asyncio.Event().wait()
+    finally:
+        await fleet.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(_arguments(argv)))
+
+
+if __name__ == "__main__":
+    main()

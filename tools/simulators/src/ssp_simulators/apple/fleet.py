@@ -1,0 +1,120 @@
+"""A fleet of simulated iPhones and Macs, their HTTP client and the stand-in APNs they listen on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+import httpx
+
+from ssp_simulators.apple.apns import StandInApns
+from ssp_simulators.apple.device import DEFAULT_TOPIC, SimulatedDevice, new_iphone, new_mac
+from ssp_simulators.apple.session import Behaviour, DeviceSession, Endpoints
+
+log = logging.getLogger(__name__)
+
+
+class AppleFleet:
+    """Start it, point the dispatcher's APNs base URL at `apns_url`, then push to wake devices."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        iphones: int = 3,
+        unsupervised_iphones: int = 0,
+        macs: int = 1,
+        apns_host: str = "127.0.0.1",
+        apns_port: int = 0,
+        topic: str = DEFAULT_TOPIC,
+        behaviour: Behaviour | None = None,
+        seed: int | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._rng = random.Random(seed)  # noqa: S311  simulation data, not secrets
+        self.devices: list[SimulatedDevice] = (
+            [new_iphone(self._rng, supervised=True, topic=topic) for _ in range(iphones)]
+            + [new_iphone(self._rng, supervised=False, topic=topic)
+               for _ in range(unsupervised_iphones)]
+            + [new_mac(self._rng, topic=topic) for _ in range(macs)]
+        )
+        self._endpoints = Endpoints.for_server(server)
+        self._behaviour = behaviour or Behaviour()
+        self._apns_host, self._apns_port = apns_host, apns_port
+        self._timeout_s = timeout_s
+        self.apns = StandInApns(self._deliver)
+        self._http: httpx.AsyncClient | None = None
+        self._sessions: dict[str, DeviceSession] = {}
+
+    @property
+    def apns_url(self) -> str:
+        """Base URL for the dispatcher's APNs client (HTTP/2 cleartext, prior knowledge)."""
+        return f"http://{self._apns_host}:{self.apns.port}"
+
+    def device(self, udid: str) -> SimulatedDevice:
+        return self._sessions[udid].device
+
+    def session(self, device: SimulatedDevice) -> DeviceSession:
+        return self._sessions[device.udid]
+
+    async def start(self, *, enroll: bool = True) -> None:
+        """Start the stand-in APNs, then enroll every device (failures are logged, not raised)."""
+        self._http = httpx.AsyncClient(timeout=self._timeout_s)
+        for device in self.devices:
+            session = DeviceSession(device, self._http, self._endpoints, self._behaviour, self._rng)
+            self._sessions[device.udid] = session
+        await self.apns.start(self._apns_host, self._apns_port)
+        if enroll:
+            await self.enroll_pending()
+
+    async def enroll_pending(self) -> list[SimulatedDevice]:
+        """Enroll every device that is not enrolled; return those that still are not."""
+        pending = [d for d in self.devices if not d.state.enrolled]
+        outcomes = await asyncio.gather(
+            *(self._sessions[d.udid].enroll() for d in pending), return_exceptions=True
+        )
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:  # one line per round: a server that is not up yet fails them all alike
+            log.warning("%d of %d enrollments failed, e.g. %s: %s", len(failures), len(pending),
+                        type(failures[0]).__name__, failures[0])
+        return [d for d in pending if not d.state.enrolled]
+
+    async def enroll(self, device: SimulatedDevice) -> None:
+        await self._sessions[device.udid].enroll()
+
+    async def unenroll(self, device: SimulatedDevice) -> None:
+        await self._sessions[device.udid].unenroll()
+
+    async def connect(self, device: SimulatedDevice) -> None:
+        """Poll now, as if a push had arrived, and wait for the session to finish."""
+        await self._sessions[device.udid].connect()
+
+    def _deliver(self, token: bytes, topic: str, push_magic: str) -> tuple[int, str | None]:
+        device = next((d for d in self.devices if d.push_token and d.push_token == token), None)
+        if device is None:
+            if any(token in d.retired_tokens for d in self.devices):
+                return 410, "Unregistered"  # wiped or re-enrolled since
+            return 400, "BadDeviceToken"
+        if topic != device.topic:
+            return 400, "DeviceTokenNotForTopic"
+        if not device.state.enrolled:
+            return 410, "Unregistered"  # the app (MDM profile) is gone from the device
+        if push_magic == device.push_magic:
+            self._sessions[device.udid].wake()
+        # A wrong PushMagic is accepted by APNs and ignored by the device, as in reality.
+        return 200, None
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._sessions.values()))
+        await self.apns.stop()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> AppleFleet:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()

@@ -1,0 +1,164 @@
+"""One simulated device talking to the MDM server over HTTP: check-in and `connect` sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import plistlib
+import random
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from ssp_simulators.apple.answers import answer, idle_report
+from ssp_simulators.apple.device import SimulatedDevice
+from ssp_simulators.apple.signing import SIGNATURE_HEADER
+
+CHECKIN_CONTENT_TYPE = "application/x-apple-aspen-mdm-checkin"
+CONNECT_CONTENT_TYPE = "application/x-apple-aspen-mdm"
+
+log = logging.getLogger(__name__)
+
+
+class EnrollmentFailed(Exception):
+    """The server refused a check-in message."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    checkin_url: str
+    connect_url: str
+
+    @classmethod
+    def for_server(cls, server: str) -> Endpoints:
+        """The dispatcher's paths under `server`; a query string (as in a profile) is kept."""
+        parts = urlsplit(server)
+        base = parts.path.rstrip("/")
+        return cls(
+            urlunsplit(parts._replace(path=f"{base}/mdm/apple/checkin")),
+            urlunsplit(parts._replace(path=f"{base}/mdm/apple/connect")),
+        )
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    not_now_probability: float = 0.0
+    latency_s: tuple[float, float] = (0.0, 0.0)  # per command, uniform in [min, max]
+    not_now_retry_s: float = 2.0  # a device polls again by itself after answering NotNow
+
+
+class DeviceSession:
+    """Drives one device's HTTP conversation; at most one `connect` session runs at a time."""
+
+    def __init__(
+        self, device: SimulatedDevice, http: httpx.AsyncClient, endpoints: Endpoints,
+        behaviour: Behaviour, rng: random.Random,
+    ) -> None:
+        self.device, self._http, self._endpoints = device, http, endpoints
+        self._behaviour, self._rng = behaviour, rng
+        self._lock = asyncio.Lock()
+        self._woken = False
+        self._task: asyncio.Task[None] | None = None
+        self.http_errors: list[str] = []  # what went wrong, for tests and the CLI log
+
+    async def _put(self, url: str, message: dict[str, Any], content_type: str) -> httpx.Response:
+        body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
+        headers = {
+            "Content-Type": content_type,
+            SIGNATURE_HEADER: self.device.identity().sign(body),
+            "User-Agent": "MDM/1.0 ssp-simulator",
+        }
+        return await self._http.put(url, content=body, headers=headers)
+
+    async def _checkin(self, message: dict[str, Any]) -> None:
+        response = await self._put(self._endpoints.checkin_url, message, CHECKIN_CONTENT_TYPE)
+        if response.status_code != 200:
+            error = f"{message['MessageType']}: HTTP {response.status_code}"
+            self.http_errors.append(error)
+            raise EnrollmentFailed(f"{self.device.udid} {error}")
+
+    async def enroll(self) -> None:
+        """Authenticate, then TokenUpdate with fresh push credentials (as a new profile does)."""
+        self.device.new_push_credentials(self._rng)
+        await self._checkin(self.device.authenticate_message())
+        # The profile is installed from here on: a server may push (and expect a connect)
+        # while it is still handling the TokenUpdate, as real servers do.
+        self.device.state.enrolled = True
+        try:
+            await self._checkin(self.device.token_update_message())
+        except EnrollmentFailed:
+            self.device.state.enrolled = False
+            raise
+
+    async def unenroll(self) -> None:
+        """The user removed the MDM profile: CheckOut, then the device forgets the server."""
+        await self._checkin(self.device.checkout_message())
+        self.device.state.enrolled = False
+
+    def wake(self) -> None:
+        """A push arrived: connect now, or once more after the session that is running."""
+        self._woken = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.connect())
+
+    async def connect(self) -> None:
+        """Run `connect` sessions until no push arrived during the last one."""
+        async with self._lock:
+            self._woken = True
+            while self._woken:
+                self._woken = False
+                declined = await self._session()
+                if declined and self.device.state.enrolled:
+                    await asyncio.sleep(self._behaviour.not_now_retry_s)
+                    self._woken = True
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _session(self) -> bool:
+        """Idle, then answer commands until the server has none; True if any was declined."""
+        report, declined = idle_report(self.device), False
+        while self.device.state.enrolled:
+            try:
+                response = await self._put(
+                    self._endpoints.connect_url, report, CONNECT_CONTENT_TYPE
+                )
+            except httpx.HTTPError as exc:
+                self.http_errors.append(f"connect: {type(exc).__name__}")
+                return declined
+            if response.status_code != 200:
+                self.http_errors.append(f"connect: HTTP {response.status_code}")
+                return declined
+            if not response.content.strip():
+                return declined  # empty 200: nothing queued
+            try:
+                command = plistlib.loads(response.content)
+            except Exception:  # a real device drops a reply it cannot read
+                self.http_errors.append("connect: unreadable command plist")
+                return declined
+            if not isinstance(command, dict):
+                self.http_errors.append("connect: command plist is not a dict")
+                return declined
+            low, high = self._behaviour.latency_s
+            if high > 0:
+                await asyncio.sleep(self._rng.uniform(low, high))
+            not_now = self._rng.random() < self._behaviour.not_now_probability
+            result = answer(self.device, command, not_now=not_now)
+            declined |= not_now
+            if result.erase_after_sending:
+                await self._acknowledge_then_erase(result.report)
+                return False
+            report = result.report
+        return declined
+
+    async def _acknowledge_then_erase(self, report: dict[str, Any]) -> None:
+        try:  # the reply is ignored: the device is already erasing
+            await self._put(self._endpoints.connect_url, report, CONNECT_CONTENT_TYPE)
+        except httpx.HTTPError as exc:
+            self.http_errors.append(f"erase acknowledgement: {type(exc).__name__}")
+        log.info("device %s erased", self.device.udid)
+        self.device.erase()
