@@ -1,0 +1,123 @@
+"""A device's state in the registry and the pure folds that move it forward.
+
+Every fold returns the very same object when nothing changed, so the caller can skip the
+write and the snapshot; otherwise the copy has `version + 1`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from ssp_contracts.base import EntityId, OrgId, Version
+from ssp_contracts.commands import CommandStatusChanged, Location
+from ssp_contracts.devices import (
+    DeviceIdentifiers,
+    DeviceOwner,
+    DeviceReported,
+    DeviceSnapshot,
+    WipeState,
+)
+from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
+
+from device_registry.domain.command_effects import command_updates
+from device_registry.domain.errors import DeviceMismatch
+from device_registry.domain.inventory_merge import inventory_updates, merged_identifiers
+from device_registry.domain.timestamps import is_later
+
+
+class DeviceState(BaseModel):
+    """The registry's record of a device: the fields of `DeviceSnapshot`, one to one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    org_id: OrgId
+    device_id: EntityId
+    version: Version = 1
+    platform: Platform
+    management_mode: ManagementMode
+    enrolled: bool = True
+    identifiers: DeviceIdentifiers = Field(default_factory=DeviceIdentifiers)
+    name: str | None = None
+    model: str | None = None
+    os_version: str | None = None
+    battery_level: float | None = Field(None, ge=0, le=1)
+    storage_total_bytes: int | None = None
+    storage_free_bytes: int | None = None
+    last_contact_at: datetime | None = None
+    enrolled_at: datetime | None = None
+    lost_mode: bool = False
+    last_location: Location | None = None
+    locked_at: datetime | None = None
+    wipe_state: WipeState = "none"
+    owner: DeviceOwner | None = None
+
+
+def _evolve(state: DeviceState, updates: dict[str, Any], *, bump: bool = True) -> DeviceState:
+    changed = {name: value for name, value in updates.items() if getattr(state, name) != value}
+    if not changed:
+        return state
+    if bump:
+        changed["version"] = state.version + 1
+    # Values come from validated contracts, so the copy needs no second validation.
+    return state.model_copy(update=changed)
+
+
+def _check_same_device(state: DeviceState, org_id: str, device_id: str) -> None:
+    if (state.org_id, state.device_id) != (org_id, device_id):
+        raise DeviceMismatch(
+            "device.mismatch",
+            f"event for {org_id}/{device_id} folded into {state.org_id}/{state.device_id}",
+        )
+
+
+def apply_report(state: DeviceState | None, report: DeviceReported) -> DeviceState:
+    """Folds what a device said about itself; the first report of a device creates it."""
+    if state is None:
+        fresh = DeviceState(org_id=report.org_id, device_id=report.device_id,
+                            platform=report.platform, management_mode=report.management_mode)
+        return _evolve(fresh, _report_updates(fresh, report), bump=False)
+    _check_same_device(state, report.org_id, report.device_id)
+    return _evolve(state, _report_updates(state, report))
+
+
+def _report_updates(state: DeviceState, report: DeviceReported) -> dict[str, Any]:
+    # Every kind may carry identifiers and inventory (Apple's Authenticate has the model and
+    # serial, for one); present fields are facts whatever the kind.
+    updates: dict[str, Any] = {
+        "platform": report.platform,
+        "management_mode": report.management_mode,
+        "identifiers": merged_identifiers(state.identifiers, report.identifiers),
+        **inventory_updates(report.inventory),
+    }
+    if is_later(report.occurred_at, state.last_contact_at):
+        updates["last_contact_at"] = report.occurred_at
+    if report.kind is DeviceReportKind.ENROLLED:
+        updates["enrolled"] = True
+        updates["enrolled_at"] = report.occurred_at
+        if state.wipe_state == "wiped":
+            updates["wipe_state"] = "none"  # an erased device that enrolls again starts afresh
+    elif report.kind is DeviceReportKind.UNENROLLED:
+        updates["enrolled"] = False
+    return updates
+
+
+def apply_command_status(state: DeviceState, event: CommandStatusChanged) -> DeviceState:
+    """Folds a command's progress; statuses without an effect return `state` itself."""
+    _check_same_device(state, event.org_id, event.device_id)
+    return _evolve(state, command_updates(state, event))
+
+
+def link(state: DeviceState, owner: DeviceOwner | None) -> DeviceState:
+    """Sets or removes the owner; linking the current owner again keeps the original link."""
+    current = state.owner
+    if owner is not None and current is not None and owner.user_id == current.user_id:
+        username = owner.username or current.username
+        owner = current if username == current.username else current.model_copy(
+            update={"username": username})
+    return _evolve(state, {"owner": owner})
+
+
+def to_snapshot(state: DeviceState) -> DeviceSnapshot:
+    return DeviceSnapshot(**dict(state))

@@ -1,0 +1,65 @@
+"""Cutting the valid rows of an import into `ImportRowsSubmitted` events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from ssp_contracts.links import ImportRow, ImportRowsSubmitted
+
+from device_registry.domain.errors import DomainError
+
+CHUNK_SIZE = 1000
+
+
+def chunked(rows: Iterable[ImportRow], size: int = CHUNK_SIZE) -> Iterator[list[ImportRow]]:
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def chunk_count(total_rows: int, size: int = CHUNK_SIZE) -> int:
+    """At least one: an import without valid rows still sends one (empty) chunk, so the
+    consumer sees the import and can complete it."""
+    return max(1, -(-total_rows // size))
+
+
+def submissions(
+    rows: Iterable[ImportRow],
+    *,
+    import_id: str,
+    org_id: str,
+    requested_by: str,
+    total_rows: int,
+    dry_run: bool = False,
+    size: int = CHUNK_SIZE,
+) -> Iterator[ImportRowsSubmitted]:
+    """The events of the second pass; `total_rows` is the valid count from the first pass.
+
+    Raises `csv.changed` if the upload does not have the rows the first pass counted (it was
+    replaced between passes), before a chunk beyond the announced count is produced.
+    """
+    chunks = chunk_count(total_rows, size)
+    sent = 0
+    index = -1
+    for index, chunk in enumerate(chunked(rows, size)):
+        sent += len(chunk)
+        if sent > total_rows:
+            raise _changed(total_rows)
+        yield ImportRowsSubmitted(
+            org_id=org_id, import_id=import_id, chunk=index, chunks=chunks,
+            total_rows=total_rows, dry_run=dry_run, requested_by=requested_by, rows=chunk,
+        )
+    if sent != total_rows:
+        raise _changed(total_rows)
+    if index < 0:
+        yield ImportRowsSubmitted(
+            org_id=org_id, import_id=import_id, chunk=0, chunks=1, total_rows=0,
+            dry_run=dry_run, requested_by=requested_by, rows=[],
+        )
+
+
+def _changed(expected: int) -> DomainError:
+    return DomainError("csv.changed", f"the file no longer has the {expected} rows first counted")

@@ -1,0 +1,56 @@
+"""Login throttling: after repeated failures an account waits, longer each time.
+
+A throttle, not a lockout: an attacker guessing passwords can keep a user waiting at most
+15 minutes at a time, never lock them out for good. Pure functions of the state and `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+FAILURES_BEFORE_THROTTLE = 5
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ThrottleState:
+    """The two fields of an Account that throttling owns."""
+
+    failed_logins: int = 0
+    throttled_until: datetime | None = None
+
+
+def backoff(failed_logins: int) -> timedelta | None:
+    """How long to wait after the `failed_logins`-th consecutive failure (None: no wait).
+
+    5 -> 30 s, 6 -> 60 s, 7 -> 120 s, ... doubling up to 15 min.
+    """
+    if failed_logins < FAILURES_BEFORE_THROTTLE:
+        return None
+    doublings = failed_logins - FAILURES_BEFORE_THROTTLE
+    if doublings >= 16:  # far past the cap; avoids computing huge numbers
+        return MAX_BACKOFF
+    return min(FIRST_BACKOFF * 2**doublings, MAX_BACKOFF)
+
+
+def retry_after(state: ThrottleState, now: datetime) -> timedelta | None:
+    """Time left before the next attempt may be checked (None: try now)."""
+    if state.throttled_until is None or state.throttled_until <= now:
+        return None
+    return state.throttled_until - now
+
+
+def after_failure(state: ThrottleState, now: datetime) -> ThrottleState:
+    """The state after a wrong password. Call only for attempts that were actually checked:
+    attempts refused while throttled do not count, or the wait would never end.
+    """
+    failures = state.failed_logins + 1
+    wait = backoff(failures)
+    return ThrottleState(failures, now + wait if wait is not None else None)
+
+
+def after_success() -> ThrottleState:
+    """A correct password resets everything."""
+    return ThrottleState()
