@@ -127,7 +127,8 @@ class Subscriptions:
 
     def subscribe(self, topic: str, models: type[Event] | tuple[type[Event], ...], *,
                   group_id: str | None = None, tombstones: bool = False,
-                  from_beginning: bool = True, description: str = "") -> Callable[[Handler], Handler]:
+                  from_beginning: bool = True, description: str = "",
+                  ) -> Callable[[Handler], Handler]:
         """`handler(event, delivery)`; with `tombstones=True` a null record arrives as None."""
         accepted = models if isinstance(models, tuple) else (models,)
         group = group_id or f"{self.service}.{topic}"
@@ -140,6 +141,9 @@ class Subscriptions:
                 topic, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR,
                 auto_offset_reset="earliest" if from_beginning else "latest",
                 decoder=_keep_bytes, description=description or handler.__doc__,
+                # A crashed member holds its partitions until its session expires: keep that
+                # short so a restarted or surviving instance takes over within seconds.
+                session_timeout_ms=6000, heartbeat_interval_ms=1500,
                 title=f"{self.service}:{topic}:{handler.__name__}",
             )(on_record)
             self.topics.extend([topic, dlq_name(topic)])

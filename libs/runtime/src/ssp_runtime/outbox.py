@@ -57,7 +57,7 @@ def push_outbox(*entries: dict[str, Any]) -> dict[str, Any]:
 class OutboxRelay:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], publisher: EventPublisher,
                  registry: CollectorRegistry, *, poll_s: float = 1.0, workers: int = 4,
-                 lease_s: float = 30.0, stale_s: float = 2.0) -> None:
+                 lease_s: float = 5.0, stale_s: float = 2.0) -> None:
         self.db = db
         self.publisher = publisher
         self.collections: set[str] = set()
@@ -140,11 +140,11 @@ class OutboxRelay:
         sent = 0
         try:
             for entry in doc.get(OUTBOX, []):
-                failpoint("outbox.before_publish")
+                failpoint("outbox.before_publish", entry["key"])
                 value = entry["value"].encode() if entry["value"] is not None else None
                 await self.publisher.publish_raw(entry["topic"], value, key=entry["key"],
                                                  headers=entry["headers"])
-                failpoint("outbox.after_publish")
+                failpoint("outbox.after_publish", entry["key"])
                 # Remove exactly the entry just sent, even if others were appended meanwhile.
                 await coll.update_one({"_id": doc_id, f"{OUTBOX}.0.id": entry["id"]},
                                       {"$pop": {OUTBOX: -1}})

@@ -1,8 +1,9 @@
 """`python -m device_registry`: run the device-registry."""
 
+from ssp_runtime.serve import serve
+
 from device_registry.app import create_app
 from device_registry.settings import DEFAULT_PORT, SERVICE, Settings
-from ssp_runtime.serve import serve
 
 
 def main() -> None:

@@ -1,0 +1,97 @@
+"""Topics in -> folds of the pure domain -> the device's document (and its events) out.
+
+Each handler reloads and folds again when another write won the race for the device's version,
+so concurrent consumers of the same device cannot lose each other's changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from ssp_contracts.access import UserAccess
+from ssp_contracts.audit import AuditRecord
+from ssp_contracts.commands import CommandStatusChanged
+from ssp_contracts.devices import DeviceOwner, DeviceReported
+from ssp_contracts.links import LinkRequested
+from ssp_runtime.consuming import Delivery, PermanentError
+
+from device_registry.domain import DeviceState, apply_command_status, apply_report, link
+from device_registry.store import DeviceStore, UserDirectory
+
+Fold = Callable[[DeviceState | None], Awaitable[tuple[DeviceState | None, list[AuditRecord]]]]
+MAX_RACES = 20
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RegistryHandlers:
+    def __init__(self, devices: DeviceStore, users: UserDirectory,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.devices = devices
+        self.users = users
+        self.clock = clock
+
+    async def on_device_reported(self, report: DeviceReported, _d: Delivery) -> None:
+        """Creates and updates devices from what their platform endpoints report."""
+
+        async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
+            return apply_report(state, report), []
+
+        await self._update(report.device_id, fold)
+
+    async def on_command_status(self, event: CommandStatusChanged, _d: Delivery) -> None:
+        """Folds command results into device state: lost mode, location, lock, wipe."""
+
+        async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
+            if state is None or state.org_id != event.org_id:
+                return None, []  # a device this registry does not know: nothing to fold
+            return apply_command_status(state, event), []
+
+        await self._update(event.device_id, fold)
+
+    async def on_link_requested(self, request: LinkRequested, _d: Delivery) -> None:
+        """Links a device to a user, or unlinks it (one user per device at a time)."""
+        owner = None
+        if request.user_id is not None:
+            user = await self.users.get(request.user_id)
+            if user is None or user["org_id"] != request.org_id or not user.get("active"):
+                raise PermanentError(f"user {request.user_id} is unknown in {request.org_id}")
+            owner = DeviceOwner(user_id=request.user_id, username=user.get("username"),
+                                linked_at=self.clock(), source=request.source)
+
+        async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
+            if state is None or state.org_id != request.org_id:
+                raise PermanentError(f"device {request.device_id} is unknown in {request.org_id}")
+            after = link(state, owner)
+            if after is state:
+                return state, []
+            previous = state.owner.user_id if state.owner else None
+            return after, [self._audit(request, previous)]
+
+        await self._update(request.device_id, fold)
+
+    async def on_user_access(self, access: UserAccess, _d: Delivery) -> None:
+        """Keeps the directory used to resolve usernames and e-mail addresses."""
+        await self.users.apply(access)
+
+    async def _update(self, device_id: str, fold: Fold) -> None:
+        for _ in range(MAX_RACES):
+            before = await self.devices.get(device_id)
+            after, audits = await fold(before)
+            if after is None or after is before:
+                return
+            if await self.devices.save(before, after, audits):
+                return
+        raise RuntimeError(f"device {device_id}: lost {MAX_RACES} races for its version")
+
+    def _audit(self, request: LinkRequested, previous: str | None) -> AuditRecord:
+        action = "unlinked_device" if request.user_id is None else (
+            "relinked_device" if previous else "linked_device")
+        return AuditRecord(
+            org_id=request.org_id, audit_id=str(uuid.uuid4()), actor=request.requested_by,
+            action=action, outcome="succeeded", device_id=request.device_id,
+            user_id=request.user_id or previous, detail=f"source={request.source.value}",
+            occurred_at=self.clock())
