@@ -3,6 +3,11 @@ in the real database."""
 
 from __future__ import annotations
 
+import urllib.request
+
+import pytest
+from cryptography.fernet import Fernet
+
 from tests.conftest import database_name
 from tests.support.waiting import eventually
 
@@ -25,14 +30,19 @@ async def test_heartbeat_of_one_service_is_stored_by_another(services, mongo, ru
 
 
 async def test_every_service_answers_health_and_metrics(services):
+    secrets = {"command_dispatcher": {"SSP_SECRET_KEY": Fernet.generate_key().decode()}}
     for module in ("permission_service", "device_registry", "command_dispatcher",
                    "portal_gateway"):
-        proc = services(module)
+        proc = services(module, **secrets.get(module, {}))
         assert proc.get_json("/healthz")["status"] == "ok"
         ready = proc.get_json("/readyz")
         assert ready["checks"] == {"database": "ok", "kafka": "ok"}
-        import urllib.request
         with urllib.request.urlopen(proc.url + "/metrics", timeout=5) as resp:
             text = resp.read().decode()
         assert 'ssp_service_up{service="' in text
         assert "process_resident_memory_bytes" in text
+
+
+async def test_dispatcher_refuses_to_start_without_a_secret_key_outside_demo_mode(services):
+    with pytest.raises(RuntimeError, match="SSP_SECRET_KEY must be set"):
+        services("command_dispatcher")

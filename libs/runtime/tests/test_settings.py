@@ -37,7 +37,7 @@ def test_failpoint_ends_the_process_only_when_armed():
 
 def test_keyed_failpoint_fires_only_for_its_key():
     code = ("from ssp_runtime.failpoints import failpoint; failpoint('p', 'other'); "
-            "print('survived'); failpoint('p', 'mine')")
+            "print('survived', flush=True); failpoint('p', 'mine')")
     run = subprocess.run([sys.executable, "-c", code], env={"SSP_FAILPOINTS": "p@mine"},
                          capture_output=True, text=True, check=False)
     assert run.returncode == EXIT_CODE and "survived" in run.stdout
