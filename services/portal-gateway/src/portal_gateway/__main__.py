@@ -1,8 +1,9 @@
 """`python -m portal_gateway`: run the portal-gateway."""
 
+from ssp_runtime.serve import serve
+
 from portal_gateway.app import create_app
 from portal_gateway.settings import DEFAULT_PORT, SERVICE, Settings
-from ssp_runtime.serve import serve
 
 
 def main() -> None:

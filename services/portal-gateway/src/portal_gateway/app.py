@@ -1,23 +1,104 @@
-"""The portal gateway: the web portal and the JSON API in front of the event-driven services."""
+"""The portal gateway: the web portal and the JSON API in front of the event-driven services.
+
+Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status` into its own projections; produces
+`ssp.commands.requested`, `ssp.links.requests` and request/reply calls on `ssp.rpc.*`; serves
+/api/v1 (JSON), the web pages, /static, and /healthz /readyz /metrics /peers.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from typing import Any
 
-from portal_gateway.settings import SERVICE, Settings
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from ssp_contracts.access import UserAccess
+from ssp_contracts.commands import CommandStatusChanged
+from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.topics import (
+    ACCESS,
+    COMMANDS_REQUESTED,
+    COMMANDS_STATUS,
+    DEVICES,
+    LINKS_REQUESTS,
+    RPC_ADMIN,
+    RPC_AUTH_REVERIFY,
+    RPC_AUTH_VERIFY,
+)
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.service import Service
+from starlette.routing import Mount
+
+from portal_gateway.admin_requests import AdminDesk
+from portal_gateway.api import api_router
+from portal_gateway.authentication import Authentication
+from portal_gateway.command_requests import CommandDesk
+from portal_gateway.http.context import Gateway
+from portal_gateway.http.guards import declare_public
+from portal_gateway.http.problems import install_problem_handlers
+from portal_gateway.http.security_headers import SecurityHeaders
+from portal_gateway.live_updates import LiveUpdates
+from portal_gateway.policies import command_policy, login_limit, session_policy
+from portal_gateway.projections import Projections
+from portal_gateway.settings import SERVICE, Settings
+from portal_gateway.store.gateway_stores import GatewayStores
+from portal_gateway.web import web_router
+from portal_gateway.web.rendering import render_page_error
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def build_service(settings: Settings) -> Service:
     return Service(SERVICE, settings, rpc_client=True)
 
 
+def subscribe_projections(service: Service, settings: Settings, projections: Projections) -> None:
+    def options(topic: str) -> dict[str, Any]:
+        return {"group_id": f"{settings.consumer_group_prefix}.{topic}",
+                "from_beginning": settings.projections_from_beginning}
+
+    service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **options(DEVICES))(
+        projections.on_device_snapshot)
+    service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
+    service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
+        projections.on_command_status)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    service = build_service(settings or Settings())
+    settings = settings or Settings()
+    service = build_service(settings)
+    assert service.rpc is not None
+    stores = GatewayStores.of(service.db)
+    live = LiveUpdates()
+    subscribe_projections(service, settings, Projections(stores, live))
+    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY,
+                     RPC_ADMIN)
+    service.on_startup(stores.create_indexes)
+    policy = session_policy(settings)
+
+    async def sweep_expired() -> None:
+        await stores.sweep_expired(policy)
+
+    service.every(settings.session_sweep_s, sweep_expired)
+
     app = FastAPI(title="Device self-service portal", version=service.version,
-                  lifespan=service.lifespan, docs_url="/docs")
+                  lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
     app.state.service = service
+    app.state.gateway = Gateway(
+        settings=settings, stores=stores, live=live,
+        auth=Authentication(stores, service.rpc, policy, login_limit(settings)),
+        commands=CommandDesk(stores, service.publisher, command_policy(settings)),
+        admin=AdminDesk(stores, service.rpc, service.publisher))
+    app.add_middleware(SecurityHeaders)
+    install_problem_handlers(app, render_page_error)
+    app.include_router(api_router())
+    app.include_router(web_router())
+    app.router.routes.append(declare_public(
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")))
     for route in ops_routes(service):
-        app.router.routes.append(route)
+        app.router.routes.append(declare_public(route))
+    for route in app.router.routes:  # FastAPI's own /openapi.json and /docs
+        if getattr(route, "path", None) in {app.openapi_url, app.docs_url,
+                                            app.swagger_ui_oauth2_redirect_url}:
+            declare_public(route)
     return app

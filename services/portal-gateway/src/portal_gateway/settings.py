@@ -1,5 +1,10 @@
 """Settings of the portal-gateway (environment variables with the `SSP_` prefix)."""
 
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
 from ssp_runtime.settings import ServiceSettings
 
 SERVICE = "portal-gateway"
@@ -7,4 +12,29 @@ DEFAULT_PORT = 8000
 
 
 class Settings(ServiceSettings):
-    pass
+    default_org_id: str = Field("default", description="Org used when a login names none")
+    consumer_group_prefix: str = Field(
+        SERVICE, description="Prefix of the projection consumer groups (one per deployment)")
+    projections_from_beginning: bool = Field(
+        True, description="New consumer groups read the projection topics from the beginning "
+                          "(always in production; only throwaway test instances set false)")
+    session_cookie_name: str = Field("ssp_session", description="Name of the session cookie")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="Secure cookie flag: auto = only when the request came over HTTPS")
+    session_idle_s: int = Field(30 * 60, gt=0, description="Session idle timeout")
+    session_absolute_s: int = Field(12 * 60 * 60, gt=0, description="Session absolute lifetime")
+    session_sweep_s: float = Field(300.0, gt=0, description="Period of the expired-data sweep")
+    step_up_s: int = Field(5 * 60, gt=0, description="How long a re-authentication counts")
+    confirmation_s: int = Field(120, gt=0, description="Lifetime of a confirmation token")
+    pending_command_s: int = Field(
+        24 * 60 * 60, gt=0,
+        description="How long an unfinished command blocks an identical one on the same device")
+    idempotency_s: int = Field(24 * 60 * 60, gt=0, description="Idempotency-Key retention")
+    user_command_limit: int = Field(30, ge=1, description="Commands per user per window")
+    user_command_window_s: int = Field(600, gt=0, description="Per-user command window")
+    device_command_limit: int = Field(10, ge=1, description="Commands per device per window")
+    device_command_window_s: int = Field(600, gt=0, description="Per-device command window")
+    login_limit: int = Field(10, ge=1, description="Login attempts per username per window")
+    login_window_s: int = Field(300, gt=0, description="Login attempt window")
+    sse_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
+    admin_page_size: int = Field(50, ge=1, le=500, description="Rows per admin device page")

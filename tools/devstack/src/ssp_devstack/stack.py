@@ -155,7 +155,7 @@ class Stack:
         log = home / "kafka.log"
         self._spawn(
             "kafka",
-            [java, f"-Xms256m", f"-Xmx{self.cfg.kafka_heap}", "-XX:+UseG1GC",
+            [java, "-Xms256m", f"-Xmx{self.cfg.kafka_heap}", "-XX:+UseG1GC",
              "-Djava.awt.headless=true", f"-Dkafka.logs.dir={home}",
              f"-Dlog4j2.configurationFile=file:{log_config}", "-cp", classpath,
              "kafka.Kafka", str(props)],

@@ -1,0 +1,110 @@
+"""Administration: accounts and roles (forwarded to the permission-service) and device links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from ssp_contracts.enums import Permission, Platform
+from ssp_contracts.rpc import AdminOp
+
+from portal_gateway.admin_requests import (
+    DeviceUserLink,
+    RoleCreate,
+    RolesSet,
+    UserCreate,
+    UserUpdate,
+    reply_data,
+)
+from portal_gateway.api.schemas import DeviceList, LinkAccepted
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.device_view import device_public
+from portal_gateway.http.context import gateway_of
+from portal_gateway.http.guards import AdminUser
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+async def _forward(request: Request, caller: Caller, op: AdminOp, *,
+                   target_id: str | None = None, payload: dict[str, Any] | None = None,
+                   ) -> JSONResponse:
+    reply = await gateway_of(request).admin.forward(caller, op, target_id=target_id,
+                                                    payload=payload)
+    return JSONResponse({"data": reply_data(reply)}, status_code=reply.status)
+
+
+@router.get("/users")
+async def list_users(caller: AdminUser, request: Request, page: int = Query(1, ge=1),
+                     q: str | None = Query(None, max_length=254)) -> JSONResponse:
+    return await _forward(request, caller, "list_users", payload={"page": page, "query": q})
+
+
+@router.post("/users")
+async def create_user(body: UserCreate, caller: AdminUser, request: Request) -> JSONResponse:
+    return await _forward(request, caller, "create_user", payload=body.model_dump())
+
+
+@router.patch("/users/{user_id}")
+async def update_user(user_id: str, body: UserUpdate, caller: AdminUser,
+                      request: Request) -> JSONResponse:
+    return await _forward(request, caller, "update_user", target_id=user_id,
+                          payload=body.model_dump(exclude_unset=True))
+
+
+@router.delete("/users/{user_id}")
+async def delete_user(user_id: str, caller: AdminUser, request: Request) -> JSONResponse:
+    return await _forward(request, caller, "delete_user", target_id=user_id)
+
+
+@router.put("/users/{user_id}/roles")
+async def set_roles(user_id: str, body: RolesSet, caller: AdminUser,
+                    request: Request) -> JSONResponse:
+    return await _forward(request, caller, "set_roles", target_id=user_id,
+                          payload=body.model_dump())
+
+
+@router.get("/roles")
+async def list_roles(caller: AdminUser, request: Request) -> JSONResponse:
+    return await _forward(request, caller, "list_roles")
+
+
+@router.post("/roles")
+async def create_role(body: RoleCreate, caller: AdminUser, request: Request) -> JSONResponse:
+    return await _forward(request, caller, "create_role", payload=body.model_dump(mode="json"))
+
+
+@router.get("/devices")
+async def search_devices(
+    caller: AdminUser, request: Request,
+    serial_number: Annotated[str | None, Query(max_length=64)] = None,
+    platform: Platform | None = None,
+    username: Annotated[str | None, Query(max_length=254)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> DeviceList:
+    gw = gateway_of(request)
+    owner_id = None
+    if username:
+        user = await gw.stores.access.by_username(caller.org_id, username)
+        if user is None:
+            return DeviceList(items=[])
+        owner_id = user.user_id
+    devices = await gw.stores.devices.search(
+        caller.org_id, serial_number=serial_number, platform=platform, owner_user_id=owner_id,
+        page=page, page_size=gw.settings.admin_page_size)
+    # Actions as the device supports them: the admin's own permissions do not apply here.
+    every = frozenset(Permission)
+    return DeviceList(items=[device_public(d, every) for d in devices])
+
+
+@router.put("/devices/{device_id}/user", status_code=202)
+async def link_device(device_id: str, body: DeviceUserLink, caller: AdminUser,
+                      request: Request) -> LinkAccepted:
+    request_id = await gateway_of(request).admin.link_device(caller, device_id, body.username)
+    return LinkAccepted(request_id=request_id)
+
+
+@router.delete("/devices/{device_id}/user", status_code=202)
+async def unlink_device(device_id: str, caller: AdminUser, request: Request) -> LinkAccepted:
+    request_id = await gateway_of(request).admin.link_device(caller, device_id, None)
+    return LinkAccepted(request_id=request_id)

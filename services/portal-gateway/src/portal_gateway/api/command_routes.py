@@ -1,0 +1,59 @@
+"""Requesting commands on one's devices, confirmations for destructive ones, and status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from portal_gateway.api.schemas import (
+    CommandAcceptedPublic,
+    CommandList,
+    ConfirmationBody,
+    ConfirmationPublic,
+)
+from portal_gateway.command_reads import device_history, refuse_cancel, visible_command
+from portal_gateway.command_requests import CommandRequest
+from portal_gateway.domain.command_view import CommandPublic
+from portal_gateway.http.context import gateway_of
+from portal_gateway.http.guards import CurrentUser
+from portal_gateway.http.resources import OwnedDevice
+
+router = APIRouter(tags=["commands"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128,
+                                              pattern=r"^[\x21-\x7e]+$")]
+
+
+@router.post("/devices/{device_id}/commands", status_code=202)
+async def request_command(body: CommandRequest, device: OwnedDevice, caller: CurrentUser,
+                          request: Request,
+                          idempotency_key: IdempotencyKey = None) -> CommandAcceptedPublic:
+    gw = gateway_of(request)
+    accepted = await gw.commands.request(caller, device, body, idempotency_key, gw.now())
+    return CommandAcceptedPublic(command_id=accepted.command_id)
+
+
+@router.post("/devices/{device_id}/commands/confirmations", status_code=201)
+async def confirm_command(body: ConfirmationBody, device: OwnedDevice, caller: CurrentUser,
+                          request: Request) -> ConfirmationPublic:
+    gw = gateway_of(request)
+    token, expires_at = await gw.commands.issue_confirmation(caller, device, body.action,
+                                                             gw.now())
+    return ConfirmationPublic(action=body.action, confirmation_token=token,
+                              expires_at=expires_at)
+
+
+@router.get("/devices/{device_id}/commands")
+async def device_commands(device: OwnedDevice, caller: CurrentUser,
+                          request: Request) -> CommandList:
+    return CommandList(items=await device_history(gateway_of(request).stores, caller, device))
+
+
+@router.get("/commands/{command_id}")
+async def get_command(command_id: str, caller: CurrentUser, request: Request) -> CommandPublic:
+    return await visible_command(gateway_of(request).stores, caller, command_id)
+
+
+@router.post("/commands/{command_id}/cancel", status_code=202)
+async def cancel_command(command_id: str, caller: CurrentUser, request: Request) -> None:
+    refuse_cancel(await visible_command(gateway_of(request).stores, caller, command_id))

@@ -1,0 +1,161 @@
+"""The command path at the gateway: check, claim, publish, record.
+
+Why "publish first, then record": the client must get 503 when Kafka is down, and a
+`CommandRequested` that never left must leave no trace. So the claims that guard against
+doubles (one unfinished command per device and action; the Idempotency-Key) are taken first,
+the event is published and acknowledged (acks=all), and only then is the command recorded in
+the projection. A failed publish releases the claims and answers 503; a failed record after a
+successful publish is healed by the status topic, which carries the same command.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from aiokafka.errors import KafkaError
+from pydantic import BaseModel, Field
+from ssp_contracts.base import Event
+from ssp_contracts.commands import CommandParams, CommandRequested
+from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.enums import Action
+from ssp_contracts.topics import COMMANDS_REQUESTED
+
+from portal_gateway.domain import confirmations as confirming
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.actions import require_available
+from portal_gateway.domain.command_params import validate_params
+from portal_gateway.domain.errors import FieldProblem, Unavailable, ValidationFailed
+from portal_gateway.domain.rate_limits import RateLimit, check_count, window_for
+from portal_gateway.domain.secrets_at_rest import secret_hash
+from portal_gateway.domain.sessions import SessionPolicy
+from portal_gateway.pending_slots import PendingSlots
+from portal_gateway.store.command_claims import Claim
+from portal_gateway.store.gateway_stores import GatewayStores
+
+log = logging.getLogger(__name__)
+PUBLISH_ERRORS = (KafkaError, ConnectionError, TimeoutError, OSError, RuntimeError)
+
+
+class Publisher(Protocol):
+    async def publish(self, topic: str, event: Event, **kwargs: Any) -> str: ...
+
+
+class CommandRequest(BaseModel):
+    action: Action
+    params: CommandParams = Field(default_factory=CommandParams)
+    confirmation_token: str | None = Field(
+        None, max_length=200, description="Needed for wipe and reset_passcode")
+
+
+@dataclass(frozen=True)
+class CommandPolicy:
+    session: SessionPolicy
+    confirmation_ttl: timedelta
+    pending_for: timedelta
+    idempotency_for: timedelta
+    per_user: RateLimit
+    per_device: RateLimit
+
+
+@dataclass(frozen=True)
+class CommandAccepted:
+    command_id: str
+    replayed: bool = False
+
+
+def new_command_id() -> str:
+    return f"cmd-{uuid.uuid4().hex}"
+
+
+class CommandDesk:
+    def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy) -> None:
+        self.stores = stores
+        self.publisher = publisher
+        self.policy = policy
+        self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
+
+    async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
+                      idempotency_key: str | None, now: datetime) -> CommandAccepted:
+        """`device` is already the caller's own (looked up filtered by user and org)."""
+        if idempotency_key:
+            prior = await self.stores.claims.find_key(caller.user_id, idempotency_key, now)
+            if prior is not None:
+                return _replay(prior, device, req)
+        require_available(device, caller.permissions, req.action)
+        validate_params(req.action, device.platform, req.params)
+        token = None
+        if confirming.needs_confirmation(req.action):
+            confirming.require_step_up(caller.reauthenticated_at, self.policy.session, now)
+            token = confirming.require_token_given(req.confirmation_token)
+        await self._count(self.policy.per_user, caller.user_id, now)
+        await self._count(self.policy.per_device, device.device_id, now)
+        command_id = new_command_id()
+        await self.slots.claim(device.device_id, req.action, command_id, now)
+        key_claimed = False
+        try:
+            if token is not None and not await self.stores.confirmations.consume(
+                    secret_hash(token), user_id=caller.user_id, device_id=device.device_id,
+                    action=req.action.value, now=now):
+                raise confirming.confirmation_rejected()
+            if idempotency_key:
+                prior = await self.stores.claims.claim_key(caller.user_id, idempotency_key, Claim(
+                    command_id, now + self.policy.idempotency_for, device.device_id,
+                    req.action.value), now)
+                if prior is not None:  # a concurrent twin won: answer with its command
+                    await self.slots.release(device.device_id, req.action, command_id)
+                    return _replay(prior, device, req)
+                key_claimed = True
+            event = CommandRequested(
+                org_id=caller.org_id, command_id=command_id, device_id=device.device_id,
+                action=req.action, params=req.params, requested_by=caller.user_id,
+                requested_at=now)
+            await self._publish(event)
+        except BaseException:
+            await self.slots.release(device.device_id, req.action, command_id)
+            if key_claimed and idempotency_key:
+                await self.stores.claims.release_key(caller.user_id, idempotency_key, command_id)
+            raise
+        try:
+            await self.stores.commands.record_requested(event)
+        except Exception:
+            log.warning("command published but not recorded; the status topic will fill it",
+                        extra={"command_id": command_id}, exc_info=True)
+        return CommandAccepted(command_id)
+
+    async def issue_confirmation(self, caller: Caller, device: DeviceSnapshot, action: Action,
+                                 now: datetime) -> tuple[str, datetime]:
+        confirming.require_confirmable(action)
+        require_available(device, caller.permissions, action)
+        token, confirmation = confirming.new_confirmation(
+            user_id=caller.user_id, org_id=caller.org_id, device_id=device.device_id,
+            action=action, now=now, ttl=self.policy.confirmation_ttl)
+        await self.stores.confirmations.create(confirmation)
+        return token, confirmation.expires_at
+
+    async def _count(self, rule: RateLimit, subject: str, now: datetime) -> None:
+        window = window_for(rule, subject, now)
+        check_count(rule, window, await self.stores.rate_windows.hit(window), now)
+
+    async def _publish(self, event: CommandRequested) -> None:
+        try:
+            await self.publisher.publish(COMMANDS_REQUESTED, event, key=event.device_id)
+        except PUBLISH_ERRORS as exc:
+            log.warning("command not published", extra={"command_id": event.command_id,
+                                                         "error": repr(exc)})
+            raise Unavailable(
+                "broker.unavailable",
+                "The command could not be sent because the message broker is not reachable. "
+                "Nothing was done; try again in a moment.") from exc
+
+
+def _replay(prior: Claim, device: DeviceSnapshot, req: CommandRequest) -> CommandAccepted:
+    if prior.device_id != device.device_id or prior.action != req.action.value:
+        raise ValidationFailed([FieldProblem(
+            "Idempotency-Key", "idempotency.key_reused",
+            "This Idempotency-Key was already used for a different request.")])
+    return CommandAccepted(prior.command_id, replayed=True)
+

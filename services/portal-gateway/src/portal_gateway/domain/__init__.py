@@ -1,0 +1,1 @@
+"""Pure domain of the gateway: no I/O, unit-tested fast."""

@@ -1,0 +1,100 @@
+"""Domain errors: a small hierarchy with stable machine codes, mapped once to HTTP problems.
+
+`code` is part of the API (clients branch on it); `detail` is for people and may change.
+`extra` carries problem extension members (e.g. the pending command's id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    code: str
+    message: str
+
+
+class PortalError(Exception):
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+class NotAuthenticated(PortalError):
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(PortalError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(PortalError):
+    """Also what a caller gets for another user's device: existence is not revealed."""
+
+    status = 404
+    title = "Not found"
+
+
+class Conflict(PortalError):
+    status = 409
+    title = "Conflict"
+
+
+class ValidationFailed(PortalError):
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, problems: Iterable[FieldProblem],
+                 detail: str = "Some fields are invalid.") -> None:
+        self.problems = tuple(problems)
+        super().__init__("validation.failed", detail)
+
+    @classmethod
+    def raise_if_any(cls, problems: Iterable[FieldProblem]) -> None:
+        collected = tuple(problems)
+        if collected:
+            raise cls(collected)
+
+
+class RateLimited(PortalError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, code: str, detail: str, retry_after_s: int) -> None:
+        super().__init__(code, detail, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class NotImplementedYet(PortalError):
+    status = 501
+    title = "Not implemented"
+
+
+class Unavailable(PortalError):
+    """A system this request needs (Kafka, a responding service) did not answer."""
+
+    status = 503
+    title = "Service unavailable"
+
+
+class UpstreamRejected(PortalError):
+    """Another service answered with an error status of its own (admin replies)."""
+
+    title = "Request refused"
+
+    def __init__(self, status: int, code: str, detail: str,
+                 problems: Iterable[FieldProblem] = ()) -> None:
+        super().__init__(code, detail)
+        self.problems = tuple(problems)
+        self.status = status

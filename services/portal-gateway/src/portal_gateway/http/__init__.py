@@ -1,0 +1,1 @@
+"""The HTTP edge: guards, cookies, problem details, security headers."""

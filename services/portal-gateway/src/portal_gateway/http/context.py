@@ -1,0 +1,38 @@
+"""Everything a request handler may use, built once by the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+
+from portal_gateway.admin_requests import AdminDesk
+from portal_gateway.authentication import Authentication
+from portal_gateway.command_requests import CommandDesk
+from portal_gateway.live_updates import LiveUpdates
+from portal_gateway.settings import Settings
+from portal_gateway.store.gateway_stores import GatewayStores
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    stores: GatewayStores
+    live: LiveUpdates
+    auth: Authentication
+    commands: CommandDesk
+    admin: AdminDesk
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def gateway_of(request: Request) -> Gateway:
+    return request.app.state.gateway  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""The only code of the gateway that talks to MongoDB: one small class per capability."""

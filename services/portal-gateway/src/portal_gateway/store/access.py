@@ -1,0 +1,36 @@
+"""The account projection (from `ssp.access`): state and effective permissions per user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from ssp_contracts.access import UserAccess
+from ssp_runtime.mongo import apply_if_newer
+
+
+class AccessProjection:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.coll = db["access"]
+
+    async def create_indexes(self) -> None:
+        await self.coll.create_index([("org_id", ASCENDING), ("username_key", ASCENDING)])
+
+    async def apply(self, access: UserAccess) -> bool:
+        fields = {**access.model_dump(mode="python"), "username_key": access.username.casefold()}
+        return await apply_if_newer(self.coll, access.user_id, access.version, fields)
+
+    async def get(self, user_id: str) -> UserAccess | None:
+        doc = await self.coll.find_one({"_id": user_id})
+        return None if doc is None else _access(doc)
+
+    async def by_username(self, org_id: str, username: str) -> UserAccess | None:
+        doc = await self.coll.find_one({"org_id": org_id, "username_key": username.casefold(),
+                                        "deleted": False})
+        return None if doc is None else _access(doc)
+
+
+def _access(doc: dict[str, Any]) -> UserAccess:
+    fields = UserAccess.model_fields
+    return UserAccess.model_validate({k: v for k, v in doc.items() if k in fields})

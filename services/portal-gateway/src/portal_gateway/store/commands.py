@@ -1,0 +1,104 @@
+"""The command projection: per command its latest status (version-guarded) and its history.
+
+The gateway records a command as `requested` (version 0) right after publishing it; the
+status topic's versions start at 1, so they always win over that first entry. History steps
+are added with `$addToSet` of the whole step, so a replayed status adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.enums import CommandStatus
+from ssp_runtime.mongo import apply_if_newer
+
+from portal_gateway.domain.command_view import (
+    PENDING_STATUSES,
+    CommandPublic,
+    StatusStep,
+    ordered_history,
+)
+
+REQUESTED_VERSION = 0
+
+
+def _public(doc: dict[str, Any]) -> CommandPublic:
+    steps = [StatusStep.model_validate(s) for s in doc.get("history", [])]
+    return CommandPublic(
+        command_id=doc["_id"], device_id=doc["device_id"], action=doc["action"],
+        status=doc["status"], requested_by=doc["requested_by"],
+        requested_at=doc.get("requested_at"), updated_at=doc.get("updated_at"),
+        reason_code=doc.get("reason_code"), reason=doc.get("reason"), result=doc.get("result"),
+        history=ordered_history(steps))
+
+
+class CommandProjection:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.coll = db["commands"]
+
+    async def create_indexes(self) -> None:
+        await self.coll.create_index([("device_id", ASCENDING), ("org_id", ASCENDING),
+                                      ("updated_at", DESCENDING)])
+        await self.coll.create_index([("device_id", ASCENDING), ("action", ASCENDING),
+                                      ("status", ASCENDING)])
+
+    async def record_requested(self, event: CommandRequested) -> bool:
+        step = StatusStep(status=CommandStatus.REQUESTED, version=REQUESTED_VERSION,
+                          at=event.requested_at)
+        return await self._apply(event.command_id, REQUESTED_VERSION, {
+            "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
+            "requested_by": event.requested_by, "requested_at": event.requested_at,
+            "status": CommandStatus.REQUESTED, "updated_at": event.requested_at,
+        }, step)
+
+    async def apply(self, event: CommandStatusChanged) -> bool:
+        step = StatusStep(status=event.status, version=event.version, at=event.occurred_at,
+                          reason_code=event.reason_code, reason=event.reason)
+        result = event.result.model_dump(mode="python") if event.result else None
+        return await self._apply(event.command_id, event.version, {
+            "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
+            "requested_by": event.requested_by, "status": event.status,
+            "updated_at": event.occurred_at, "reason_code": event.reason_code,
+            "reason": event.reason, "result": result,
+        }, step)
+
+    async def _apply(self, command_id: str, version: int, fields: dict[str, Any],
+                     step: StatusStep) -> bool:
+        applied = await apply_if_newer(self.coll, command_id, version, fields)
+        # Unconditional and idempotent: a crash between the two writes heals on redelivery.
+        await self.coll.update_one(
+            {"_id": command_id}, {"$addToSet": {"history": step.model_dump(mode="python")}})
+        return applied
+
+    async def get(self, org_id: str, command_id: str) -> CommandPublic | None:
+        doc = await self.coll.find_one({"_id": command_id, "org_id": org_id})
+        return None if doc is None else _public(doc)
+
+    async def for_device(self, org_id: str, device_id: str, *, owner_id: str,
+                         linked_at: datetime | None, limit: int = 50) -> list[CommandPublic]:
+        """The device's commands its current owner may see: their own, and any requested
+        since the device was linked to them (not a previous owner's, nor their results)."""
+        since: dict[str, Any] = {"$gte": linked_at} if linked_at else {"$exists": True}
+        cursor = (self.coll.find({"device_id": device_id, "org_id": org_id, "$or": [
+            {"requested_by": owner_id},
+            {"requested_at": since},
+            {"requested_at": {"$exists": False}, "updated_at": since},  # seen via status only
+        ]}).sort("updated_at", DESCENDING).limit(limit))
+        return [_public(doc) async for doc in cursor]
+
+    async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
+        """The id of an unfinished `action` command on the device, requested after `since`."""
+        doc = await self.coll.find_one({
+            "device_id": device_id, "action": action,
+            "status": {"$in": sorted(s.value for s in PENDING_STATUSES)},
+            "updated_at": {"$gte": since},
+        }, {"_id": 1})
+        return None if doc is None else str(doc["_id"])
+
+    async def status_of(self, command_id: str) -> CommandStatus | None:
+        doc = await self.coll.find_one({"_id": command_id}, {"status": 1})
+        return None if doc is None else CommandStatus(doc["status"])

@@ -1,0 +1,96 @@
+"""My devices, one device, and running an action from its page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from ssp_contracts.capabilities import PIN_REQUIRED
+from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.enums import Action, CommandStatus
+from starlette.responses import RedirectResponse, Response
+
+from portal_gateway.command_reads import device_history
+from portal_gateway.domain.access import Caller, portal_access
+from portal_gateway.domain.actions import action_availability
+from portal_gateway.domain.device_view import device_public
+from portal_gateway.domain.errors import NotAuthenticated, PortalError
+from portal_gateway.domain.sessions import is_freshly_authenticated
+from portal_gateway.http.context import gateway_of
+from portal_gateway.http.cookies import set_session_cookie
+from portal_gateway.http.guards import CurrentUser
+from portal_gateway.http.resources import OwnedDevice
+from portal_gateway.web.i18n import reason_text, translator
+from portal_gateway.web.page_actions import ActionForm, run_page_action, step_up_for
+from portal_gateway.web.rendering import error_text, page_locale, render
+
+router = APIRouter()
+
+
+@router.get("/devices")
+async def devices_page(caller: CurrentUser, request: Request) -> Response:
+    devices = await gateway_of(request).stores.devices.owned_devices(caller)
+    access = portal_access(caller.permissions, len(devices))
+    return render(request, "devices.html", {
+        "access": access, "live": True,  # a newly linked device appears without a reload
+        "devices": [device_public(d, caller.permissions) for d in devices] if access.granted
+        else []})
+
+
+async def _device_context(request: Request, caller: Caller,
+                          device: DeviceSnapshot) -> dict[str, Any]:
+    gw = gateway_of(request)
+    t = translator(page_locale(request))
+    availability = action_availability(device, caller.permissions)
+    return {
+        "device": device_public(device, caller.permissions, availability), "live": True,
+        "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
+                        for a, why in availability.unavailable.items()],
+        "commands": await device_history(gw.stores, caller, device),
+        "needs_pin": {a.value for a in Action if (a, device.platform) in PIN_REQUIRED},
+        "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
+        "confirm_name": device.name or device.identifiers.serial_number or "",
+        "idempotency_key": uuid.uuid4().hex,  # one per rendered form: a double submit is one
+        "status_labels": json.dumps({s.value: t(f"status.{s.value}") for s in CommandStatus}),
+        "action_labels": json.dumps({a.value: t(f"action.{a.value}") for a in Action}),
+    }
+
+
+@router.get("/devices/{device_id}")
+async def device_page(device: OwnedDevice, caller: CurrentUser, request: Request) -> Response:
+    return render(request, "device.html", await _device_context(request, caller, device))
+
+
+@router.post("/devices/{device_id}/actions")
+async def device_action(
+    device: OwnedDevice, caller: CurrentUser, request: Request,
+    action: Annotated[str, Form(max_length=40)],
+    message: Annotated[str, Form(max_length=500)] = "",
+    phone_number: Annotated[str, Form(max_length=40)] = "",
+    footnote: Annotated[str, Form(max_length=200)] = "",
+    pin: Annotated[str, Form(max_length=6)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    typed_name: Annotated[str, Form(max_length=200)] = "",
+    idempotency_key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    gw = gateway_of(request)
+    form = ActionForm(action=action, message=message, phone_number=phone_number,
+                      footnote=footnote, pin=pin, password=password, typed_name=typed_name,
+                      idempotency_key=idempotency_key)
+    new_secret = None
+    try:
+        caller, new_secret = await step_up_for(gw, caller, device, form, gw.now())
+        await run_page_action(gw, caller, device, form, gw.now())
+        response: Response = RedirectResponse(
+            f"/devices/{device.device_id}?notice=command_requested", status_code=303)
+    except NotAuthenticated:
+        raise
+    except PortalError as exc:
+        context = await _device_context(request, caller, device)
+        response = render(request, "device.html",
+                          {**context, "error": error_text(request, exc)}, exc.status)
+    if new_secret:  # the old session id is gone: the browser must get the new one either way
+        set_session_cookie(response, request, gw.settings, new_secret)
+    return response

@@ -1,0 +1,123 @@
+// The portal's only script (hand-written, no libraries): dialogs, language auto-submit,
+// and live updates over Server-Sent Events. Every page also works without it, except the
+// dialogs, which need it to open.
+"use strict";
+
+(function () {
+  var lastOpener = null;
+
+  function openDialog(button) {
+    var dialog = document.getElementById(button.getAttribute("data-open-dialog"));
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    lastOpener = button;
+    dialog.showModal();
+    var first = dialog.querySelector("input:not([type=hidden]), textarea, select");
+    if (first) first.focus();
+  }
+
+  function closeDialog(dialog) {
+    dialog.close();
+  }
+
+  function wireDialogs() {
+    document.querySelectorAll("[data-open-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () { openDialog(button); });
+    });
+    document.querySelectorAll("[data-close-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () { closeDialog(button.closest("dialog")); });
+    });
+    document.querySelectorAll("dialog").forEach(function (dialog) {
+      dialog.addEventListener("close", function () {
+        if (lastOpener) lastOpener.focus();  // focus goes back where the user was
+        if (pendingReload) window.location.reload();
+      });
+    });
+    // Destructive actions: the submit button stays disabled until the device name is typed.
+    document.querySelectorAll("form[data-confirm-name]").forEach(function (form) {
+      var expected = form.getAttribute("data-confirm-name").trim().toLowerCase();
+      var typed = form.querySelector("input[name=typed_name]");
+      var submit = form.querySelector("button[type=submit]");
+      if (!typed || !submit) return;
+      var check = function () {
+        submit.disabled = typed.value.trim().toLowerCase() !== expected;
+      };
+      typed.addEventListener("input", check);
+      check();
+    });
+  }
+
+  function wireLanguageSwitch() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+      var button = select.form.querySelector("button[type=submit]");
+      if (button) button.hidden = true;
+    });
+  }
+
+  var pendingReload = false;
+
+  function reloadSoon() {
+    // Never pull the page away under an open dialog: reload once it closes.
+    if (document.querySelector("dialog[open]")) { pendingReload = true; return; }
+    window.location.reload();
+  }
+
+  function parseLabels(table, name) {
+    try { return JSON.parse(table.getAttribute(name) || "{}"); } catch (e) { return {}; }
+  }
+
+  function cell(row, field, text) {
+    var td = row.querySelector("[data-field=" + field + "]");
+    if (td) td.textContent = text;
+  }
+
+  function showCommand(data) {
+    var table = document.getElementById("command-history");
+    var scope = document.querySelector("[data-device-id]");
+    if (!table || !scope || scope.getAttribute("data-device-id") !== data.device_id) return;
+    var statuses = parseLabels(table, "data-status-labels");
+    var actions = parseLabels(table, "data-action-labels");
+    var row = document.getElementById("command-" + data.command_id);
+    if (!row) {
+      row = document.createElement("tr");
+      row.id = "command-" + data.command_id;
+      ["action", "status", "at", "reason"].forEach(function (field) {
+        var td = document.createElement("td");
+        td.setAttribute("data-field", field);
+        row.appendChild(td);
+      });
+      table.tBodies[0].insertBefore(row, table.tBodies[0].firstChild);
+      var empty = document.getElementById("history-empty");
+      if (empty) empty.remove();
+    }
+    cell(row, "action", actions[data.action] || data.action);
+    cell(row, "status", statuses[data.status] || data.status);
+    cell(row, "at", (data.at || "").replace("T", " ").slice(0, 16) + " UTC");
+    cell(row, "reason", data.reason || "");
+  }
+
+  function wireLiveUpdates() {
+    var url = document.body.getAttribute("data-live");
+    if (!url || typeof EventSource !== "function") return;
+    var source = new EventSource(url);
+    source.addEventListener("command", function (e) { showCommand(JSON.parse(e.data)); });
+    source.addEventListener("device", function (e) {
+      var data = JSON.parse(e.data);
+      var listPage = document.getElementById("my-devices");  // any device may join the list
+      if (listPage || document.querySelector("[data-device-id='" + data.device_id + "']")) {
+        reloadSoon();
+      }
+    });
+    source.addEventListener("device_removed", reloadSoon);
+    source.addEventListener("session_ended", function () {
+      source.close();
+      window.location.assign("/login");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireDialogs();
+    wireLanguageSwitch();
+    wireLiveUpdates();
+  });
+})();

@@ -1,0 +1,101 @@
+"""In-memory stand-ins for the stores the command desk uses (unit tests only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from portal_gateway.domain.command_view import is_pending
+from portal_gateway.store.command_claims import Claim
+
+
+class Commands:
+    def __init__(self) -> None:
+        self.recorded: list[Any] = []
+        self.statuses: dict[str, str] = {}
+
+    async def record_requested(self, event: Any) -> bool:
+        self.recorded.append(event)
+        self.statuses[event.command_id] = "requested"
+        return True
+
+    async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
+        for event in self.recorded:
+            if (event.device_id, event.action.value) == (device_id, action) and is_pending(
+                    self.statuses[event.command_id]):
+                return event.command_id
+        return None
+
+    async def status_of(self, command_id: str) -> str | None:
+        return self.statuses.get(command_id)
+
+
+class Claims:
+    def __init__(self) -> None:
+        self.slots: dict[str, Claim] = {}
+        self.keys: dict[str, Claim] = {}
+
+    async def claim_slot(self, device_id, action, command_id, until):
+        slot = f"{device_id}:{action}"
+        if slot in self.slots:
+            return self.slots[slot]
+        self.slots[slot] = Claim(command_id, until)
+        return None
+
+    async def take_over_slot(self, device_id, action, old, new, until):
+        self.slots[f"{device_id}:{action}"] = Claim(new, until)
+        return True
+
+    async def release_slot(self, device_id, action, command_id):
+        slot = f"{device_id}:{action}"
+        if slot in self.slots and self.slots[slot].command_id == command_id:
+            del self.slots[slot]
+
+    async def find_key(self, user_id, key, now):
+        return self.keys.get(f"{user_id}:{key}")
+
+    async def claim_key(self, user_id, key, claim, now):
+        existing = self.keys.get(f"{user_id}:{key}")
+        if existing is None:
+            self.keys[f"{user_id}:{key}"] = claim
+        return existing
+
+    async def release_key(self, user_id, key, command_id):
+        self.keys.pop(f"{user_id}:{key}", None)
+
+
+class Confirmations:
+    def __init__(self) -> None:
+        self.valid: set[tuple[str, str, str, str]] = set()
+
+    async def create(self, conf: Any) -> None:
+        self.valid.add((conf.token_hash, conf.user_id, conf.device_id, conf.action.value))
+
+    async def consume(self, token_hash, *, user_id, device_id, action, now) -> bool:
+        key = (token_hash, user_id, device_id, action)
+        if key in self.valid:
+            self.valid.remove(key)
+            return True
+        return False
+
+
+class RateWindows:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    async def hit(self, window: Any) -> int:
+        self.counts[window.key] = self.counts.get(window.key, 0) + 1
+        return self.counts[window.key]
+
+
+@dataclass
+class Publisher:
+    fail_with: BaseException | None = None
+    sent: list[tuple[str, Any, str | None]] = field(default_factory=list)
+
+    async def publish(self, topic: str, event: Any, *, key: str | None = None) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((topic, event, key))
+        return "ce-id"

@@ -1,0 +1,109 @@
+"""The gateway's stores against the real MongoDB-wire database (FerretDB): atomic single use,
+claims under concurrency, version-guarded history, expiry sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from portal_gateway.domain.confirmations import new_confirmation
+from portal_gateway.domain.rate_limits import RateLimit, window_for
+from portal_gateway.domain.sessions import SessionPolicy, SessionTimes
+from portal_gateway.store.command_claims import Claim
+from portal_gateway.store.gateway_stores import GatewayStores
+from portal_gateway.store.sessions import StoredSession
+from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.enums import Action, CommandStatus
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+async def stores(mongo):
+    name = f"t{uuid.uuid4().hex[:10]}_gateway_stores"
+    s = GatewayStores.of(mongo[name])
+    await s.create_indexes()
+    yield s
+    await mongo.drop_database(name)
+
+
+async def test_a_confirmation_is_spent_exactly_once_under_concurrency(stores):
+    _, conf = new_confirmation(user_id="u1", org_id="o", device_id="d1", action=Action.WIPE,
+                               now=NOW, ttl=timedelta(minutes=2))
+    await stores.confirmations.create(conf)
+    results = await asyncio.gather(*(stores.confirmations.consume(
+        conf.token_hash, user_id="u1", device_id="d1", action="wipe", now=NOW)
+        for _ in range(8)))
+    assert results.count(True) == 1
+    _, late = new_confirmation(user_id="u1", org_id="o", device_id="d1", action=Action.WIPE,
+                               now=NOW, ttl=timedelta(minutes=2))
+    await stores.confirmations.create(late)
+    assert not await stores.confirmations.consume(
+        late.token_hash, user_id="u1", device_id="d1", action="wipe",
+        now=NOW + timedelta(minutes=2))
+    assert await stores.confirmations.sweep(NOW + timedelta(minutes=3)) == 2
+
+
+async def test_one_slot_per_device_and_action_under_concurrency(stores):
+    until = NOW + timedelta(hours=1)
+    results = await asyncio.gather(*(stores.claims.claim_slot("d1", "lock", f"c{i}", until)
+                                     for i in range(8)))
+    winners = [i for i, r in enumerate(results) if r is None]
+    assert len(winners) == 1
+    assert {r.command_id for r in results if r is not None} == {f"c{winners[0]}"}
+    await stores.claims.release_slot("d1", "lock", "not-the-holder")
+    assert await stores.claims.claim_slot("d1", "lock", "x", until) is not None
+    await stores.claims.release_slot("d1", "lock", f"c{winners[0]}")
+    assert await stores.claims.claim_slot("d1", "lock", "x", until) is None
+
+
+async def test_expired_idempotency_key_can_be_reused(stores):
+    old = Claim("c-old", NOW - timedelta(seconds=1), "d1", "lock")
+    assert await stores.claims.claim_key("u1", "k", old, NOW - timedelta(hours=1)) is None
+    assert await stores.claims.find_key("u1", "k", NOW) is None
+    new = Claim("c-new", NOW + timedelta(hours=1), "d1", "lock")
+    assert await stores.claims.claim_key("u1", "k", new, NOW) is None
+    again = await stores.claims.claim_key("u1", "k", Claim("c-3", NOW, "d1", "lock"), NOW)
+    assert again is not None and again.command_id == "c-new"
+
+
+def _status(status: str, version: int) -> CommandStatusChanged:
+    return CommandStatusChanged(org_id="o", command_id="c1", device_id="d1", action=Action.LOCK,
+                                status=CommandStatus(status), version=version,
+                                requested_by="u1", occurred_at=NOW + timedelta(seconds=version))
+
+
+async def test_command_status_is_version_guarded_and_history_deduplicated(stores):
+    await stores.commands.apply(_status("sent", 3))
+    await stores.commands.record_requested(CommandRequested(
+        org_id="o", command_id="c1", device_id="d1", action=Action.LOCK, requested_by="u1",
+        requested_at=NOW))  # arrives late: must not win over version 3
+    await stores.commands.apply(_status("authorized", 2))
+    await stores.commands.apply(_status("sent", 3))  # redelivery
+    command = await stores.commands.get("o", "c1")
+    assert command is not None and command.status is CommandStatus.SENT
+    assert [s.status.value for s in command.history] == ["requested", "authorized", "sent"]
+    assert await stores.commands.get("other-org", "c1") is None
+
+
+async def test_sweep_removes_idle_and_too_old_sessions(stores):
+    policy = SessionPolicy()
+
+    def session(created: datetime, seen: datetime) -> StoredSession:
+        return StoredSession(uuid.uuid4().hex, "u1", "o", "alice", None, "en", (), "csrf",
+                             SessionTimes(created, seen))
+
+    keep = session(NOW - timedelta(hours=1), NOW - timedelta(minutes=5))
+    idle = session(NOW - timedelta(hours=1), NOW - timedelta(minutes=31))
+    old = session(NOW - timedelta(hours=13), NOW - timedelta(minutes=1))
+    for s in (keep, idle, old):
+        await stores.sessions.create(s)
+    rule = RateLimit("x", 1, timedelta(minutes=1))
+    assert await stores.rate_windows.hit(window_for(rule, "u1", NOW)) == 1
+    assert await stores.rate_windows.hit(window_for(rule, "u1", NOW)) == 2
+    removed = await stores.sweep_expired(policy, NOW + timedelta(minutes=2))
+    assert removed == 3  # two sessions and the finished window
+    assert await stores.sessions.find(keep.session_hash) is not None
+    assert await stores.sessions.find(idle.session_hash) is None
