@@ -86,7 +86,7 @@ def services(request: pytest.FixtureRequest, stack_env: dict[str, str], run_id: 
             args=args or [],
             env={**stack_env, "SSP_MONGODB_DATABASE": f"t{run_id}_{module}",
                  "SSP_LOG_JSON": "true", "SSP_HEARTBEAT_INTERVAL_S": "1",
-                 "SSP_OUTBOX_POLL_S": "0.5", **env},
+                 **env},
         )
         started.append(proc)
         return proc.start(wait=wait)

@@ -6,9 +6,11 @@ pending events in order and removes each after the broker acknowledged it. A cra
 the two publishes that event again after restart with the same CloudEvents id (consumers are
 idempotent); a crash before publishing loses nothing.
 
-Handlers `kick()` the relay with the document they wrote, so events leave at once; a periodic
-sweep picks up what a crashed process left behind. Documents are claimed with a short lease so
-two instances do not publish the same entries side by side.
+Handlers `kick()` the relay with the document they wrote, so events leave at once; a flush that
+fails (broker away) is kicked again after a pause. A sweep at start-up picks up what a crashed
+process left behind, and a rare periodic sweep is the safety net: on FerretDB the sweep is a
+scan of the watched collections, so it must not run every second. Documents are claimed with a
+short lease so two instances do not publish the same entries side by side.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ssp_runtime.kafka import EventPublisher
 log = logging.getLogger(__name__)
 
 OUTBOX = "_outbox"
+RETRY_S = 1.0
 LEASE = "_outbox_lease"
 
 
@@ -84,6 +87,7 @@ class OutboxRelay:
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._worker(q)) for q in self._queues]
+        await self.sweep(stale=timedelta(0))  # nothing of this process is in flight yet
         self._tasks.append(asyncio.create_task(self._sweep_forever()))
 
     async def stop(self) -> None:
@@ -97,9 +101,11 @@ class OutboxRelay:
             collection, doc_id = await queue.get()
             try:
                 await self.flush(collection, doc_id)
-            except Exception:
-                # The sweep retries it; the relay itself must keep running.
-                log.exception("outbox publish failed", extra={"collection": collection})
+            except Exception as exc:
+                # Try that document again shortly; the relay itself must keep running.
+                log.warning("outbox publish failed; retrying", extra={
+                    "collection": collection, "error": repr(exc)})
+                asyncio.get_running_loop().call_later(RETRY_S, self.kick, collection, doc_id)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -109,9 +115,9 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox sweep failed")
 
-    async def sweep(self) -> int:
+    async def sweep(self, stale: timedelta | None = None) -> int:
         """Queue every document whose oldest pending event is older than `stale_s`."""
-        cutoff = datetime.now(UTC) - self.stale
+        cutoff = datetime.now(UTC) - (self.stale if stale is None else stale)
         queued = 0
         for name in sorted(self.collections):
             cursor = self.db[name].find(

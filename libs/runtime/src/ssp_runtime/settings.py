@@ -45,7 +45,9 @@ class ServiceSettings(BaseSettings):
     heartbeat_interval_s: float = Field(10.0, gt=0, description="Heartbeat period")
     consumer_retries: int = Field(3, ge=0, description="Retries of a failing message before DLQ")
     retry_backoff_s: float = Field(0.2, ge=0, description="First retry delay; doubles each time")
-    outbox_poll_s: float = Field(1.0, gt=0, description="Outbox sweep period")
+    outbox_poll_s: float = Field(
+        30.0, gt=0, description="Safety-net sweep of unpublished outbox events (kicks and "
+        "retries publish at once; the sweep scans collections, so keep it rare)")
     rpc_timeout_s: float = Field(10.0, gt=0, description="Request/reply timeout")
 
     def database_name(self, service: str) -> str:
