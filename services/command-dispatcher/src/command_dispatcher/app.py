@@ -1,12 +1,16 @@
 """The command-dispatcher: authorized commands in, platform MDM out, status events back.
 
 Consumes `ssp.commands.<family>` (one consumer group per platform family, so each family
-scales and deploys on its own), produces `ssp.commands.status` and `ssp.devices.reports`,
-serves health/metrics on its ops port and the device-facing MDM endpoints on another.
+scales and deploys on its own; `--platform` picks the families), produces
+`ssp.commands.status` and `ssp.devices.reports`, serves health/metrics on its ops port and the
+device-facing MDM endpoints on another (`/mdm/apple/checkin`, `/mdm/apple/connect`,
+`/mdm/windows/omadm`). Android devices talk to Google, not to us: a periodic devices.list
+sync reports them, and each command is issued and polled through the Android Management API.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from cryptography import x509
@@ -17,6 +21,14 @@ from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
 from command_dispatcher.adapters import PlatformAdapter
+from command_dispatcher.android.auth import AuthProvider, ServiceAccountAuth, StaticToken
+from command_dispatcher.android.backoff import Backoff
+from command_dispatcher.android.client import AmapiClient
+from command_dispatcher.android.quota import TokenBucket
+from command_dispatcher.android_adapter import AndroidAdapter
+from command_dispatcher.android_delivery import AndroidDelivery
+from command_dispatcher.android_reports import AndroidReports
+from command_dispatcher.android_sync import AndroidDeviceSync
 from command_dispatcher.apple.identity import IdentitySettings, load_ca_bundle
 from command_dispatcher.apple.push import ApnsClient, ApnsSettings
 from command_dispatcher.apple_adapter import AppleAdapter
@@ -24,7 +36,15 @@ from command_dispatcher.apple_endpoints import AppleEndpoints
 from command_dispatcher.handlers import CommandIntake, utc_now
 from command_dispatcher.lifecycle import DEFAULT_TTL
 from command_dispatcher.settings import SERVICE, Settings
-from command_dispatcher.store import AppleDeviceStore, CommandStore
+from command_dispatcher.store import (
+    AndroidDeviceStore,
+    AppleDeviceStore,
+    CommandStore,
+    WindowsDeviceStore,
+)
+from command_dispatcher.windows_adapter import WindowsAdapter
+from command_dispatcher.windows_endpoints import WindowsEndpoints
+from command_dispatcher.windows_session import WindowsSession
 
 
 class Dispatcher:
@@ -34,35 +54,82 @@ class Dispatcher:
         service = Service(SERVICE, settings)
         service.produces(COMMANDS_STATUS, DEVICES_REPORTS)
         commands = CommandStore(service.db, service.outbox, SERVICE)
+        sealing_key = settings.sealing_key()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per AMAPI poll otherwise
+
         apple_devices = AppleDeviceStore(service.db, service.outbox, SERVICE,
                                          settings.fernet_key())
         apns = ApnsClient(ApnsSettings(
             base_url=settings.apns_base_url, cert_file=settings.apns_cert_file,
             key_file=settings.apns_key_file)) if settings.apns_base_url else None
         apple = AppleAdapter(apple_devices, apns, service.registry)
-        adapters: dict[PlatformFamily, PlatformAdapter] = {PlatformFamily.APPLE: apple}
+        android_devices = AndroidDeviceStore(service.db, service.outbox, SERVICE)
+        android, android_sync = _android(settings, commands, android_devices, sealing_key)
+        windows_devices = WindowsDeviceStore(service.db, service.outbox, SERVICE)
+        windows = WindowsAdapter(windows_devices, can_seal=sealing_key is not None,
+                                 wipe_node=settings.windows_wipe_node)
+        adapters: dict[PlatformFamily, PlatformAdapter] = {
+            PlatformFamily.APPLE: apple, PlatformFamily.ANDROID: android,
+            PlatformFamily.WINDOWS: windows}
         intake = CommandIntake(commands, adapters, ttl=_ttl(settings), clock=utc_now)
 
         for family in settings.platforms:
-            if family in adapters:
-                service.subscribe(
-                    COMMAND_TOPIC_BY_FAMILY[family], CommandAuthorized,
-                    group_id=f"{SERVICE}.{family.value}",
-                    description=f"Authorized commands for {family.value} devices",
-                )(intake.on_command_authorized)
+            service.subscribe(
+                COMMAND_TOPIC_BY_FAMILY[family], CommandAuthorized,
+                group_id=f"{SERVICE}.{family.value}",
+                description=f"Authorized commands for {family.value} devices",
+            )(intake.on_command_authorized)
         service.every(settings.expiry_sweep_s, intake.expire_overdue)
-        service.on_startup(commands.create_indexes)
-        service.on_startup(apple_devices.create_indexes)
+        if PlatformFamily.ANDROID in settings.platforms and android_sync is not None:
+            service.every(settings.android_sync_interval_s, android_sync.sync_devices)
+            service.every(settings.android_resume_interval_s, android.resume_sent)
+            service.on_startup(android_sync.start)
+            service.on_shutdown(android_sync.stop)
+        for store in (commands, apple_devices, android_devices):
+            service.on_startup(store.create_indexes)
         service.on_shutdown(apple.close)
+        service.on_shutdown(android.close)
 
-        endpoints = AppleEndpoints(
+        apple_endpoints = AppleEndpoints(
             commands=commands, devices=apple_devices, intake=intake, adapter=apple,
             identity=_identity(settings), default_org=settings.default_org,
             max_body_bytes=settings.max_device_body_bytes, clock=utc_now)
+        windows_endpoints = WindowsEndpoints(
+            devices=windows_devices, cert_header=settings.windows_cert_header,
+            default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
+            clock=utc_now, session=WindowsSession(
+                commands=commands, devices=windows_devices, intake=intake,
+                sealing_key=sealing_key, wipe_node=settings.windows_wipe_node, clock=utc_now))
         self.service = service
         self.intake = intake
         self.ops = service.asgi()
-        self.devices = Starlette(routes=endpoints.routes())
+        # Every family's device routes, whatever --platform says: they only touch the database.
+        self.devices = Starlette(routes=[*apple_endpoints.routes(), *windows_endpoints.routes()])
+
+
+def _android(settings: Settings, commands: CommandStore, devices: AndroidDeviceStore,
+             sealing_key: bytes | None) -> tuple[AndroidAdapter, AndroidDeviceSync | None]:
+    """One AmapiClient and quota per process, shared by delivery and sync; without AMAPI
+    settings the adapter refuses every Android command with a clear reason."""
+    reports = AndroidReports(devices, utc_now)
+    if not settings.amapi_configured():
+        return AndroidAdapter(commands=commands, reports=reports, amapi=None, delivery=None,
+                              can_seal=False), None
+    auth: AuthProvider = (
+        StaticToken(settings.amapi_token.get_secret_value()) if settings.amapi_token
+        else ServiceAccountAuth.from_file(str(settings.amapi_service_account_file)))
+    amapi = AmapiClient(auth, base_url=settings.amapi_base_url, quota=TokenBucket(
+        settings.amapi_quota_requests, settings.amapi_quota_period_s))
+    delivery = AndroidDelivery(
+        commands=commands, reports=reports, amapi=amapi, sealing_key=sealing_key,
+        backoff=Backoff(settings.android_poll_initial_s, settings.android_poll_max_s),
+        wipe_via_delete=settings.android_wipe_via_delete, clock=utc_now)
+    adapter = AndroidAdapter(commands=commands, reports=reports, amapi=amapi,
+                             delivery=delivery, can_seal=sealing_key is not None)
+    assert settings.amapi_enterprise is not None  # amapi_configured() says so
+    sync = AndroidDeviceSync(amapi, devices, enterprise=settings.amapi_enterprise,
+                             org_id=settings.android_org, clock=utc_now)
+    return adapter, sync
 
 
 def _ttl(settings: Settings) -> dict[Action, timedelta]:

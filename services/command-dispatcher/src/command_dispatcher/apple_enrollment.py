@@ -5,17 +5,14 @@ so every message names its device without a lookup."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
-from ssp_contracts.devices import DeviceIdentifiers, DeviceInventory, DeviceReported
-from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
+from ssp_contracts.enums import ManagementMode, Platform
 
 from command_dispatcher.apple.checkin import Authenticate
+from command_dispatcher.device_reports import report
 
-_INVENTORY_FIELDS = frozenset(DeviceInventory.model_fields)
-_IDENTIFIER_FIELDS = frozenset(DeviceIdentifiers.model_fields)
+__all__ = ["authenticate_fields", "mode_from_inventory", "platform_and_mode", "report"]
 
 
 def platform_and_mode(auth: Authenticate) -> tuple[Platform, ManagementMode]:
@@ -35,20 +32,6 @@ def mode_from_inventory(current: ManagementMode, responses: dict[str, Any]) -> M
             isinstance(supervised, bool):
         return ManagementMode.IOS_SUPERVISED if supervised else ManagementMode.IOS_DEVICE_ENROLLMENT
     return current
-
-
-def report(kind: DeviceReportKind, *, org_id: str, device_id: str, platform: Platform,
-           mode: ManagementMode, now: datetime, fields: dict[str, Any] | None = None,
-           ) -> DeviceReported:
-    """A DeviceReported with `fields` split into inventory and identifiers."""
-    values = {k: v for k, v in (fields or {}).items() if v is not None}
-    return DeviceReported(
-        org_id=org_id, report_id=str(uuid.uuid4()), device_id=device_id, kind=kind,
-        platform=platform, management_mode=mode, occurred_at=now,
-        identifiers=DeviceIdentifiers(**{k: v for k, v in values.items()
-                                         if k in _IDENTIFIER_FIELDS}),
-        inventory=DeviceInventory(**{k: v for k, v in values.items() if k in _INVENTORY_FIELDS}),
-    )
 
 
 def authenticate_fields(auth: Authenticate) -> dict[str, Any]:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from ssp_contracts.enums import PlatformFamily
 from ssp_runtime.settings import ServiceSettings
+
+from command_dispatcher.android.client import DEFAULT_BASE_URL
+from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
+from command_dispatcher.gateway_key import demo_gateway_public_key, parse_public_key
+from command_dispatcher.windows.commands import DEFAULT_WIPE, WIPE_NODES
+from command_dispatcher.windows.identity import DEFAULT_CERT_HEADER
 
 SERVICE = "command-dispatcher"
 DEFAULT_PORT = 8003
@@ -35,6 +41,53 @@ class Settings(ServiceSettings):
     expiry_sweep_s: float = Field(5.0, gt=0, description="How often overdue commands expire")
     ttl_minutes: dict[str, float] = Field(
         default_factory=dict, description='Per-action expiry, e.g. {"wipe": 1440, "lock": 15}')
+    gateway_public_key: str | None = Field(
+        None, description="The gateway's X25519 public key (base64): one-time passcodes are "
+        "sealed to it. Demo mode, when unset: the key pair of gateway_key.DEMO_SEED")
+    # -- Android Management API
+    amapi_base_url: str = Field(DEFAULT_BASE_URL, description="AMAPI base URL (ends in /v1)")
+    amapi_service_account_file: str | None = Field(
+        None, description="Service account JSON key file (production)")
+    amapi_token: SecretStr | None = Field(
+        None, description="Static bearer token instead of a service account (the simulator)")
+    amapi_enterprise: str | None = Field(
+        None, description="Enterprise whose devices are synced, e.g. enterprises/LC00000001")
+    amapi_quota_requests: int = Field(
+        DEFAULT_REQUESTS, ge=1, description="AMAPI requests allowed per quota period")
+    amapi_quota_period_s: float = Field(DEFAULT_PERIOD_S, gt=0, description="Quota period")
+    android_org: str = Field("demo", description="Org of Android devices found by the sync")
+    android_sync_interval_s: float = Field(
+        300.0, gt=0, description="How often devices.list is synced into device reports")
+    android_resume_interval_s: float = Field(
+        30.0, gt=0, description="How often sent commands without a live poller are resumed")
+    android_poll_initial_s: float = Field(
+        1.0, gt=0, description="First wait before polling an operation; grows to the max")
+    android_poll_max_s: float = Field(30.0, gt=0, description="Longest wait between polls")
+    android_wipe_via_delete: bool = Field(
+        False, description="Wipe with devices.delete instead of the WIPE command")
+    # -- Windows OMA-DM
+    windows_cert_header: str = Field(
+        DEFAULT_CERT_HEADER, description="Header in which the TLS proxy forwards the "
+        "URL-encoded PEM client certificate of a Windows device")
+    windows_wipe_node: str = Field(
+        DEFAULT_WIPE, description=f"RemoteWipe node used for wipe: one of {sorted(WIPE_NODES)}")
+
+    @field_validator("windows_wipe_node")
+    @classmethod
+    def _known_wipe_node(cls, value: str) -> str:
+        if value not in WIPE_NODES:
+            raise ValueError(f"windows_wipe_node must be one of {sorted(WIPE_NODES)}")
+        return value
+
+    def sealing_key(self) -> bytes | None:
+        """The key one-time passcodes are sealed to; None: reset_passcode is refused."""
+        if self.gateway_public_key:
+            return parse_public_key(self.gateway_public_key)
+        return demo_gateway_public_key() if self.demo_mode else None
+
+    def amapi_configured(self) -> bool:
+        return bool(self.amapi_enterprise and (self.amapi_token or
+                                               self.amapi_service_account_file))
 
     def fernet_key(self) -> bytes:
         """The UnlockToken key; demo mode derives a fixed one, production must set it."""

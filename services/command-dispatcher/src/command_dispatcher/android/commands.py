@@ -16,8 +16,8 @@ from command_dispatcher.android.errors import InvalidParameters, Unsupported
 from command_dispatcher.android.operations import OperationOutcome, interpret_operation
 
 __all__ = [
-    "WIPE_DATA_FLAGS", "AmapiCommand", "OperationOutcome", "build_command",
-    "interpret_operation", "new_passcode",
+    "WIPE_DATA_FLAGS", "AmapiCommand", "OperationOutcome", "build_command", "command_body",
+    "interpret_operation", "new_passcode", "wipe_reason",
 ]
 
 DEFAULT_PASSCODE_DIGITS = 6  # Android 14 refuses numeric passwords shorter than 6 (AMAPI-disc)
@@ -85,16 +85,21 @@ def _start_lost_mode(params: CommandParams) -> dict[str, Any]:
     return {"type": "START_LOST_MODE", "startLostModeParams": params_body}
 
 
-def _wipe(params: CommandParams, flags: Sequence[str]) -> dict[str, Any]:
-    unknown = set(flags) - WIPE_DATA_FLAGS
-    if unknown:
-        raise InvalidParameters("params.wipe_flags", f"unknown wipeDataFlags {sorted(unknown)}")
+def wipe_reason(params: CommandParams) -> str:
+    """The text a personally owned device shows when its work profile is removed."""
     reason = params.message or DEFAULT_WIPE_REASON
     if len(reason) > MAX_WIPE_REASON:
         raise InvalidParameters(
             "params.wipe_reason", f"the wipe reason has more than {MAX_WIPE_REASON} characters"
         )
-    wipe_params: dict[str, Any] = {"wipeReason": {"defaultMessage": reason}}
+    return reason
+
+
+def _wipe(params: CommandParams, flags: Sequence[str]) -> dict[str, Any]:
+    unknown = set(flags) - WIPE_DATA_FLAGS
+    if unknown:
+        raise InvalidParameters("params.wipe_flags", f"unknown wipeDataFlags {sorted(unknown)}")
+    wipe_params: dict[str, Any] = {"wipeReason": {"defaultMessage": wipe_reason(params)}}
     if flags:
         wipe_params["wipeDataFlags"] = sorted(set(flags))
     return {"type": "WIPE", "wipeParams": wipe_params}
@@ -118,6 +123,19 @@ def build_command(
     if not is_supported_by_mode(action, mode):
         refused = capability(action, mode)
         raise Unsupported(refused.code or "unsupported", refused.reason or "not supported")
+    return command_body(action, params, wipe_data_flags=wipe_data_flags,
+                        passcode_digits=passcode_digits)
+
+
+def command_body(
+    action: Action,
+    params: CommandParams,
+    *,
+    wipe_data_flags: Sequence[str] = (),
+    passcode_digits: int = DEFAULT_PASSCODE_DIGITS,
+) -> AmapiCommand | None:
+    """The Command for `action` whatever the device's mode: Google is the judge of what a
+    device can run (the dispatcher uses this; the capability check is the authorizer's)."""
     if action is Action.REFRESH:
         return None
     if action is Action.LOCK:

@@ -91,6 +91,13 @@ class CommandStore:
         ).limit(limit)
         return [_from_doc(d) async for d in cursor]
 
+    async def sent_with(self, platform: Platform, field: str,
+                        limit: int = 500) -> list[tuple[Command, Doc]]:
+        """Sent commands of `platform` whose document holds `field` (e.g. an operation name)."""
+        cursor = self.col.find({"status": CommandStatus.SENT.value, "platform": platform.value,
+                                field: {"$exists": True}}).limit(limit)
+        return [(_from_doc(d), d) async for d in cursor]
+
     def _entry(self, event: CommandStatusChanged) -> Doc:
         return outbox_entry(COMMANDS_STATUS, event, source=self.source)
 
@@ -103,7 +110,8 @@ def _to_doc(cmd: Command) -> Doc:
         "created_at": cmd.created_at, "expires_at": cmd.expires_at,
         "reason_code": cmd.reason_code, "reason": cmd.reason,
         "result": cmd.result.model_dump(mode="json") if cmd.result else None,
-        "attempts": cmd.attempts, "history": [{"status": s, "at": t} for s, t in cmd.history],  # FerretDB: no nested arrays
+        # Sub-documents, not pairs: FerretDB v1 stores no arrays of arrays.
+        "attempts": cmd.attempts, "history": [{"status": s, "at": t} for s, t in cmd.history],
     }
 
 

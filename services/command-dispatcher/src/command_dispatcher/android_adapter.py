@@ -1,0 +1,96 @@
+"""The Android family's side of the lifecycle: refuse what AMAPI cannot do, deliver the rest.
+
+Each queued command gets a background task (issue, then poll its operation). The tasks die with
+the process; a periodic job resumes polling every `sent` command whose operation name is stored,
+so a restart loses no outcome. A command still `queued` when its process died is not issued
+again (it may have reached Google already) and ends `expired`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from ssp_contracts.capabilities import capability
+from ssp_contracts.commands import CommandAuthorized
+from ssp_contracts.enums import Action, ManagementMode, Platform, PlatformFamily
+
+from command_dispatcher.adapters import Refusal
+from command_dispatcher.android.client import AmapiClient
+from command_dispatcher.android.errors import Unsupported
+from command_dispatcher.android_delivery import AndroidDelivery
+from command_dispatcher.android_reports import AndroidReports
+from command_dispatcher.lifecycle import Command
+from command_dispatcher.store import CommandStore
+
+log = logging.getLogger(__name__)
+
+
+class AndroidAdapter:
+    family = PlatformFamily.ANDROID
+
+    def __init__(self, *, commands: CommandStore, reports: AndroidReports,
+                 amapi: AmapiClient | None, delivery: AndroidDelivery | None,
+                 can_seal: bool) -> None:
+        self.commands = commands
+        self.reports = reports
+        self.amapi = amapi
+        self.delivery = delivery  # None: no AMAPI configured, every command is refused
+        self.can_seal = can_seal
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def check(self, request: CommandAuthorized) -> None:
+        if self.delivery is None:
+            raise Refusal("android.not_configured",
+                          "This dispatcher has no Android Management API access configured.")
+        if request.action is Action.LOCATE:  # no AMAPI command exists, whatever the mode
+            refused = capability(Action.LOCATE, ManagementMode.ANDROID_FULLY_MANAGED)
+            raise Refusal(refused.code or "unsupported", refused.reason or "not supported")
+        if request.action is Action.RESET_PASSCODE and not self.can_seal:
+            raise Refusal("config.no_gateway_key", "A new passcode cannot reach its owner "
+                          "safely: no gateway key is configured to seal it to.")
+        try:
+            await self.reports.device(request.device_id)
+        except Unsupported as exc:
+            raise Refusal(exc.code, exc.message) from exc
+
+    async def on_queued(self, cmd: Command) -> None:
+        assert self.delivery is not None  # check() refused everything otherwise
+        self._spawn(cmd.command_id, self.delivery.deliver(cmd))
+
+    async def resume_sent(self) -> int:
+        """Poll again the sent commands no task of this process follows (after a restart)."""
+        if self.delivery is None:
+            return 0
+        resumed = 0
+        for cmd, doc in await self.commands.sent_with(Platform.ANDROID, "android.operation"):
+            if cmd.command_id in self._tasks:
+                continue
+            android = doc.get("android") or {}
+            self._spawn(cmd.command_id, self.delivery.resume(
+                cmd, str(android["operation"]), android.get("sealed_secret")))
+            resumed += 1
+        if resumed:
+            log.info("resumed polling android commands", extra={"count": resumed})
+        return resumed
+
+    def _spawn(self, command_id: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name=f"android:{command_id}")
+        self._tasks[command_id] = task
+        task.add_done_callback(lambda t: self._done(command_id, t))
+
+    def _done(self, command_id: str, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(command_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            # The database or a bug, not Google: the resume job or the sweep picks it up.
+            log.error("android delivery crashed", exc_info=task.exception(),
+                      extra={"command_id": command_id})
+
+    async def close(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self.amapi is not None:
+            await self.amapi.aclose()

@@ -1,0 +1,210 @@
+"""One Android command's trip: issue it to Google, mark it sent, poll its operation until done.
+
+Every path ends in a transition of the command (acknowledged, failed, expired, canceled) unless
+the command changed meanwhile (canceled by a wipe, expired by the sweep). A one-time passcode
+exists in clear only in memory, between generating it and handing the body to httpx; what is
+stored and published is its sealed form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ssp_contracts.commands import CommandParams, CommandResult
+from ssp_contracts.enums import Action, CommandStatus
+
+from command_dispatcher.android.backoff import Backoff, fits_before
+from command_dispatcher.android.client import AmapiClient
+from command_dispatcher.android.commands import command_body, interpret_operation, wipe_reason
+from command_dispatcher.android.errors import AmapiError, AmapiTransientError, AndroidError
+from command_dispatcher.android.operations import OperationOutcome, to_command_result
+from command_dispatcher.android.sealing import seal_secret
+from command_dispatcher.android_reports import AndroidReports
+from command_dispatcher.lifecycle import Command, TransitionRefused, transition
+from command_dispatcher.store import CommandStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+S = CommandStatus
+_STATUS = {"acknowledged": S.ACKNOWLEDGED, "failed": S.FAILED, "expired": S.EXPIRED,
+           "canceled": S.CANCELED}
+
+
+class OutOfTime(Exception):
+    """The command's TTL passes before Google or the device could answer."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _device_too_slow() -> OutOfTime:
+    return OutOfTime("device_did_not_answer", "The device did not answer in time.")
+
+
+def _google_unreachable() -> OutOfTime:
+    return OutOfTime("amapi_unavailable", "The Android Management API could not be reached "
+                     "before the command expired.")
+
+
+def _without(exc: AndroidError, secret: str | None) -> AndroidError:
+    """Google may quote a refused value in its message: never let it quote the passcode."""
+    if secret and secret in exc.message:
+        return AndroidError(exc.code, exc.message.replace(secret, "[redacted]"))
+    return exc
+
+
+class AndroidDelivery:
+    def __init__(self, *, commands: CommandStore, reports: AndroidReports, amapi: AmapiClient,
+                 backoff: Backoff, sealing_key: bytes | None, wipe_via_delete: bool,
+                 clock: Callable[[], datetime]) -> None:
+        self.commands = commands
+        self.reports = reports
+        self.amapi = amapi
+        self.backoff = backoff
+        self.sealing_key = sealing_key
+        self.wipe_via_delete = wipe_via_delete
+        self.clock = clock
+
+    async def deliver(self, cmd: Command) -> None:
+        """A queued command, from issuing to its outcome."""
+        await self._guarded(cmd, self._deliver(cmd))
+
+    async def resume(self, cmd: Command, operation: str, sealed: str | None) -> None:
+        """A sent command whose poller died with its process: poll its operation again."""
+        await self._guarded(cmd, self._follow(cmd, operation, sealed, None))
+
+    async def _guarded(self, cmd: Command, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except OutOfTime as exc:
+            await self._finish(cmd, S.EXPIRED, exc.code, exc.reason)
+        except AndroidError as exc:  # permanent AMAPI answers, unsupported, invalid parameters
+            await self._finish(cmd, S.FAILED, exc.code, exc.message)
+
+    async def _deliver(self, cmd: Command) -> None:
+        device = await self.reports.device(cmd.device_id)
+        found = await self.commands.get(cmd.command_id)
+        if found is None:
+            return
+        params = CommandParams.model_validate(found[1].get("params") or {})
+        if cmd.action is Action.REFRESH:
+            resource = await self._call(cmd, lambda: self.amapi.get_device(device.name))
+            report = await self.reports.refreshed(device, resource)
+            inventory = report.inventory.model_dump(exclude_none=True)
+            await self._finish(cmd, S.ACKNOWLEDGED, result=CommandResult(inventory=inventory))
+            return
+        if cmd.action is Action.WIPE and self.wipe_via_delete:
+            reason = wipe_reason(params)
+            await self._call(cmd, lambda: self.amapi.delete_device(device.name,
+                                                                   wipe_reason=reason))
+            await self.reports.gone(device.device_id)
+            await self._finish(cmd, S.ACKNOWLEDGED)
+            return
+        built = command_body(cmd.action, params)
+        assert built is not None  # only refresh has no command
+        sealed = None
+        if built.secret is not None:
+            if self.sealing_key is None:
+                raise AndroidError("config.no_gateway_key", "No gateway key to seal it to.")
+            sealed = seal_secret(built.secret, self.sealing_key)
+        # The command should not outlive our own expiry, or a device could run it after the
+        # portal told its owner it expired.
+        lifetime = max(1, int((cmd.expires_at - self.clock()).total_seconds()))
+        body = {**built.body, "duration": f"{lifetime}s"}
+        try:
+            operation = await self._call(cmd, lambda: self.amapi.issue_command(device.name, body))
+        except AndroidError as exc:
+            raise _without(exc, built.secret) from None
+        name = str(operation.get("name") or "")
+        sent = await self._mark_sent(cmd, name, sealed)
+        if sent is None:
+            await self._cancel(name)  # canceled or expired meanwhile: stop the device too
+            return
+        await self._follow(sent, name, sealed, operation)
+
+    async def _follow(self, cmd: Command, name: str, sealed: str | None,
+                      operation: dict[str, Any] | None) -> None:
+        poll = 0
+        while True:
+            if operation is not None:
+                outcome = interpret_operation(operation)
+                if outcome.done:
+                    await self._settle(cmd, outcome, sealed)
+                    return
+            delay = self.backoff.poll_delay(poll)
+            if not fits_before(self.clock(), delay, cmd.expires_at):
+                await self._cancel(name)
+                raise _device_too_slow()
+            await asyncio.sleep(delay)
+            poll += 1
+            found = await self.commands.get(cmd.command_id)
+            if found is None or not found[0].pending:
+                await self._cancel(name)  # e.g. superseded by a wipe
+                return
+            cmd = found[0]
+            operation = await self._call(cmd, lambda: self.amapi.get_operation(name))
+
+    async def _settle(self, cmd: Command, outcome: OperationOutcome, sealed: str | None) -> None:
+        status = _STATUS[outcome.outcome or "failed"]
+        result = to_command_result(outcome)
+        if status is S.ACKNOWLEDGED and sealed is not None:
+            result = result.model_copy(update={"sealed_secret": sealed})
+        if status is S.ACKNOWLEDGED and cmd.action is Action.WIPE:
+            await self.reports.gone(cmd.device_id)
+        code = f"amapi.{outcome.platform_status.lower()}" if outcome.platform_status else None
+        await self._finish(cmd, status, code if status is not S.ACKNOWLEDGED else None,
+                           outcome.reason, result=result)
+
+    async def _call(self, cmd: Command, request: Callable[[], Awaitable[T]]) -> T:
+        """`request`, retried on 429, 5xx and transport errors until the command's TTL."""
+        attempt = 0
+        while True:
+            try:
+                return await request()
+            except AmapiTransientError as exc:
+                delay = self.backoff.retry_delay(attempt, exc.retry_after)
+                if not fits_before(self.clock(), delay, cmd.expires_at):
+                    raise _google_unreachable() from exc
+                log.warning("AMAPI call will be retried", extra={
+                    "command_id": cmd.command_id, "code": exc.code,
+                    "http_status": exc.http_status, "retry_in_s": round(delay, 2)})
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _mark_sent(self, cmd: Command, operation: str,
+                         sealed: str | None) -> Command | None:
+        found = await self.commands.get(cmd.command_id)
+        if found is None or found[0].status is not S.QUEUED:
+            return None
+        before = found[0]
+        after = transition(before, S.SENT, self.clock())
+        android: dict[str, str] = {"operation": operation}
+        if sealed is not None:
+            android["sealed_secret"] = sealed  # ciphertext only: a resumed poll needs it
+        return after if await self.commands.save(before, after, {"android": android}) else None
+
+    async def _finish(self, cmd: Command, status: CommandStatus, code: str | None = None,
+                      reason: str | None = None, *, result: CommandResult | None = None) -> None:
+        found = await self.commands.get(cmd.command_id)
+        if found is None:
+            return
+        try:
+            after = transition(found[0], status, self.clock(), reason_code=code, reason=reason,
+                               result=result)
+        except TransitionRefused:
+            return  # already finished elsewhere (sweep, wipe, a second instance)
+        await self.commands.save(found[0], after)
+
+    async def _cancel(self, operation: str) -> None:
+        if not operation:
+            return
+        try:
+            await self.amapi.cancel_operation(operation)
+        except AmapiError as exc:  # best effort: the command's own duration ends it anyway
+            log.info("could not cancel an operation", extra={"code": exc.code})

@@ -1,0 +1,44 @@
+"""The Windows family's side of the lifecycle: refuse what OMA-DM cannot do, then wait.
+
+Commands go out in the device's next OMA-DM session (windows_session.py). Nothing wakes the
+device yet: WNS push is not implemented, so a command waits for the device's own schedule
+(Windows polls every few hours by default) or expires.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ssp_contracts.commands import CommandAuthorized
+from ssp_contracts.enums import Action, PlatformFamily
+
+from command_dispatcher.adapters import Refusal
+from command_dispatcher.lifecycle import Command
+from command_dispatcher.store import WindowsDeviceStore
+from command_dispatcher.windows.commands import build_commands
+from command_dispatcher.windows.errors import Unsupported
+
+
+class WindowsAdapter:
+    family = PlatformFamily.WINDOWS
+
+    def __init__(self, devices: WindowsDeviceStore, *, can_seal: bool, wipe_node: str) -> None:
+        self.devices = devices
+        self.can_seal = can_seal
+        self.wipe_node = wipe_node
+
+    async def check(self, request: CommandAuthorized) -> None:
+        try:  # building is pure and cheap: the surest test of "is there an OMA-DM command"
+            build_commands(request.action, itertools.count(1), wipe=self.wipe_node)
+        except Unsupported as exc:
+            raise Refusal(exc.code, exc.message) from exc
+        if request.action is Action.RESET_PASSCODE and not self.can_seal:
+            raise Refusal("config.no_gateway_key", "A new PIN cannot reach its owner safely: "
+                          "no gateway key is configured to seal it to.")
+        device = await self.devices.get(request.device_id)
+        if device is None or not device.enrolled:
+            raise Refusal("device.not_enrolled",
+                          "The device has not opened a management session with this server.")
+
+    async def on_queued(self, cmd: Command) -> None:
+        """Nothing to do until the device's next session (no WNS push yet)."""

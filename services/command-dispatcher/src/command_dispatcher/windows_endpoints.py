@@ -1,0 +1,100 @@
+"""Device-facing Windows MDM HTTP: `POST /mdm/windows/omadm` (OMA-DM, SyncML 1.2).
+
+Identity is the client certificate a TLS proxy forwards. A device becomes known at its first
+session, which pins that certificate (full MS-MDE2 enrollment is not implemented); a later
+message with another certificate is refused before anything is stored. There is no WNS push
+yet: queued commands wait for the device's next scheduled session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from command_dispatcher.device_reports import report
+from command_dispatcher.store import WindowsDevice, WindowsDeviceStore
+from command_dispatcher.windows.errors import IdentityError, ProtocolError, WindowsMdmError
+from command_dispatcher.windows.identity import certificate_fingerprint
+from command_dispatcher.windows.messages import Message
+from command_dispatcher.windows.session_plan import opens_session, windows_device_id
+from command_dispatcher.windows.syncml import CONTENT_TYPE, parse_message
+from command_dispatcher.windows_session import WindowsSession
+
+log = logging.getLogger(__name__)
+
+
+class WindowsEndpoints:
+    def __init__(self, *, devices: WindowsDeviceStore, session: WindowsSession,
+                 cert_header: str, default_org: str,
+                 max_body_bytes: int, clock: Callable[[], datetime]) -> None:
+        self.devices = devices
+        self.session = session
+        self.cert_header = cert_header
+        self.default_org = default_org
+        self.max_body = max_body_bytes
+        self.clock = clock
+
+    def routes(self) -> list[Route]:
+        return [Route("/mdm/windows/omadm", self.omadm, methods=["POST"])]
+
+    async def omadm(self, request: Request) -> Response:
+        try:
+            body = await self._body(request)
+            fingerprint = certificate_fingerprint(request.headers.get(self.cert_header))
+            message = parse_message(body, max_bytes=self.max_body)
+            device = await self._identify(message, fingerprint, request.query_params.get("org"))
+        except WindowsMdmError as exc:
+            return _refusal(exc)
+        answer = await self.session.converse(device, message)
+        return Response(answer, media_type=CONTENT_TYPE)
+
+    async def _identify(self, message: Message, fingerprint: str,
+                        org: str | None) -> WindowsDevice:
+        dev_id = message.header.source
+        device_id = windows_device_id(dev_id)
+        known = await self.devices.get(device_id)
+        if known is not None and known.enrolled:
+            if known.fingerprint != fingerprint:
+                raise IdentityError("identity.pinned_mismatch",
+                                    "the device is known with another certificate")
+            return known
+        if not opens_session(message):
+            raise IdentityError("identity.unknown_device", "unknown device: open a session first")
+        info = message.dev_info
+        if info.get("DevId", dev_id) != dev_id:
+            raise ProtocolError("syncml.device_id", "DevInfo/DevId differs from the Source")
+        device = WindowsDevice(device_id=device_id, dev_id=dev_id,
+                               org_id=known.org_id if known else (org or self.default_org),
+                               fingerprint=fingerprint, enrolled=True)
+        now = self.clock()
+        maker, model = info.get("Man"), info.get("Mod")
+        await self.devices.enroll(device, report(
+            DeviceReportKind.ENROLLED, org_id=device.org_id, device_id=device_id,
+            platform=Platform.WINDOWS, mode=ManagementMode.WINDOWS, now=now,
+            fields={"platform_id": dev_id, "model": model or maker,
+                    "name": " ".join(filter(None, (maker, model))) or None}), now)
+        # The details the portal shows (serial, OS, battery) come with the first session.
+        await self.session.queue_inventory(device)
+        return device
+
+    async def _body(self, request: Request) -> bytes:
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body:
+                raise ProtocolError("syncml.too_large", "request body too large")
+        return bytes(body)
+
+
+def _refusal(exc: WindowsMdmError) -> Response:
+    status = 401 if isinstance(exc, IdentityError) else 400
+    if exc.code == "syncml.too_large":
+        status = 413
+    log.warning("refused a device request", extra={"code": exc.code, "status": status})
+    return Response(exc.message, status_code=status, media_type="text/plain")

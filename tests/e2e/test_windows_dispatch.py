@@ -1,0 +1,147 @@
+"""Windows devices, end to end: simulated laptops run OMA-DM sessions over real HTTP against a
+dispatcher process; commands published on the real broker go out in their next session."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from command_dispatcher.android.sealing import open_sealed
+from nacl.public import PrivateKey
+from ssp_contracts import Action, ManagementMode, Platform
+from ssp_contracts.topics import COMMANDS_STATUS, COMMANDS_WINDOWS, DEVICES_REPORTS
+from ssp_simulators.windows import SessionError, run_session
+from ssp_simulators.windows.certificate import DeviceCertificate
+
+from tests.conftest import database_name
+from tests.support.apple import authorized
+from tests.support.kafka import Producer, Tail, json_of
+from tests.support.secrets import assert_nowhere_in_clear
+from tests.support.windows import (
+    open_and_abandon_session,
+    opening_message,
+    post_syncml,
+    start_fleet_and_dispatcher,
+    windows_id,
+)
+
+
+def _status(command_id: str, status: str):
+    return lambda r: json_of(r)["command_id"] == command_id and json_of(r)["status"] == status
+
+
+def _report(device_id: str, kind: str):
+    return lambda r: json_of(r)["device_id"] == device_id and json_of(r)["kind"] == kind
+
+
+def _command(device, action: Action):
+    return authorized(windows_id(device), action, platform=Platform.WINDOWS,
+                      mode=ManagementMode.WINDOWS)
+
+
+async def _device_record(db, laptop) -> dict:
+    """The stored device without the outbox relay's own bookkeeping."""
+    doc = await db["windows_devices"].find_one({"_id": windows_id(laptop)})
+    return {k: v for k, v in doc.items() if not k.startswith("_outbox")}
+
+
+async def _publish_and_wait_queued(producer: Producer, status: Tail, *commands) -> None:
+    for cmd in commands:
+        await producer.send_event(COMMANDS_WINDOWS, cmd)
+    for cmd in commands:
+        await status.wait_for(_status(cmd.command_id, "queued"), 30)
+
+
+async def test_first_session_enrolls_and_every_action_is_acknowledged(services, bootstrap,
+                                                                      mongo, run_id):
+    gateway = PrivateKey.generate()
+    async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status, \
+            Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
+        fleet, dispatcher = start_fleet_and_dispatcher(
+            services, SSP_GATEWAY_PUBLIC_KEY=base64.b64encode(bytes(gateway.public_key)).decode())
+        [laptop] = fleet.devices
+        assert await run_session(laptop, client, fleet.url)
+        [enrolled] = await reports.wait_for(_report(windows_id(laptop), "enrolled"))
+        body = json_of(enrolled)
+        assert body["identifiers"]["platform_id"] == laptop.device_id
+        assert body["inventory"]["model"] == laptop.model
+        assert body["inventory"]["name"] == f"{laptop.manufacturer} {laptop.model}"
+        # The first session also answered the inventory queries queued at enrollment.
+        [inventory] = await reports.wait_for(_report(windows_id(laptop), "inventory"))
+        assert json_of(inventory)["identifiers"]["serial_number"] == laptop.serial_number
+
+        locate, refresh, reset = (_command(laptop, a) for a in (
+            Action.LOCATE, Action.REFRESH, Action.RESET_PASSCODE))
+        lock = _command(laptop, Action.LOCK)
+        await _publish_and_wait_queued(producer, status, locate, refresh, reset)
+        await producer.send_event(COMMANDS_WINDOWS, lock)
+        assert await run_session(laptop, client, fleet.url)
+        results = {}
+        for cmd in (locate, refresh, reset):
+            [done] = await status.wait_for(_status(cmd.command_id, "acknowledged"), 30)
+            results[cmd.action] = json_of(done)["result"]
+        fix = results[Action.LOCATE]["location"]
+        assert (fix["latitude"], fix["longitude"]) == (laptop.latitude, laptop.longitude)
+        assert results[Action.REFRESH]["inventory"]["name"] == laptop.device_name
+        await reports.wait_for(_report(windows_id(laptop), "inventory"), count=2)
+        assert open_sealed(results[Action.RESET_PASSCODE]["sealed_secret"],
+                           bytes(gateway)) == laptop.pin
+        [refused] = await status.wait_for(_status(lock.command_id, "failed"), 30)
+        assert json_of(refused)["reason_code"] == "unsupported.lock_windows"
+
+        wipe = _command(laptop, Action.WIPE)
+        await _publish_and_wait_queued(producer, status, wipe)
+        assert await run_session(laptop, client, fleet.url)
+        await status.wait_for(_status(wipe.command_id, "acknowledged"), 30)
+        assert laptop.wiped and laptop.wipe_node == "doWipeProtected"
+        await assert_nowhere_in_clear(laptop.pin, records=status.seen + reports.seen,
+                                      mongo=mongo, run_id=run_id, log=dispatcher.log_path)
+
+
+async def test_bad_requests_are_refused_and_store_nothing(services, bootstrap, mongo, run_id):
+    db = mongo[database_name(run_id, "command_dispatcher")]
+    async with Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
+        fleet, _ = start_fleet_and_dispatcher(services, SSP_MAX_DEVICE_BODY_BYTES="65536")
+        [laptop] = fleet.devices
+        certificate = laptop.identity().header_value()
+        answer = await post_syncml(client, fleet, b"<SyncML><SyncHdr>", certificate=certificate)
+        assert answer.status_code == 400
+        answer = await post_syncml(client, fleet, b"<x/>" * 20000, certificate=certificate)
+        assert answer.status_code == 413
+        answer = await post_syncml(client, fleet, opening_message(fleet, laptop), certificate=None)
+        assert answer.status_code == 401
+        assert await db["windows_devices"].count_documents({}) == 0
+        assert await db["commands"].count_documents({}) == 0
+
+        assert await run_session(laptop, client, fleet.url)
+        await reports.wait_for(_report(windows_id(laptop), "enrolled"))
+        pinned = await _device_record(db, laptop)
+        commands = await db["commands"].count_documents({})
+        laptop.certificate = DeviceCertificate.create(laptop.device_id)  # someone else's key
+        with pytest.raises(SessionError, match="401"):
+            await run_session(laptop, client, fleet.url)
+        assert await _device_record(db, laptop) == pinned
+        assert await db["commands"].count_documents({}) == commands
+
+
+async def test_a_broken_session_resends_reads_and_fails_the_rest(services, bootstrap):
+    async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status, \
+            Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
+        fleet, _ = start_fleet_and_dispatcher(services)
+        [laptop] = fleet.devices
+        assert await run_session(laptop, client, fleet.url)
+        await reports.wait_for(_report(windows_id(laptop), "inventory"))
+        pin_before = laptop.pin
+        locate, reset = _command(laptop, Action.LOCATE), _command(laptop, Action.RESET_PASSCODE)
+        await _publish_and_wait_queued(producer, status, locate, reset)
+        answer = await open_and_abandon_session(client, fleet, laptop)
+        assert answer.status_code == 200 and b"LockAndResetPIN" in answer.content
+        for cmd in (locate, reset):
+            await status.wait_for(_status(cmd.command_id, "sent"), 30)
+
+        assert await run_session(laptop, client, fleet.url)
+        await status.wait_for(_status(locate.command_id, "acknowledged"), 30)
+        [failed] = await status.wait_for(_status(reset.command_id, "failed"), 30)
+        assert json_of(failed)["reason_code"] == "session_interrupted"
+        assert laptop.pin == pin_before  # never run twice, here not even once
