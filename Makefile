@@ -32,12 +32,7 @@ run: install
 	$(PY) python -m ssp_devstack.run
 
 test: install
-	@$(TEST_STACK) $(PY) python -m ssp_devstack up
-	@set -o pipefail; status=0; \
-	  eval "$$($(TEST_STACK) $(PY) python -m ssp_devstack env)"; \
-	  $(PY) pytest $(PYTEST_ARGS) || status=$$?; \
-	  $(TEST_STACK) $(PY) python -m ssp_devstack down; \
-	  exit $$status
+	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) pytest libs services tools -q
@@ -56,10 +51,7 @@ schemas: install
 	$(PY) python -m ssp_contracts.schemas docs/schemas
 
 bench: install
-	@$(TEST_STACK) $(PY) python -m ssp_devstack up
-	@status=0; eval "$$($(TEST_STACK) $(PY) python -m ssp_devstack env)"; \
-	  $(PY) python -m ssp_bench || status=$$?; \
-	  $(TEST_STACK) $(PY) python -m ssp_devstack down; exit $$status
+	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) python -m ssp_bench
 
 clean:
 	-$(PY) python -m ssp_devstack down

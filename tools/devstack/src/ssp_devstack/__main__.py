@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 
 from ssp_devstack.stack import COMPONENTS, DevstackError, Stack, StackConfig
@@ -22,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     logs = sub.add_parser("logs", help="print the last lines of a component's log")
     logs.add_argument("component", choices=COMPONENTS)
     logs.add_argument("-n", type=int, default=50)
+    run = sub.add_parser("exec", help="start the stack, run a command against it, stop what "
+                         "was started (even when the command fails or is interrupted)")
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command")
     for verb in ("start", "stop"):
         p = sub.add_parser(verb, help=f"{verb} one component (fault tests)")
         p.add_argument("component", choices=COMPONENTS)
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"export {key}={value}")
         elif args.verb == "logs":
             print(stack.tail_log(args.component, args.n))
+        elif args.verb == "exec":
+            return _exec(stack, [a for a in args.command if a != "--"] or ["true"])
         elif args.verb == "start":
             stack.start(args.component)
         elif args.verb == "stop":
@@ -49,6 +56,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _exec(stack: Stack, command: list[str]) -> int:
+    started = stack.up()
+    env = {**os.environ, **stack.client_env()}
+    try:
+        return subprocess.call(command, env=env)  # noqa: S603 - the caller's own command
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for component in started:
+            stack.stop(component)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ on its default port in demo mode, prints where to go, and stops everything it st
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import sys
 import time
 from pathlib import Path
 
+from ssp_devstack import demo
 from ssp_devstack.processes import ServiceProcess
 from ssp_devstack.stack import DevstackError, Stack, StackConfig
 
@@ -31,12 +33,16 @@ def main() -> int:
     except DevstackError as exc:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1
-    env = {**stack.client_env(), "SSP_DEMO_MODE": "true", "SSP_LOG_JSON": "false"}
+    password = os.environ.get("SSP_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    env = {**stack.client_env(), "SSP_DEMO_MODE": "true", "SSP_LOG_JSON": "false",
+           "SSP_DEMO_PASSWORD": password, "SSP_DEFAULT_ORG_ID": demo.DEMO_ORG,
+           **demo.dispatcher_env()}
     for key in ("SSP_BOOTSTRAP_ADMIN_USERNAME", "SSP_BOOTSTRAP_ADMIN_PASSWORD"):
         if os.environ.get(key):
             env[key] = os.environ[key]
     logs = Path(os.environ.get("SSP_DEVSTACK_DIR", ".devstack")) / "logs"
     procs: list[ServiceProcess] = []
+    simulators = [demo.apple_fleet(logs), demo.android_fleet(logs), demo.windows_fleet(logs)]
     stopping = False
 
     def stop_all(*_: object) -> None:
@@ -45,6 +51,8 @@ def main() -> int:
             return
         stopping = True
         print("\nstopping ...", flush=True)
+        for sim in simulators:
+            sim.stop()
         for proc in reversed(procs):
             proc.stop()
         stack.down()
@@ -56,7 +64,11 @@ def main() -> int:
             procs.append(proc)
             proc.start(wait=True, timeout=90)
             print(f"  {module:20} {proc.url}/healthz  (log: {proc.log_path})", flush=True)
-        print(_banner(stack.describe()), flush=True)
+        for sim in simulators:
+            sim.start()
+        seen, linked = demo.link(env["KAFKA_BOOTSTRAP_SERVERS"])
+        print(f"  {seen} simulated devices, {linked} newly linked to demo users", flush=True)
+        print(_banner(stack.describe(), password), flush=True)
         while True:
             for proc in procs:
                 if proc.proc is not None and proc.proc.poll() is not None:
@@ -72,12 +84,15 @@ def main() -> int:
         stop_all()
 
 
-def _banner(stack: str) -> str:
+def _banner(stack: str, password: str) -> str:
     return f"""
-Device self-service portal is running.
+Device self-service portal is running (demo mode).
   Portal:        http://127.0.0.1:8000/
   API docs:      http://127.0.0.1:8000/docs
   Metrics:       http://127.0.0.1:8000/metrics (and :8001, :8002, :8003)
+  Demo logins (organisation "{demo.DEMO_ORG}", password for all: {password}):
+    alice  full access (most devices)   bob    read access (every third device)
+    carol  no self-service permission   admin  administrator, no device
 {stack}
 Press Ctrl-C to stop everything.
 """

@@ -1,0 +1,137 @@
+"""Demo data for `make run`: simulated devices, linked to the demo users, so a newcomer can log
+in and click through at once. Devices come from the platform simulators; the links are made the
+way an administrator's manual link is (`LinkRequested` on `ssp.links.requests`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+DEMO_ORG = "demo"
+APNS_PORT = 8201
+
+
+@dataclass
+class Simulator:
+    name: str
+    argv: list[str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", *self.argv], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def devices(self) -> list[dict[str, str]]:
+        """The JSON device lines the simulator printed."""
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines() if self.log.exists() else []:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and "udid" in entry:
+                found.append(entry)
+        return found
+
+
+def apple_fleet(logs: Path) -> Simulator:
+    return Simulator("apple", [
+        "ssp_simulators.apple", "--server", "http://127.0.0.1:8100", "--iphones", "2",
+        "--unsupervised-iphones", "1", "--macs", "1", "--apns-port", str(APNS_PORT),
+        "--seed", "1"], logs / "apple-simulator.log")
+
+
+AMAPI_PORT = 8210
+AMAPI_TOKEN = "ssp-simulator-token"  # noqa: S105 - the stand-in AMAPI token, demo only
+AMAPI_ENTERPRISE = "enterprises/LC00ssp0sim"
+
+
+def android_fleet(logs: Path) -> Simulator:
+    return Simulator("android", [
+        "ssp_simulators.android", "--port", str(AMAPI_PORT), "--devices", "3",
+        "--enterprise", AMAPI_ENTERPRISE, "--token", AMAPI_TOKEN, "--seed", "1"],
+        logs / "android-simulator.log")
+
+
+def windows_fleet(logs: Path) -> Simulator:
+    return Simulator("windows", [
+        "ssp_simulators.windows", "--server", "http://127.0.0.1:8100", "--devices", "2",
+        "--interval", "5", "--seed", "1"], logs / "windows-simulator.log")
+
+
+def dispatcher_env() -> dict[str, str]:
+    """Points the dispatcher at the simulators (stand-in APNs, stand-in AMAPI)."""
+    return {"SSP_APNS_BASE_URL": f"http://127.0.0.1:{APNS_PORT}",
+            "SSP_AMAPI_BASE_URL": f"http://127.0.0.1:{AMAPI_PORT}/v1",
+            "SSP_AMAPI_TOKEN": AMAPI_TOKEN, "SSP_AMAPI_ENTERPRISE": AMAPI_ENTERPRISE,
+            "SSP_ANDROID_SYNC_INTERVAL_S": "30"}
+
+
+# Every third device goes to bob (read access), the rest to alice (full access); carol has
+# no self-service permission and admin administers: each sees what the portal says then.
+OWNERS = ["alice", "alice", "bob"]
+EXPECTED_DEVICES = 9  # 4 Apple + 3 Android + 2 Windows
+
+
+async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
+                       timeout_s: float = 90) -> tuple[int, int]:
+    """Wait until the registry published the simulated devices, then link each to its demo
+    user; returns (devices seen, links requested)."""
+    consumer = AIOKafkaConsumer("ssp.devices", bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True)
+    await consumer.start()
+    await producer.start()
+    try:
+        owners: dict[str, str | None] = {}
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and len(owners) < expected:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for r in records:
+                    snap = json.loads(r.value) if r.value else None
+                    if snap and snap.get("org_id") == DEMO_ORG:
+                        owners[snap["device_id"]] = (snap.get("owner") or {}).get("user_id")
+        linked = 0
+        for i, device_id in enumerate(sorted(owners)):
+            user_id = f"{DEMO_ORG}-{OWNERS[i % len(OWNERS)]}"
+            if device_id not in owners or owners[device_id] == user_id:
+                continue
+            body = {"org_id": DEMO_ORG, "request_id": str(uuid.uuid4()), "device_id": device_id,
+                    "user_id": user_id, "source": "manual", "requested_by": "demo-seed"}
+            headers = [("ce_type", b"ssp.link.requested.v1"), ("ce_id", str(uuid.uuid4()).encode()),
+                       ("ce_source", b"make-run"), ("ce_specversion", b"1.0"),
+                       ("content-type", b"application/json")]
+            await producer.send_and_wait("ssp.links.requests", json.dumps(body).encode(),
+                                         key=device_id.encode(), headers=headers)
+            linked += 1
+        return len(owners), linked
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def link(bootstrap: str) -> tuple[int, int]:
+    return asyncio.run(link_devices(bootstrap))
