@@ -1,0 +1,38 @@
+"""`make bench`: every benchmark against the running stack; figures go to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ssp_bench import apple_dispatch, kafka_floor
+from ssp_bench.stats import machine
+
+OUT = Path("docs/benchmarks.md")
+
+
+def main() -> int:
+    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    mongo = os.environ["MONGODB_URL"]
+    figures = [kafka_floor.run(bootstrap), *apple_dispatch.run(bootstrap, mongo)]
+    section = [f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
+               f"Machine: {machine()}. Command: `make bench`.", ""]
+    section += [f"- {line}" for line in figures]
+    text = OUT.read_text() if OUT.exists() else _HEADER
+    OUT.write_text(text.rstrip() + "\n\n" + "\n".join(section) + "\n")
+    print(f"appended to {OUT}")
+    return 0
+
+
+_HEADER = """# Benchmarks
+
+Figures measured by `make bench` on the machine named in each run (local Kafka in KRaft mode
+and FerretDB with SQLite, started by the devstack). Each run appends a section; targets and
+analysis are in the section "Reading the figures" when present.
+"""
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path.cwd()))
+    sys.exit(main())

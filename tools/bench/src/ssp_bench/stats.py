@@ -1,0 +1,27 @@
+"""Percentiles and the machine line every figure is reported with."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"n": len(ordered), "p50": at(0.50), "p95": at(0.95), "p99": at(0.99),
+            "max": ordered[-1], "mean": statistics.fmean(ordered)}
+
+
+def machine() -> str:
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def fmt(p: dict[str, float]) -> str:
+    return (f"n={p['n']:.0f} p50={p['p50']:.1f} ms p95={p['p95']:.1f} ms "
+            f"p99={p['p99']:.1f} ms max={p['max']:.1f} ms")
