@@ -144,6 +144,9 @@ class Subscriptions:
                 # A crashed member holds its partitions until its session expires: keep that
                 # short so a restarted or surviving instance takes over within seconds.
                 session_timeout_ms=6000, heartbeat_interval_ms=1500,
+                # Responders publish their own replies; FastStream would also send the handler's
+                # return value (None) to `reply_to`, an empty answer racing the real one.
+                no_reply=True,
                 title=f"{self.service}:{topic}:{handler.__name__}",
             )(on_record)
             self.topics.extend([topic, dlq_name(topic)])

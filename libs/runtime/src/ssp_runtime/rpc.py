@@ -100,7 +100,7 @@ class RpcClient:
                     cid = next((v.decode() for k, v in record.headers or () if
                                 k == "correlation_id"), None)
                     fut = self._waiting.get(cid or "")
-                    if fut is not None and not fut.done() and record.value is not None:
+                    if fut is not None and not fut.done() and record.value:
                         fut.set_result(record.value)
 
 
