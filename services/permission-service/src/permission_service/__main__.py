@@ -1,8 +1,9 @@
 """`python -m permission_service`: run the permission-service."""
 
+from ssp_runtime.serve import serve
+
 from permission_service.app import create_app
 from permission_service.settings import DEFAULT_PORT, SERVICE, Settings
-from ssp_runtime.serve import serve
 
 
 def main() -> None:

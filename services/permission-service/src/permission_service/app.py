@@ -1,15 +1,85 @@
-"""The permission-service: what it consumes, what it produces, what it serves."""
+"""The permission-service: what it consumes, what it produces, what it serves.
+
+Consumes: ssp.rpc.auth.verify, ssp.rpc.auth.reverify, ssp.rpc.admin (request/reply),
+ssp.devices (its own device projection), ssp.commands.requested (the authorizer).
+Produces: ssp.access (UserAccess snapshots), ssp.audit, ssp.commands.apple|android|windows
+(CommandAuthorized), ssp.commands.status (authorized/rejected), all through the outbox.
+Serves: /healthz, /readyz, /metrics, /peers.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from ssp_contracts.commands import CommandRequested
+from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.rpc import AdminRequest, ReverifyPassword, VerifyCredentials
+from ssp_contracts.topics import (
+    COMMANDS_REQUESTED,
+    DEVICES,
+    RPC_ADMIN,
+    RPC_AUTH_REVERIFY,
+    RPC_AUTH_VERIFY,
+)
+from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
+from permission_service.domain.passwords import PasswordHashing
+from permission_service.event_routes import PRODUCED_TOPICS
+from permission_service.handlers.access_refresh import AccessRefresh
+from permission_service.handlers.admin_desk import AdminDesk
+from permission_service.handlers.admin_roles import AdminRoles
+from permission_service.handlers.admin_users import AdminUsers
+from permission_service.handlers.authorizer import Authorizer
+from permission_service.handlers.device_projection import DeviceProjection
+from permission_service.handlers.login import Login
+from permission_service.handlers.projection_lag import ProjectionLag
+from permission_service.handlers.startup import Startup
 from permission_service.settings import SERVICE, Settings
-from ssp_runtime.service import Service
+from permission_service.store import Stores
+
+DEVICE_VIEWS_GROUP = f"{SERVICE}.{DEVICES}"
+DECISION_CLEANUP_INTERVAL_S = 3600.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def build_service(settings: Settings) -> Service:
     service = Service(SERVICE, settings)
+    stores = Stores.open(service.db, service.outbox, source=SERVICE)
+    hashing = PasswordHashing()  # computes one hash: built here, never at import time
+    refresh = AccessRefresh(stores, utc_now,
+                            settle=timedelta(seconds=2 * settings.role_refresh_interval_s))
+    lag = ProjectionLag(settings.kafka_bootstrap_servers, DEVICES, DEVICE_VIEWS_GROUP,
+                        settings.authorizer_projection_wait_s)
+
+    login = Login(stores, hashing, utc_now)
+    service.respond(RPC_AUTH_VERIFY, VerifyCredentials)(login.on_verify_credentials)
+    service.respond(RPC_AUTH_REVERIFY, ReverifyPassword)(login.on_reverify_password)
+
+    admin = AdminDesk(stores, AdminUsers(stores, hashing, utc_now),
+                      AdminRoles(stores, refresh, utc_now))
+    service.respond(RPC_ADMIN, AdminRequest)(admin.on_admin_request)
+
+    devices = DeviceProjection(stores)
+    service.subscribe(DEVICES, DeviceSnapshot, tombstones=True,
+                      group_id=DEVICE_VIEWS_GROUP)(devices.on_device_snapshot)
+    authorizer = Authorizer(stores, lag, utc_now,
+                            retention=timedelta(days=settings.decision_retention_days))
+    service.subscribe(COMMANDS_REQUESTED, CommandRequested)(authorizer.on_command_requested)
+    service.produces(*PRODUCED_TOPICS)
+
+    startup = Startup(stores, hashing, settings, utc_now)
+    service.on_startup(stores.create_indexes)
+    service.on_startup(startup.apply_migrations)
+    service.on_startup(startup.create_bootstrap_admin)
+    service.on_startup(startup.seed_demo_users)
+    service.on_startup(lag.start)
+    service.on_shutdown(lag.stop)
+    service.every(settings.role_refresh_interval_s, refresh.sweep)
+    service.every(DECISION_CLEANUP_INTERVAL_S, authorizer.forget_old_decisions)
     return service
 
 

@@ -1,5 +1,8 @@
 """Settings of the permission-service (environment variables with the `SSP_` prefix)."""
 
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
 from ssp_runtime.settings import ServiceSettings
 
 SERVICE = "permission-service"
@@ -7,4 +10,50 @@ DEFAULT_PORT = 8001
 
 
 class Settings(ServiceSettings):
-    pass
+    default_org: str = Field(
+        "demo", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Organisation of the bootstrap admin when SSP_BOOTSTRAP_ADMIN_ORG is unset",
+    )
+    bootstrap_admin_org: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Organisation of the bootstrap admin (default: SSP_DEFAULT_ORG)",
+    )
+    bootstrap_admin_username: str | None = Field(
+        None, description="Creates this admin at start-up if no account of that name exists "
+                          "(an existing account is never changed)",
+    )
+    bootstrap_admin_password: SecretStr | None = Field(
+        None, description="Password of the bootstrap admin (>= 12 characters, not a "
+                          "placeholder outside demo mode); used only when it is created",
+    )
+    demo_password: SecretStr | None = Field(
+        None, description="Demo mode only: password of the seeded demo users; unset, a random "
+                          "one per user is generated at every start and logged",
+    )
+    authorizer_projection_wait_s: float = Field(
+        10.0, gt=0, description="How long the authorizer waits for the device projection to "
+                                "catch up with ssp.devices before retrying the request",
+    )
+    decision_retention_days: float = Field(
+        8.0, ge=7.0, description="How long a command's decision is kept to recognise a "
+                                 "redelivered request; at least the 7-day retention of "
+                                 "ssp.commands.requested",
+    )
+    role_refresh_interval_s: float = Field(
+        5.0, gt=0, description="Period of the sweep that republishes the access snapshots of "
+                               "holders of a changed role (after a crash mid-way)",
+    )
+
+    @property
+    def admin_org(self) -> str:
+        return self.bootstrap_admin_org or self.default_org
+
+    @model_validator(mode="after")
+    def _bootstrap_admin_complete(self) -> Settings:
+        username, password = self.bootstrap_admin_username, self.bootstrap_admin_password
+        if bool(username) != bool(password and password.get_secret_value()):
+            raise ValueError("set both SSP_BOOTSTRAP_ADMIN_USERNAME and "
+                             "SSP_BOOTSTRAP_ADMIN_PASSWORD, or neither")
+        if username:
+            self.require_secret("SSP_BOOTSTRAP_ADMIN_PASSWORD", password)
+        return self

@@ -1,0 +1,93 @@
+"""`ssp.commands.requested` in: the decision that counts, out as `CommandAuthorized` to the
+platform family's topic plus an `authorized` status, or a `rejected` status; audited either way.
+
+Idempotent by command id: the decision document (`_id` = command id) and its outgoing events are
+stored in ONE insert, so a redelivered request collides and yields no second decision. Kafka
+transactions are not used: they would make consume -> produce atomic, but the decision and its
+events must also stay consistent with the database, which only the outbox gives.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from ssp_contracts.audit import AuditRecord
+from ssp_contracts.base import Event
+from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.enums import CommandStatus, Permission
+from ssp_runtime.consuming import Delivery
+
+from permission_service.domain.access_events import access_snapshot
+from permission_service.domain.accounts import Account
+from permission_service.domain.authorizer import Decision, authorize, to_command_authorized
+from permission_service.domain.device_views import DeviceView
+from permission_service.domain.roles import roles_by_id
+from permission_service.handlers.projection_lag import ProjectionLag
+from permission_service.store import Stores
+
+log = logging.getLogger(__name__)
+# `requested` is version 1 of a command's status line; the decision is always version 2.
+DECISION_STATUS_VERSION = 2
+_AUDIT_NAMESPACE = uuid.UUID("a3c1d9e2-8f57-4b0e-b6a4-2d9e51c7f380")
+
+
+class Authorizer:
+    def __init__(self, stores: Stores, lag: ProjectionLag, clock: Callable[[], datetime],
+                 retention: timedelta = timedelta(days=8)) -> None:
+        self.stores = stores
+        self.lag = lag
+        self.clock = clock
+        self.retention = retention
+
+    async def on_command_requested(self, request: CommandRequested, _d: Delivery) -> None:
+        """Authorizes or rejects a requested command (once per command id)."""
+        if await self.stores.decisions.exists(request.command_id):
+            return  # redelivery: decided already
+        await self.lag.wait_caught_up()
+        device = await self.stores.devices.get(request.device_id)
+        requester = await self.stores.accounts.get(request.requested_by)
+        decision = authorize(request, requester, await self._permissions(requester, request),
+                             device)
+        now = self.clock()
+        events = decision_events(request, decision, device, now)
+        if await self.stores.decisions.insert(request, decision, events, now):
+            log.info("command decided", extra={
+                "command_id": request.command_id, "device_id": request.device_id,
+                "action": request.action.value, "decision": decision.code})
+
+    async def forget_old_decisions(self) -> None:
+        """Periodic: decisions older than any redelivery can be are dropped."""
+        await self.stores.decisions.forget_older_than(self.clock() - self.retention)
+
+    async def _permissions(self, requester: Account | None,
+                           request: CommandRequested) -> list[Permission]:
+        if requester is None or requester.org_id != request.org_id:
+            return []
+        roles = roles_by_id(await self.stores.roles.custom_roles(requester.org_id))
+        return access_snapshot(requester, roles).permissions
+
+
+def decision_events(request: CommandRequested, decision: Decision, device: DeviceView | None,
+                    now: datetime) -> list[Event]:
+    status = CommandStatusChanged(
+        org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
+        action=request.action, version=DECISION_STATUS_VERSION,
+        status=CommandStatus.AUTHORIZED if decision.authorized else CommandStatus.REJECTED,
+        requested_by=request.requested_by,
+        reason_code=None if decision.authorized else decision.code,
+        reason=None if decision.authorized else decision.reason, occurred_at=now)
+    audit = AuditRecord(
+        org_id=request.org_id,
+        audit_id=str(uuid.uuid5(_AUDIT_NAMESPACE, f"{request.org_id}/{request.command_id}")),
+        actor=request.requested_by,
+        action="authorized_command" if decision.authorized else "rejected_command",
+        outcome="succeeded" if decision.authorized else "rejected",
+        device_id=request.device_id, command_id=request.command_id,
+        detail=f"{request.action.value}: {decision.code}: {decision.reason}", occurred_at=now)
+    if not decision.authorized:
+        return [status, audit]
+    assert device is not None  # authorize() never allows an unknown device
+    return [to_command_authorized(request, device, now), status, audit]

@@ -1,0 +1,48 @@
+"""The only code of the permission-service that talks to MongoDB, one store per aggregate.
+
+Works on MongoDB and FerretDB v1 alike: single-document atomicity only (state and its events in
+one document update), unique indexes for every "exactly one", no transactions, change streams,
+TTL indexes, `$lookup` or conditional `$pull`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.outbox import OutboxRelay
+
+from permission_service.domain.migrations import ROLES_COLLECTION
+from permission_service.store.accounts import ACCOUNTS, AccountStore, AlreadyStored
+from permission_service.store.decisions import DECISIONS, DecisionStore
+from permission_service.store.device_views import DeviceViewStore
+from permission_service.store.migrations import MigrationStore
+from permission_service.store.roles import ROLES, RoleAlreadyStored, RoleStore, role_document
+
+__all__ = ["AccountStore", "AlreadyStored", "DecisionStore", "DeviceViewStore", "MigrationStore",
+           "RoleAlreadyStored", "RoleStore", "Stores"]
+
+
+@dataclass(frozen=True)
+class Stores:
+    accounts: AccountStore
+    roles: RoleStore
+    decisions: DecisionStore
+    devices: DeviceViewStore
+    migrations: MigrationStore
+
+    @classmethod
+    def open(cls, db: AsyncDatabase[dict[str, Any]], outbox: OutboxRelay, source: str) -> Stores:
+        """The stores, with every collection that holds pending events watched by the relay."""
+        for collection in (ACCOUNTS, ROLES, DECISIONS):
+            outbox.watch(collection)
+        return cls(
+            accounts=AccountStore(db, outbox, source), roles=RoleStore(db, outbox, source),
+            decisions=DecisionStore(db, outbox, source), devices=DeviceViewStore(db),
+            migrations=MigrationStore(db, {ROLES_COLLECTION: role_document}),
+        )
+
+    async def create_indexes(self) -> None:
+        await self.accounts.create_indexes()
+        await self.roles.create_indexes()

@@ -1,0 +1,43 @@
+"""The authorizer's own projection of `ssp.devices`: one view per device, newest version wins,
+deleted by a tombstone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from ssp_contracts.enums import ManagementMode, Platform
+from ssp_runtime.mongo import apply_if_newer
+
+from permission_service.domain.device_views import DeviceView
+
+DEVICE_VIEWS = "device_views"
+Doc = dict[str, Any]
+
+
+class DeviceViewStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.col = db[DEVICE_VIEWS]
+
+    async def get(self, device_id: str) -> DeviceView | None:
+        doc = await self.col.find_one({"_id": device_id})
+        if doc is None:
+            return None
+        return DeviceView(
+            device_id=doc["_id"], org_id=doc["org_id"], owner_user_id=doc["owner_user_id"],
+            platform=Platform(doc["platform"]),
+            management_mode=ManagementMode(doc["management_mode"]),
+            lost_mode=doc["lost_mode"], enrolled=doc["enrolled"], wipe_state=doc["wipe_state"],
+        )
+
+    async def apply(self, view: DeviceView, version: int) -> bool:
+        """Store `view` unless a same or newer version is held (redelivery, reordering)."""
+        return await apply_if_newer(self.col, view.device_id, version, {
+            "org_id": view.org_id, "owner_user_id": view.owner_user_id,
+            "platform": view.platform.value, "management_mode": view.management_mode.value,
+            "lost_mode": view.lost_mode, "enrolled": view.enrolled,
+            "wipe_state": view.wipe_state,
+        })
+
+    async def delete(self, device_id: str) -> None:
+        await self.col.delete_one({"_id": device_id})

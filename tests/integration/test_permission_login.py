@@ -1,0 +1,147 @@
+"""Login and step-up over the real RPC topics: success, one generic failure, throttling,
+disabled accounts, and no hash ever leaving the service."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from ssp_contracts.rpc import ReverifyPassword, ReverifyVerdict
+from ssp_contracts.topics import RPC_AUTH_REVERIFY
+
+from tests.integration import test_permission_harness as harness
+from tests.integration.test_permission_harness import (
+    USER_PASSWORD,
+    admin_call,
+    bootstrap_admin_id,
+    create_user,
+    new_id,
+    verify,
+)
+
+# Fixtures of the shared harness, bound here so pytest finds them for this module.
+database = harness.database
+org = harness.org
+permission_service = harness.permission_service
+rpc = harness.rpc
+
+
+async def test_a_correct_password_answers_who_it_is_and_what_they_may_do(
+        permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    username = new_id("alice")
+    user_id = await create_user(rpc, org, admin, username=username,
+                                roles=["builtin-ssp-read"])
+    verdict = await verify(rpc, org, username.upper(), USER_PASSWORD)  # usernames ignore case
+    assert verdict.ok and verdict.reason is None
+    assert (verdict.user_id, verdict.org_id, verdict.username) == (user_id, org, username)
+    assert [p.value for p in verdict.permissions] == ["ssp.view"]
+    assert "argon2" not in verdict.model_dump_json()
+
+
+async def test_unknown_user_and_wrong_password_get_the_same_answer_in_similar_time(
+        permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    username = new_id("bob")
+    await create_user(rpc, org, admin, username=username, roles=[])
+
+    async def timed(name: str) -> tuple[str, float]:
+        started = time.perf_counter()
+        verdict = await verify(rpc, org, name, "not-the-password-at-all")
+        return verdict.model_dump_json(), time.perf_counter() - started
+
+    wrong, unknown = [], []
+    for _ in range(4):  # interleaved, so both see the same load on a shared machine
+        wrong.append(await timed(username))  # 4 failures: one short of the throttle
+        unknown.append(await timed(new_id("nobody")))
+    assert {answer for answer, _ in wrong + unknown} == {
+        '{"ok":false,"user_id":null,"org_id":null,"username":null,"display_name":null,'
+        '"locale":"en","permissions":[],"reason":"invalid_credentials"}'}
+    wrong_s, unknown_s = (sorted(t for _, t in samples)[1] for samples in (wrong, unknown))
+    # The point: an unknown user is not answered faster (no hash check would be ~100x faster).
+    assert 0.4 < unknown_s / wrong_s < 2.5, (wrong_s, unknown_s)
+
+
+async def test_five_failures_throttle_even_the_right_password_with_growing_waits(
+        permission_service, rpc, org, mongo, database):
+    admin = await bootstrap_admin_id(rpc, org)
+    username = new_id("carol")
+    user_id = await create_user(rpc, org, admin, username=username, roles=[])
+    for _ in range(5):
+        assert not (await verify(rpc, org, username, "wrong-password-guess")).ok
+    assert not (await verify(rpc, org, username, USER_PASSWORD)).ok  # throttled, unchecked
+    accounts = mongo[database]["accounts"]
+    stored = await accounts.find_one({"_id": user_id})
+    first_wait = stored["throttled_until"] - datetime.now(UTC)
+    assert stored["failed_logins"] == 5
+    assert timedelta(seconds=20) < first_wait <= timedelta(seconds=30)
+
+    # Let the wait pass (in the database: nobody waits 30 s in a test); one more failure.
+    await accounts.update_one({"_id": user_id},
+                              {"$set": {"throttled_until": datetime.now(UTC)}})
+    assert not (await verify(rpc, org, username, "wrong-password-guess")).ok
+    stored = await accounts.find_one({"_id": user_id})
+    assert stored["failed_logins"] == 6
+    assert stored["throttled_until"] - datetime.now(UTC) > timedelta(seconds=50)  # doubled
+
+    await accounts.update_one({"_id": user_id},
+                              {"$set": {"throttled_until": datetime.now(UTC)}})
+    assert (await verify(rpc, org, username, USER_PASSWORD)).ok
+    assert (await accounts.find_one({"_id": user_id}))["failed_logins"] == 0
+
+
+async def test_a_disabled_account_never_logs_in(permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    username = new_id("dave")
+    user_id = await create_user(rpc, org, admin, username=username, roles=["builtin-ssp-full"])
+    assert (await verify(rpc, org, username, USER_PASSWORD)).ok
+    reply = await admin_call(rpc, org, admin, "update_user", target_id=user_id, enabled=False)
+    assert reply.status == 200 and reply.data["enabled"] is False
+    verdict = await verify(rpc, org, username, USER_PASSWORD)
+    assert not verdict.ok and verdict.reason == "invalid_credentials"
+
+
+async def test_step_up_checks_the_password_of_the_logged_in_user(permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    user_id = await create_user(rpc, org, admin, roles=["builtin-ssp-full"])
+
+    async def reverify(password: str, org_id: str = org) -> bool:
+        verdict = await rpc.request(RPC_AUTH_REVERIFY, ReverifyPassword(
+            org_id=org_id, user_id=user_id, password=password), ReverifyVerdict)
+        return verdict.ok
+
+    assert await reverify(USER_PASSWORD)
+    assert not await reverify("not-my-password-at-all")
+    assert not await reverify(USER_PASSWORD, org_id=new_id("other-org"))
+
+
+async def test_no_password_hash_leaves_the_service(permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    user_id = await create_user(rpc, org, admin, roles=[])
+    shown = await admin_call(rpc, org, admin, "get_user", target_id=user_id)
+    listed = await admin_call(rpc, org, admin, "list_users")
+    for reply in (shown, listed):
+        assert reply.ok and "argon2" not in reply.model_dump_json()
+    assert shown.data["has_password"] is True
+
+
+async def test_each_request_gets_exactly_one_reply(permission_service, rpc, org, bootstrap):
+    # FastStream also answers `reply_to` with the handler's return value (None: an empty
+    # record) unless told not to; such a stray reply can beat the real one to the requester.
+    for _ in range(3):
+        await verify(rpc, org, new_id("nobody"), "not-the-password-at-all")
+    consumer = AIOKafkaConsumer(rpc.reply_topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(rpc.reply_topic, p)
+                      for p in consumer.partitions_for_topic(rpc.reply_topic) or ()]
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            batches = await consumer.getmany(timeout_ms=500)
+            records += [r for batch in batches.values() for r in batch]
+    finally:
+        await consumer.stop()
+    assert records and all(r.value for r in records), [r.value for r in records]
