@@ -26,7 +26,7 @@ def make_client(settings: ServiceSettings, service: str) -> AsyncMongoClient[dic
     )
 
 
-async def apply_if_newer(collection: AsyncCollection[dict[str, Any]], doc_id: str, version: int,
+async def apply_if_newer(collection: Any, doc_id: str, version: int,
                          fields: dict[str, Any]) -> bool:
     """Store `fields` (with `version`) unless the stored version is the same or newer.
 
@@ -34,6 +34,16 @@ async def apply_if_newer(collection: AsyncCollection[dict[str, Any]], doc_id: st
     matches an older document, inserts a new one, or collides with the newer one on `_id`
     (DuplicateKeyError): that collision is the "already have it" answer.
     """
+    if isinstance(collection, SerializedCollection):
+        # Read by `_id` and decide here, under the lock: FerretDB would scan for `version`.
+        raw, lock = collection._collection, collection._lock  # noqa: SLF001 - same module
+        async with lock:
+            stored = await raw.find_one({"_id": doc_id}, {"version": 1})
+            if stored is not None and stored.get("version", 0) >= version:
+                return False
+            await raw.update_one({"_id": doc_id}, {"$set": {**fields, "version": version}},
+                                 upsert=True)
+            return True
     try:
         result = await collection.update_one(
             {"_id": doc_id, "version": {"$lt": version}},
@@ -81,8 +91,71 @@ class SerializedDatabase:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def __getitem__(self, name: str) -> Any:
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        return SerializedCollection(self._db[name], lock)
+        return SerializedCollection(self._db[name], self.lock(name))
+
+    def lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
+    def raw(self, name: str) -> AsyncCollection[dict[str, Any]]:
+        return self._db[name]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
+
+
+async def guarded_update(db: Any, collection: str, doc_id: Any, condition: dict[str, Any],
+                         update: dict[str, Any]) -> bool:
+    """`update_one({"_id": doc_id, **condition}, update)`, True if it applied.
+
+    FerretDB v1 pushes only a filter on `_id` alone down to its storage; any further condition
+    makes it read the whole collection (measured: 1.3 ms by `_id` against 46 ms with one more
+    condition at 2,000 documents). Where this process serialises its writes anyway, the
+    condition is checked on the document read by `_id`, under the collection's lock, which is
+    just as atomic and stays fast as collections grow. On MongoDB the filter does the work.
+    """
+    if not isinstance(db, SerializedDatabase):
+        result = await db[collection].update_one({"_id": doc_id, **condition}, update)
+        return bool(result.modified_count)
+    raw = db.raw(collection)
+    async with db.lock(collection):
+        doc = await raw.find_one({"_id": doc_id})
+        if doc is None or not matches(doc, condition):
+            return False
+        result = await raw.update_one({"_id": doc_id}, update)
+        return bool(result.modified_count)
+
+
+def matches(doc: dict[str, Any], condition: dict[str, Any]) -> bool:
+    """The subset of query semantics the stores' guards use: equality on dotted paths (array
+    positions included), `$exists`, `$lt`, `$lte`, `$in`, and `$or` of such conditions."""
+    for path, wanted in condition.items():
+        if path == "$or":
+            if not any(matches(doc, alternative) for alternative in wanted):
+                return False
+            continue
+        found, value = _lookup(doc, path)
+        if isinstance(wanted, dict) and wanted and all(k.startswith("$") for k in wanted):
+            for op, arg in wanted.items():
+                if op == "$exists" and found != bool(arg):
+                    return False
+                if op == "$lt" and not (found and value is not None and value < arg):
+                    return False
+                if op == "$lte" and not (found and value is not None and value <= arg):
+                    return False
+                if op == "$in" and not (found and value in arg):
+                    return False
+        elif not found or value != wanted:
+            return False
+    return True
+
+
+def _lookup(doc: Any, path: str) -> tuple[bool, Any]:
+    current = doc
+    for part in path.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return False, None
+    return True, current

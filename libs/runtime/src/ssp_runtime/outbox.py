@@ -10,7 +10,9 @@ Handlers `kick()` the relay with the document they wrote, so events leave at onc
 fails (broker away) is kicked again after a pause. A sweep at start-up picks up what a crashed
 process left behind, and a rare periodic sweep is the safety net: on FerretDB the sweep is a
 scan of the watched collections, so it must not run every second. Documents are claimed with a
-short lease so two instances do not publish the same entries side by side.
+short lease so two instances do not publish the same entries side by side (on MongoDB; where
+the process serialises its own writes for FerretDB, one instance per service is assumed and the
+relay reads and pops by `_id` alone, the only query FerretDB v1 does not answer by a scan).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ssp_contracts.base import Event
 
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
+from ssp_runtime.mongo import SerializedDatabase, guarded_update
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ class OutboxRelay:
             asyncio.Queue() for _ in range(workers)
         ]
         self._tasks: list[asyncio.Task[None]] = []
+        self._waiting: set[tuple[str, Any]] = set()
         self.published = Counter("ssp_outbox_published", "Outbox events published",
                                  ["topic"], registry=registry)
         self.backlog = Gauge("ssp_outbox_backlog", "Documents with pending outbox events",
@@ -81,9 +85,14 @@ class OutboxRelay:
         self.collections.add(collection)
 
     def kick(self, collection: str, doc_id: Any) -> None:
-        """Publish this document's pending events soon (same worker for the same document)."""
+        """Publish this document's pending events soon (same worker for the same document).
+        A document already waiting in its queue is not queued twice."""
+        key = (collection, doc_id)
+        if key in self._waiting:
+            return
+        self._waiting.add(key)
         slot = zlib.crc32(repr(doc_id).encode()) % len(self._queues)
-        self._queues[slot].put_nowait((collection, doc_id))
+        self._queues[slot].put_nowait(key)
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._worker(q)) for q in self._queues]
@@ -99,6 +108,7 @@ class OutboxRelay:
     async def _worker(self, queue: asyncio.Queue[tuple[str, Any]]) -> None:
         while True:
             collection, doc_id = await queue.get()
+            self._waiting.discard((collection, doc_id))  # kicks from now on queue it again
             try:
                 await self.flush(collection, doc_id)
             except Exception as exc:
@@ -133,31 +143,37 @@ class OutboxRelay:
 
     async def flush(self, collection: str, doc_id: Any) -> int:
         """Publish a document's pending events in order; returns how many were published."""
-        coll = self.db[collection]
-        now = datetime.now(UTC)
-        doc = await coll.find_one_and_update(
-            {"_id": doc_id, f"{OUTBOX}.0": {"$exists": True},
-             "$or": [{LEASE: {"$exists": False}}, {f"{LEASE}.until": {"$lt": now}},
-                     {f"{LEASE}.owner": self.owner}]},
-            {"$set": {LEASE: {"owner": self.owner, "until": now + self.lease}}},
-        )  # no projection: FerretDB v1's findAndModify does not support one
-        if doc is None:
+        single_writer = isinstance(self.db, SerializedDatabase)
+        doc = await (self.db[collection].find_one({"_id": doc_id}) if single_writer
+                     else self._claim(collection, doc_id))
+        if not doc or not doc.get(OUTBOX):
             return 0
         sent = 0
         try:
-            for entry in doc.get(OUTBOX, []):
+            for entry in doc[OUTBOX]:
                 failpoint("outbox.before_publish", entry["key"])
                 value = entry["value"].encode() if entry["value"] is not None else None
                 await self.publisher.publish_raw(entry["topic"], value, key=entry["key"],
                                                  headers=entry["headers"])
                 failpoint("outbox.after_publish", entry["key"])
                 # Remove exactly the entry just sent, even if others were appended meanwhile.
-                await coll.update_one({"_id": doc_id, f"{OUTBOX}.0.id": entry["id"]},
-                                      {"$pop": {OUTBOX: -1}})
+                await guarded_update(self.db, collection, doc_id, {f"{OUTBOX}.0.id": entry["id"]},
+                                     {"$pop": {OUTBOX: -1}})
                 self.published.labels(entry["topic"]).inc()
                 sent += 1
         finally:
-            await coll.update_one({"_id": doc_id, f"{LEASE}.owner": self.owner},
-                                  {"$unset": {LEASE: ""}})
+            if not single_writer:
+                await self.db[collection].update_one(
+                    {"_id": doc_id, f"{LEASE}.owner": self.owner}, {"$unset": {LEASE: ""}})
         # Entries appended while this ran are picked up by the next kick or sweep.
         return sent
+
+    async def _claim(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
+        """Lease the document so other instances leave its outbox alone while this one works."""
+        now = datetime.now(UTC)
+        return await self.db[collection].find_one_and_update(  # type: ignore[no-any-return]
+            {"_id": doc_id, f"{OUTBOX}.0": {"$exists": True},
+             "$or": [{LEASE: {"$exists": False}}, {f"{LEASE}.until": {"$lt": now}},
+                     {f"{LEASE}.owner": self.owner}]},
+            {"$set": {LEASE: {"owner": self.owner, "until": now + self.lease}}},
+        )  # no projection: FerretDB v1's findAndModify does not support one

@@ -5,6 +5,7 @@ so concurrent consumers of the same device cannot lose each other's changes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -29,10 +30,11 @@ def utc_now() -> datetime:
 
 class RegistryHandlers:
     def __init__(self, devices: DeviceStore, users: UserDirectory,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, projection_wait_s: float = 10.0) -> None:
         self.devices = devices
         self.users = users
         self.clock = clock
+        self.projection_wait_s = projection_wait_s
 
     async def on_device_reported(self, report: DeviceReported, _d: Delivery) -> None:
         """Creates and updates devices from what their platform endpoints report."""
@@ -56,7 +58,7 @@ class RegistryHandlers:
         """Links a device to a user, or unlinks it (one user per device at a time)."""
         owner = None
         if request.user_id is not None:
-            user = await self.users.get(request.user_id)
+            user = await self._user_when_known(request.user_id)
             if user is None or user["org_id"] != request.org_id or not user.get("active"):
                 raise PermanentError(f"user {request.user_id} is unknown in {request.org_id}")
             owner = DeviceOwner(user_id=request.user_id, username=user.get("username"),
@@ -72,6 +74,19 @@ class RegistryHandlers:
             return after, [self._audit(request, previous)]
 
         await self._update(request.device_id, fold)
+
+    async def _user_when_known(self, user_id: str) -> dict[str, object] | None:
+        """The user from the directory, waiting a little: `ssp.access` is consumed separately,
+        so a link for a user created a moment ago may arrive before the user does."""
+        delay = 0.1
+        waited = 0.0
+        while True:
+            user = await self.users.get(user_id)
+            if user is not None or waited >= self.projection_wait_s:
+                return user
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
     async def on_user_access(self, access: UserAccess, _d: Delivery) -> None:
         """Keeps the directory used to resolve usernames and e-mail addresses."""

@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from ssp_contracts.commands import CommandParams, CommandResult, CommandStatusChanged
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS
+from ssp_runtime.mongo import guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from command_dispatcher.lifecycle import PENDING, Command, to_status_event
@@ -24,6 +25,7 @@ Doc = dict[str, Any]
 
 class CommandStore:
     def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+        self.db = db
         self.col = db[COMMANDS]
         self.outbox = outbox
         self.source = source
@@ -66,14 +68,12 @@ class CommandStore:
     async def save(self, before: Command, after: Command, extra: Doc | None = None) -> bool:
         """Optimistic write of a transition; False if someone else changed the command first."""
         event = to_status_event(after, after.history[-1][1])
-        result = await self.col.update_one(
-            {"_id": before.command_id, "version": before.version},
-            {"$set": _to_doc(after) | (extra or {}),
-             "$push": push_outbox(self._entry(event))},
-        )
-        if result.modified_count:
+        saved = await guarded_update(
+            self.db, COMMANDS, before.command_id, {"version": before.version},
+            {"$set": _to_doc(after) | (extra or {}), "$push": push_outbox(self._entry(event))})
+        if saved:
             self.outbox.kick(COMMANDS, after.command_id)
-        return result.modified_count == 1
+        return saved
 
     async def get(self, command_id: str) -> tuple[Command, Doc] | None:
         doc = await self.col.find_one({"_id": command_id})

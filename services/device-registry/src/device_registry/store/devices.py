@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.topics import AUDIT
 from ssp_contracts.topics import DEVICES as SNAPSHOTS
+from ssp_runtime.mongo import guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain import DeviceState, to_snapshot
@@ -23,6 +24,7 @@ _STATE_FIELDS = frozenset(DeviceState.model_fields)
 
 class DeviceStore:
     def __init__(self, db: Any, outbox: OutboxRelay, source: str) -> None:
+        self.db = db
         self.col = db[DEVICES]
         self.outbox = outbox
         self.source = source
@@ -50,10 +52,9 @@ class DeviceStore:
             except DuplicateKeyError:
                 return False
         else:
-            result = await self.col.update_one(
-                {"_id": after.device_id, "version": before.version},
-                {"$set": fields, "$push": push_outbox(*entries)})
-            if result.modified_count != 1:
+            if not await guarded_update(self.db, DEVICES, after.device_id,
+                                        {"version": before.version},
+                                        {"$set": fields, "$push": push_outbox(*entries)}):
                 return False
         self.outbox.kick(DEVICES, after.device_id)
         return True
