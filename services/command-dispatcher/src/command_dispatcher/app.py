@@ -80,6 +80,9 @@ class Dispatcher:
                 description=f"Authorized commands for {family.value} devices",
             )(intake.on_command_authorized)
         service.every(settings.expiry_sweep_s, intake.expire_overdue)
+        if PlatformFamily.APPLE in settings.platforms:
+            service.on_startup(lambda: apple.wake_pending(commands))
+            service.every(settings.apple_repush_s, lambda: apple.wake_pending(commands))
         if PlatformFamily.ANDROID in settings.platforms and android_sync is not None:
             service.every(settings.android_sync_interval_s, android_sync.sync_devices)
             service.every(settings.android_resume_interval_s, android.resume_sent)

@@ -13,7 +13,7 @@ from command_dispatcher.adapters import Refusal
 from command_dispatcher.apple.push import ApnsClient, PushResult, PushTarget
 from command_dispatcher.apple.push_coalescer import PushCoalescer
 from command_dispatcher.lifecycle import Command
-from command_dispatcher.store import AppleDevice, AppleDeviceStore
+from command_dispatcher.store import AppleDevice, AppleDeviceStore, CommandStore
 
 log = logging.getLogger(__name__)
 PUSH_RETRIES = 5
@@ -45,6 +45,18 @@ class AppleAdapter:
         device = await self.devices.by_device_id(cmd.device_id)
         if device is not None:
             self.wake(device)
+
+    async def wake_pending(self, commands: CommandStore) -> int:
+        """Push every device that still has work: after a restart (pushes sent before a crash
+        may have woken a device that then found nobody), and periodically, because a device
+        that missed a push would otherwise wait until its commands expire."""
+        woken = 0
+        for device_id in await commands.devices_with_pending([Platform.IOS, Platform.MACOS]):
+            device = await self.devices.by_device_id(device_id)
+            if device is not None and device.enrolled:
+                self.wake(device)
+                woken += 1
+        return woken
 
     def wake(self, device: AppleDevice) -> None:
         """Push so the device connects; retried in the background, coalesced per device."""

@@ -7,11 +7,11 @@ import hashlib
 
 from pydantic import Field, SecretStr, field_validator
 from ssp_contracts.enums import PlatformFamily
+from ssp_runtime.sealing import demo_public_key, key_from_setting
 from ssp_runtime.settings import ServiceSettings
 
 from command_dispatcher.android.client import DEFAULT_BASE_URL
 from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
-from command_dispatcher.gateway_key import demo_gateway_public_key, parse_public_key
 from command_dispatcher.windows.commands import DEFAULT_WIPE, WIPE_NODES
 from command_dispatcher.windows.identity import DEFAULT_CERT_HEADER
 
@@ -38,12 +38,14 @@ class Settings(ServiceSettings):
     identity_ca_file: str | None = Field(
         None, description="PEM bundle: only device certificates these CAs issued are accepted")
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
+    apple_repush_s: float = Field(
+        60.0, gt=0, description="How often Apple devices with pending commands are pushed again")
     expiry_sweep_s: float = Field(5.0, gt=0, description="How often overdue commands expire")
     ttl_minutes: dict[str, float] = Field(
         default_factory=dict, description='Per-action expiry, e.g. {"wipe": 1440, "lock": 15}')
     gateway_public_key: str | None = Field(
         None, description="The gateway's X25519 public key (base64): one-time passcodes are "
-        "sealed to it. Demo mode, when unset: the key pair of gateway_key.DEMO_SEED")
+        "sealed to it. Demo mode, when unset: the key pair of ssp_runtime.sealing.DEMO_SEED")
     # -- Android Management API
     amapi_base_url: str = Field(DEFAULT_BASE_URL, description="AMAPI base URL (ends in /v1)")
     amapi_service_account_file: str | None = Field(
@@ -82,8 +84,8 @@ class Settings(ServiceSettings):
     def sealing_key(self) -> bytes | None:
         """The key one-time passcodes are sealed to; None: reset_passcode is refused."""
         if self.gateway_public_key:
-            return parse_public_key(self.gateway_public_key)
-        return demo_gateway_public_key() if self.demo_mode else None
+            return key_from_setting(self.gateway_public_key, "SSP_GATEWAY_PUBLIC_KEY")
+        return demo_public_key() if self.demo_mode else None
 
     def amapi_configured(self) -> bool:
         return bool(self.amapi_enterprise and (self.amapi_token or

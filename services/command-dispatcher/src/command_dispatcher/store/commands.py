@@ -85,6 +85,13 @@ class CommandStore:
         ).sort("created_at", ASCENDING)
         return [(_from_doc(d), d) async for d in cursor]
 
+    async def devices_with_pending(self, platforms: list[Platform]) -> set[str]:
+        """Devices that still have queued or sent commands of these platforms."""
+        cursor = self.col.find(
+            {"status": {"$in": [s.value for s in PENDING]},
+             "platform": {"$in": [p.value for p in platforms]}}, {"device_id": 1})
+        return {d["device_id"] async for d in cursor}
+
     async def overdue(self, now: datetime, limit: int = 500) -> list[Command]:
         cursor = self.col.find(
             {"status": {"$in": [s.value for s in PENDING]}, "expires_at": {"$lte": now}}
