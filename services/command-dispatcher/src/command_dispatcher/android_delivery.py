@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 
 from ssp_contracts.commands import CommandParams, CommandResult
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_runtime.sealing import seal_secret
 
 from command_dispatcher.android.backoff import Backoff, fits_before
 from command_dispatcher.android.client import AmapiClient
 from command_dispatcher.android.commands import command_body, interpret_operation, wipe_reason
 from command_dispatcher.android.errors import AmapiError, AmapiTransientError, AndroidError
 from command_dispatcher.android.operations import OperationOutcome, to_command_result
-from command_dispatcher.android.sealing import seal_secret
 from command_dispatcher.android_reports import AndroidReports
 from command_dispatcher.lifecycle import Command, TransitionRefused, transition
 from command_dispatcher.store import CommandStore

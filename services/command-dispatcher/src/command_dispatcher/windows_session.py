@@ -14,8 +14,8 @@ from typing import Any
 
 from ssp_contracts.commands import CommandAuthorized
 from ssp_contracts.enums import Action, CommandStatus, DeviceReportKind, ManagementMode, Platform
+from ssp_runtime.sealing import seal_secret
 
-from command_dispatcher.android.sealing import seal_secret
 from command_dispatcher.device_reports import report
 from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import Command, TransitionRefused, transition
