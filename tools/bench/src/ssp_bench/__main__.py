@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ssp_bench import apple_dispatch, kafka_floor
+from ssp_bench import apple_dispatch, authorizer, kafka_floor
 from ssp_bench.stats import machine
 
 OUT = Path("docs/benchmarks.md")
@@ -16,7 +16,8 @@ OUT = Path("docs/benchmarks.md")
 def main() -> int:
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     mongo = os.environ["MONGODB_URL"]
-    figures = [kafka_floor.run(bootstrap), *apple_dispatch.run(bootstrap, mongo)]
+    figures = [kafka_floor.run(bootstrap), authorizer.run(bootstrap, mongo),
+               *apple_dispatch.run(bootstrap, mongo)]
     section = [f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
                f"Machine: {machine()}. Command: `make bench`.", ""]
     section += [f"- {line}" for line in figures]

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from cryptography.fernet import Fernet
-
 from ssp_contracts import Action, CommandAuthorized, CommandParams, ManagementMode, Platform
 from ssp_contracts.cloudevents import to_headers, to_value
 from ssp_contracts.topics import COMMANDS_APPLE
 from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_simulators.apple.fleet import AppleFleet
+
 from ssp_bench.stats import fmt, percentiles
 
 

@@ -8,8 +8,8 @@ import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-
 from ssp_contracts.topics import HEARTBEATS
+
 from ssp_bench.stats import fmt, percentiles
 
 
