@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from pymongo import AsyncMongoClient
-
 from ssp_contracts.topics import TOPICS, dlq_name
 from ssp_devstack.processes import ServiceProcess, free_port
-from ssp_runtime.kafka import ensure_topics
 from ssp_devstack.stack import Stack, StackConfig
+from ssp_runtime.kafka import ensure_topics
 
 TEST_PORTS = {"SSP_DEVSTACK_DIR": ".devstack/test", "SSP_DEVSTACK_KAFKA_PORT": "19092",
               "SSP_DEVSTACK_CONTROLLER_PORT": "19093", "SSP_DEVSTACK_MONGO_PORT": "37017"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ssp_contracts import Action, CommandParams, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS, DEVICES_REPORTS
+
 from tests.support.apple import authorized, start_fleet_and_dispatcher
 from tests.support.kafka import Producer, Tail, json_of
 

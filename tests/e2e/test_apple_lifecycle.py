@@ -5,14 +5,13 @@ bodies (nothing stored), and a dispatcher killed mid-run that loses nothing."""
 from __future__ import annotations
 
 import plistlib
-import uuid
 
 import httpx
-
 from ssp_contracts import Action, CommandParams
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS
 from ssp_simulators.apple.session import Behaviour
 from ssp_simulators.apple.signing import DeviceCertificate
+
 from tests.conftest import database_name
 from tests.support.apple import authorized, start_fleet_and_dispatcher
 from tests.support.kafka import Producer, Tail, json_of
@@ -81,11 +80,11 @@ async def test_wipe_cancels_the_commands_still_pending(services, bootstrap):
 
 async def test_bad_signatures_swapped_certificates_and_malformed_bodies_store_nothing(
         services, mongo, run_id):
-    fleet, dispatcher = await start_fleet_and_dispatcher(services, iphones=1)
+    fleet, _ = await start_fleet_and_dispatcher(services, iphones=1)
     try:
         await fleet.enroll_pending()
         [iphone] = fleet.devices
-        base = fleet.session(iphone)._endpoints  # noqa: SLF001 - the test reuses its URLs
+        base = fleet.session(iphone)._endpoints
         db = mongo[database_name(run_id, "command_dispatcher")]
         before = await db["apple_devices"].find_one({"_id": iphone.udid})
         idle = plistlib.dumps({"UDID": iphone.udid, "Status": "Idle"})

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from ssp_contracts import DeviceReported, DeviceReportKind, ManagementMode, Platform
 from ssp_contracts.topics import DEVICES, DEVICES_REPORTS
 from ssp_runtime.failpoints import EXIT_CODE
+
 from tests.conftest import database_name
 from tests.support.kafka import Producer, Tail, headers_of, json_of
 from tests.support.waiting import eventually

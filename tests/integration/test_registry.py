@@ -7,11 +7,26 @@ import uuid
 from datetime import UTC, datetime
 
 from ssp_contracts import (
-    Action, CommandStatus, CommandStatusChanged, DeviceReported, DeviceReportKind, LinkRequested,
-    LinkSource, ManagementMode, Platform, UserAccess,
+    Action,
+    CommandStatus,
+    CommandStatusChanged,
+    DeviceReported,
+    DeviceReportKind,
+    LinkRequested,
+    LinkSource,
+    ManagementMode,
+    Platform,
+    UserAccess,
 )
-from ssp_contracts.topics import ACCESS, AUDIT, COMMANDS_STATUS, DEVICES, DEVICES_REPORTS, \
-    LINKS_REQUESTS
+from ssp_contracts.topics import (
+    ACCESS,
+    AUDIT,
+    COMMANDS_STATUS,
+    DEVICES,
+    DEVICES_REPORTS,
+    LINKS_REQUESTS,
+)
+
 from tests.support.kafka import Producer, Tail, json_of
 
 

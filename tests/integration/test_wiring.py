@@ -3,6 +3,7 @@ in the real database."""
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 
 import pytest
@@ -37,8 +38,7 @@ async def test_every_service_answers_health_and_metrics(services):
         assert proc.get_json("/healthz")["status"] == "ok"
         ready = proc.get_json("/readyz")
         assert ready["checks"] == {"database": "ok", "kafka": "ok"}
-        with urllib.request.urlopen(proc.url + "/metrics", timeout=5) as resp:
-            text = resp.read().decode()
+        text = await asyncio.to_thread(_get_text, proc.url + "/metrics")
         assert 'ssp_service_up{service="' in text
         assert "process_resident_memory_bytes" in text
 
@@ -46,3 +46,8 @@ async def test_every_service_answers_health_and_metrics(services):
 async def test_dispatcher_refuses_to_start_without_a_secret_key_outside_demo_mode(services):
     with pytest.raises(RuntimeError, match="SSP_SECRET_KEY must be set"):
         services("command_dispatcher")
+
+
+def _get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode()

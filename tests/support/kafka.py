@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 
@@ -63,7 +62,7 @@ class Tail:
             parts = self._c.partitions_for_topic(self.topic)
             if parts:
                 break
-            await self._c._client.force_metadata_update()  # noqa: SLF001
+            await self._c._client.force_metadata_update()
             await asyncio.sleep(0.1)
         assert parts, f"topic {self.topic} does not exist"
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from ssp_runtime.mongo import matches
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -62,10 +62,12 @@ _UNSUPPORTED[(A.RESET_PASSCODE, M.IOS_USER_ENROLLMENT)] = "passcode_user_enrollm
 _UNSUPPORTED[(A.RESET_PASSCODE, M.MACOS)] = "passcode_macos"
 
 _NOTES: dict[tuple[Action, ManagementMode], str] = {
-    (A.WIPE, M.ANDROID_WORK_PROFILE_PERSONAL): "Removes the work profile only; personal data stays.",
+    (A.WIPE, M.ANDROID_WORK_PROFILE_PERSONAL):
+        "Removes the work profile only; personal data stays.",
     (A.RESET_PASSCODE, M.ANDROID_WORK_PROFILE_PERSONAL): "Resets the work profile passcode.",
     (A.RESET_PASSCODE, M.IOS_SUPERVISED): "Removes the passcode; set a new one on the device.",
-    (A.RESET_PASSCODE, M.IOS_DEVICE_ENROLLMENT): "Removes the passcode; set a new one on the device.",
+    (A.RESET_PASSCODE, M.IOS_DEVICE_ENROLLMENT):
+        "Removes the passcode; set a new one on the device.",
     (A.LOCK, M.MACOS): "Locks the Mac with a 6-digit PIN that unlocks it again.",
     (A.WIPE, M.MACOS): "Needs a 6-digit PIN that unlocks the Mac after the erase.",
 }

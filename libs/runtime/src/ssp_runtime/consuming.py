@@ -201,7 +201,7 @@ class Subscriptions:
                           *, attempts: int, group: str) -> None:
         """The original bytes and headers, plus why, where from and when."""
         reason = type(exc).__name__
-        headers = list(record.headers or ()) + [
+        headers = [*(record.headers or ()),
             ("dlq_error_type", reason.encode()),
             ("dlq_error_message", str(exc)[:4000].encode()),
             ("dlq_error_trace", "".join(traceback.format_exception(exc))[-4000:].encode()),
@@ -210,8 +210,7 @@ class Subscriptions:
             ("dlq_original_offset", str(record.offset).encode()),
             ("dlq_consumer_group", group.encode()),
             ("dlq_attempts", str(attempts).encode()),
-            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode())]
         await self.publisher.publish_raw(
             dlq_name(record.topic), record.value, key=delivery.key or "", headers=headers)
         self.metrics.dead_letters.labels(record.topic, reason).inc()

@@ -27,8 +27,9 @@ class Heartbeats:
         self.interval_s = interval_s
         self.started_at = datetime.now(UTC)
         self._task: asyncio.Task[None] | None = None
-        service.subscribe(HEARTBEATS, ServiceHeartbeat, from_beginning=False,
-                          description="Records which service instances are alive")(self.on_heartbeat)
+        service.subscribe(
+            HEARTBEATS, ServiceHeartbeat, from_beginning=False,
+            description="Records which service instances are alive")(self.on_heartbeat)
 
     async def on_heartbeat(self, beat: ServiceHeartbeat, _delivery: Delivery) -> None:
         await self.service.db[PEERS].update_one(

@@ -22,7 +22,8 @@ from ssp_runtime.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
-def make_broker(settings: ServiceSettings, service: str, registry: CollectorRegistry) -> KafkaBroker:
+def make_broker(settings: ServiceSettings, service: str,
+                registry: CollectorRegistry) -> KafkaBroker:
     """aiokafka's defaults (acks=1, no idempotence) and FastStream's (commit on receipt) can lose
     records; every producer and consumer here is set explicitly instead."""
     return KafkaBroker(

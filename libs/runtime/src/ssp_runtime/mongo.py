@@ -36,7 +36,7 @@ async def apply_if_newer(collection: Any, doc_id: str, version: int,
     """
     if isinstance(collection, SerializedCollection):
         # Read by `_id` and decide here, under the lock: FerretDB would scan for `version`.
-        raw, lock = collection._collection, collection._lock  # noqa: SLF001 - same module
+        raw, lock = collection._collection, collection._lock
         async with lock:
             stored = await raw.find_one({"_id": doc_id}, {"version": 1})
             if stored is not None and stored.get("version", 0) >= version:

@@ -27,7 +27,7 @@ def serve(app: Any, settings: ServiceSettings, service: str, default_port: int,
 
     async def run_all() -> None:
         main_task = asyncio.create_task(main.serve())
-        while not main.started and not main_task.done():
+        while not main.started and not main_task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.05)
         if main_task.done():
             return

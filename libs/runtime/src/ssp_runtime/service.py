@@ -63,10 +63,11 @@ class Service:
         self.mongo = make_client(settings, name)
         db = self.mongo[settings.database_name(name)]
         self.db = SerializedDatabase(db) if settings.mongodb_serialize_writes else db
-        self.outbox = OutboxRelay(self.db, self.publisher, self.registry,
+        self.outbox = OutboxRelay(self.db, self.publisher, self.registry,  # type: ignore[arg-type]
                                   poll_s=settings.outbox_poll_s)
-        self.rpc = RpcClient(settings.kafka_bootstrap_servers, self.publisher,
-                             topics.rpc_replies(name), settings.rpc_timeout_s) if rpc_client else None
+        self.rpc = RpcClient(
+            settings.kafka_bootstrap_servers, self.publisher, topics.rpc_replies(name),
+            settings.rpc_timeout_s) if rpc_client else None
         self.heartbeats = Heartbeats(self, settings.heartbeat_interval_s)
         self.produced: set[str] = {topics.HEARTBEATS}
         self._startup: list[Hook] = []

@@ -132,7 +132,8 @@ class Stack:
     # -- Kafka --------------------------------------------------------------------------------
 
     def _start_kafka(self) -> None:
-        java = _require("java", "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
+        java = _require("java",
+                        "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
         _check_java_version(java)
         for port in (self.cfg.kafka_port, self.cfg.controller_port):
             _require_free_port(port, "SSP_DEVSTACK_KAFKA_PORT / SSP_DEVSTACK_CONTROLLER_PORT")
@@ -210,7 +211,8 @@ class Stack:
         target = self.cfg.cache / f"ferretdb-{_digest(*files)}" / "ssp-ferretdb"
         if target.exists():
             return target
-        go = _require("go", "Go 1.22+ (https://go.dev/doc/install or Debian: apt-get install golang)")
+        go = _require("go",
+                      "Go 1.22+ (https://go.dev/doc/install or Debian: apt-get install golang)")
         target.parent.mkdir(parents=True, exist_ok=True)
         print("devstack: building FerretDB from the Go module proxy ...", flush=True)
         _run([go, "build", "-trimpath", "-o", str(target), "."], "build FerretDB", cwd=src)
