@@ -11,7 +11,7 @@ TEST_MONGO_PORT ?= 37017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
-.PHONY: help install run test test-unit test-stack stack-up stack-down lint schemas bench clean
+.PHONY: help install system-deps run test test-unit test-stack stack-up stack-down lint schemas bench clean
 
 help:
 	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
@@ -31,7 +31,13 @@ install: .venv/.installed
 run: install
 	$(PY) python -m ssp_devstack.run
 
-test: install
+# The browser tests drive Debian's Chromium (never a downloaded browser); root installs it.
+system-deps:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "Chromium missing and not root: browser tests will be skipped"; }
+
+test: install system-deps
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
 
 test-unit: install
