@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ssp_bench import apple_dispatch, authorizer, kafka_floor
+from ssp_contracts.topics import TOPICS, dlq_name
+from ssp_runtime.kafka import ensure_topics
+
+from ssp_bench import apple_dispatch, authorizer, csv_import, kafka_floor
 from ssp_bench.stats import machine
 
 OUT = Path("docs/benchmarks.md")
@@ -16,8 +20,9 @@ OUT = Path("docs/benchmarks.md")
 def main() -> int:
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     mongo = os.environ["MONGODB_URL"]
+    asyncio.run(ensure_topics(bootstrap, [*TOPICS, *(dlq_name(t) for t in TOPICS)]))
     figures = [kafka_floor.run(bootstrap), authorizer.run(bootstrap, mongo),
-               *apple_dispatch.run(bootstrap, mongo)]
+               *apple_dispatch.run(bootstrap, mongo), *csv_import.run(bootstrap, mongo)]
     section = [f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
                f"Machine: {machine()}. Command: `make bench`.", ""]
     section += [f"- {line}" for line in figures]
