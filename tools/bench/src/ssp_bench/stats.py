@@ -9,6 +9,9 @@ import statistics
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
+    if not ordered:
+        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "p99": float("nan"),
+                "max": float("nan"), "mean": float("nan")}
 
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
