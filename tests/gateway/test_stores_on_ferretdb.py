@@ -16,6 +16,7 @@ from portal_gateway.store.gateway_stores import GatewayStores
 from portal_gateway.store.sessions import StoredSession
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_runtime.mongo import SerializedDatabase
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -23,7 +24,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 async def stores(mongo):
     name = f"t{uuid.uuid4().hex[:10]}_gateway_stores"
-    s = GatewayStores.of(mongo[name])
+    # As the service does: FerretDB v1 loses concurrent updates of one document unless this
+    # process serialises its writes (ssp_runtime.mongo.SerializedDatabase).
+    s = GatewayStores.of(SerializedDatabase(mongo[name]))
     await s.create_indexes()
     yield s
     await mongo.drop_database(name)

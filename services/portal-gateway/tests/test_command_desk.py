@@ -27,7 +27,8 @@ def desk(publisher: mem.Publisher | None = None) -> CommandDesk:
     stores = GatewayStores(devices=None, access=None, commands=mem.Commands(),  # type: ignore
                            claims=mem.Claims(), sessions=None,  # type: ignore[arg-type]
                            confirmations=mem.Confirmations(),  # type: ignore[arg-type]
-                           rate_windows=mem.RateWindows())  # type: ignore[arg-type]
+                           rate_windows=mem.RateWindows(),  # type: ignore[arg-type]
+                           passcodes=None)  # type: ignore[arg-type]
     return CommandDesk(stores, publisher or mem.Publisher(), command_policy(Settings()))
 
 

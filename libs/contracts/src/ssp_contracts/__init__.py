@@ -36,6 +36,7 @@ from ssp_contracts.links import (
     ImportRowsSubmitted,
     LinkRequested,
 )
+from ssp_contracts.reservations import ReservationReply, ReservationRequest, ReservationView
 from ssp_contracts.rpc import (
     AdminReply,
     AdminRequest,
@@ -52,6 +53,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommandRequested, CommandAuthorized, CommandStatusChanged, DeviceReported,
         DeviceSnapshot, LinkRequested, ImportRowsSubmitted, ImportProgress, UserAccess,
         AuditRecord, ServiceHeartbeat, VerifyCredentials, ReverifyPassword, AdminRequest,
+        ReservationRequest,
     )
 }
 
@@ -89,6 +91,9 @@ __all__ = [
     "Permission",
     "Platform",
     "PlatformFamily",
+    "ReservationReply",
+    "ReservationRequest",
+    "ReservationView",
     "ReverifyPassword",
     "ReverifyVerdict",
     "RoleRef",

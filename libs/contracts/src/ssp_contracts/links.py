@@ -40,6 +40,14 @@ class ImportRow(Contract):
     user_key: str = Field(max_length=256)
 
 
+class ImportRowOutcome(Contract):
+    line: int
+    device_key: str
+    user_key: str
+    outcome: ImportOutcome
+    detail: str | None = None
+
+
 class ImportRowsSubmitted(Event):
     """One chunk of a CSV import, keyed by import id so chunks stay in order."""
 
@@ -52,17 +60,13 @@ class ImportRowsSubmitted(Event):
     dry_run: bool = False
     requested_by: EntityId
     rows: list[ImportRow]
+    prejudged: list[ImportRowOutcome] = Field(
+        default_factory=list,
+        description="Rows of this chunk the parser already decided (invalid, duplicate_in_file),"
+                    " for the report; counted in total_rows")
 
     def subject(self) -> str:
         return self.import_id
-
-
-class ImportRowOutcome(Contract):
-    line: int
-    device_key: str
-    user_key: str
-    outcome: ImportOutcome
-    detail: str | None = None
 
 
 class ImportProgress(Event):

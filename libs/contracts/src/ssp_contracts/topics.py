@@ -49,6 +49,7 @@ HEARTBEATS = "ssp.heartbeats"
 RPC_AUTH_VERIFY = "ssp.rpc.auth.verify"
 RPC_AUTH_REVERIFY = "ssp.rpc.auth.reverify"
 RPC_ADMIN = "ssp.rpc.admin"
+RPC_REGISTRY = "ssp.rpc.registry"
 
 
 def rpc_replies(service: str) -> str:
@@ -89,6 +90,8 @@ TOPICS: dict[str, TopicSpec] = {
                   description="Step-up re-authentication requests", config=_SHORT_SEGMENTS),
         TopicSpec(RPC_ADMIN, partitions=3, retention_ms=DAY_MS,
                   description="Administrative requests (accounts, roles, grants)"),
+        TopicSpec(RPC_REGISTRY, partitions=3, retention_ms=DAY_MS,
+                  description="Reservation requests to the device-registry"),
     )
 }
 

@@ -112,6 +112,18 @@ class ConsumerMetrics:
         )
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What one subscriber reads: for consumer-lag metrics and the AsyncAPI catalogue."""
+
+    topic: str
+    models: tuple[type[Event], ...]
+    group: str
+    description: str
+    title: str
+    from_beginning: bool = True
+
+
 class Subscriptions:
     """Registers handlers on the broker with the behaviour described in the module doc."""
 
@@ -124,6 +136,7 @@ class Subscriptions:
         self.retries = retries
         self.backoff_s = backoff_s
         self.topics: list[str] = []
+        self.registrations: list[Registration] = []
 
     def subscribe(self, topic: str, models: type[Event] | tuple[type[Event], ...], *,
                   group_id: str | None = None, tombstones: bool = False,
@@ -150,6 +163,9 @@ class Subscriptions:
                 title=f"{self.service}:{topic}:{handler.__name__}",
             )(on_record)
             self.topics.extend([topic, dlq_name(topic)])
+            self.registrations.append(Registration(
+                topic, accepted, group, description or handler.__doc__ or "",
+                f"{self.service}:{topic}:{handler.__name__}", from_beginning))
             return handler
 
         return register

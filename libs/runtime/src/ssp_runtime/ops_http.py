@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -32,6 +33,12 @@ def ops_routes(service: Service) -> list[Route]:
 
     return [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
             Route("/peers", peers)]
+
+
+def ops_app(service: Service) -> Starlette:
+    """The ops endpoints alone, for a listener of their own (the service's lifespan runs on
+    the main app), so a user-facing port need not expose /metrics or /peers."""
+    return Starlette(routes=ops_routes(service))
 
 
 def _jsonable(doc: dict[str, object]) -> dict[str, object]:

@@ -27,6 +27,7 @@ from ssp_contracts.base import Event
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from ssp_runtime.consumer_lag import ConsumerLag
 from ssp_runtime.consuming import Handler, Subscriptions
 from ssp_runtime.heartbeat import Heartbeats
 from ssp_runtime.kafka import EventPublisher, ensure_topics, make_broker
@@ -69,6 +70,9 @@ class Service:
             settings.kafka_bootstrap_servers, self.publisher, topics.rpc_replies(name),
             settings.rpc_timeout_s) if rpc_client else None
         self.heartbeats = Heartbeats(self, settings.heartbeat_interval_s)
+        self.lag = ConsumerLag(settings.kafka_bootstrap_servers, self.subs, self.registry,
+                               interval_s=settings.consumer_lag_interval_s,
+                               client_id=f"{name}-{settings.instance_id}")
         self.produced: set[str] = {topics.HEARTBEATS}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
@@ -135,11 +139,13 @@ class Service:
             await self.rpc.start()
         await self.broker.start()
         await self.heartbeats.start()
+        await self.lag.start()
         self.up.labels(self.name).set(1)
         log.info("service started", extra={"instance": self.settings.instance_id})
 
     async def stop(self) -> None:
         self.up.labels(self.name).set(0)
+        await self.lag.stop()
         await self.heartbeats.stop()
         await self.broker.stop()
         for task in self._tasks:

@@ -14,7 +14,9 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "passwor
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SSP_", extra="ignore", populate_by_name=True)
+    # An empty variable counts as unset: compose and Helm pass optional secrets as "".
+    model_config = SettingsConfigDict(env_prefix="SSP_", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092",
@@ -49,6 +51,9 @@ class ServiceSettings(BaseSettings):
         30.0, gt=0, description="Safety-net sweep of unpublished outbox events (kicks and "
         "retries publish at once; the sweep scans collections, so keep it rare)")
     rpc_timeout_s: float = Field(10.0, gt=0, description="Request/reply timeout")
+    consumer_lag_interval_s: float = Field(
+        30.0, ge=0, description="How often the lag of this service's consumer groups is asked "
+        "of the broker for the ssp_consumer_lag metric (0 = never)")
 
     def database_name(self, service: str) -> str:
         return self.mongodb_database or f"ssp_{service.replace('-', '_')}"

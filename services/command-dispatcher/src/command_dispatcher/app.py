@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import httpx
 from cryptography import x509
 from ssp_contracts.commands import CommandAuthorized
 from ssp_contracts.enums import Action, PlatformFamily
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_STATUS, DEVICES_REPORTS
+from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
@@ -24,6 +26,7 @@ from command_dispatcher.adapters import PlatformAdapter
 from command_dispatcher.android.auth import AuthProvider, ServiceAccountAuth, StaticToken
 from command_dispatcher.android.backoff import Backoff
 from command_dispatcher.android.client import AmapiClient
+from command_dispatcher.android.metered_transport import AmapiMetrics, MeteredTransport
 from command_dispatcher.android.quota import TokenBucket
 from command_dispatcher.android_adapter import AndroidAdapter
 from command_dispatcher.android_delivery import AndroidDelivery
@@ -35,6 +38,7 @@ from command_dispatcher.apple_adapter import AppleAdapter
 from command_dispatcher.apple_endpoints import AppleEndpoints
 from command_dispatcher.handlers import CommandIntake, utc_now
 from command_dispatcher.lifecycle import DEFAULT_TTL
+from command_dispatcher.metrics import CommandMetrics
 from command_dispatcher.settings import SERVICE, Settings
 from command_dispatcher.store import (
     AndroidDeviceStore,
@@ -53,7 +57,8 @@ class Dispatcher:
     def __init__(self, settings: Settings) -> None:
         service = Service(SERVICE, settings)
         service.produces(COMMANDS_STATUS, DEVICES_REPORTS)
-        commands = CommandStore(service.db, service.outbox, SERVICE)
+        commands = CommandStore(service.db, service.outbox, SERVICE,
+                                CommandMetrics(service.registry))
         sealing_key = settings.sealing_key()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per AMAPI poll otherwise
 
@@ -64,7 +69,11 @@ class Dispatcher:
             key_file=settings.apns_key_file)) if settings.apns_base_url else None
         apple = AppleAdapter(apple_devices, apns, service.registry)
         android_devices = AndroidDeviceStore(service.db, service.outbox, SERVICE)
-        android, android_sync = _android(settings, commands, android_devices, sealing_key)
+        amapi_metrics = AmapiMetrics(service.registry)
+        # Not owned by the AmapiClient (it closes only clients it made): closed here instead.
+        amapi_http = httpx.AsyncClient(timeout=30.0, transport=MeteredTransport(amapi_metrics))
+        android, android_sync = _android(settings, commands, android_devices, sealing_key,
+                                         amapi_metrics, amapi_http)
         windows_devices = WindowsDeviceStore(service.db, service.outbox, SERVICE)
         windows = WindowsAdapter(windows_devices, can_seal=sealing_key is not None,
                                  wipe_node=settings.windows_wipe_node)
@@ -90,6 +99,7 @@ class Dispatcher:
             service.on_shutdown(android_sync.stop)
         for store in (commands, apple_devices, android_devices):
             service.on_startup(store.create_indexes)
+        service.on_shutdown(amapi_http.aclose)
         service.on_shutdown(apple.close)
         service.on_shutdown(android.close)
 
@@ -108,10 +118,13 @@ class Dispatcher:
         self.ops = service.asgi()
         # Every family's device routes, whatever --platform says: they only touch the database.
         self.devices = Starlette(routes=[*apple_endpoints.routes(), *windows_endpoints.routes()])
+        # Check-ins, connects and OMA-DM sessions by route and status: the device-side errors.
+        self.devices.add_middleware(HttpMetrics, metrics=HttpMetricSet(service.registry))
 
 
 def _android(settings: Settings, commands: CommandStore, devices: AndroidDeviceStore,
-             sealing_key: bytes | None) -> tuple[AndroidAdapter, AndroidDeviceSync | None]:
+             sealing_key: bytes | None, metrics: AmapiMetrics, http: httpx.AsyncClient,
+             ) -> tuple[AndroidAdapter, AndroidDeviceSync | None]:
     """One AmapiClient and quota per process, shared by delivery and sync; without AMAPI
     settings the adapter refuses every Android command with a clear reason."""
     reports = AndroidReports(devices, utc_now)
@@ -121,8 +134,9 @@ def _android(settings: Settings, commands: CommandStore, devices: AndroidDeviceS
     auth: AuthProvider = (
         StaticToken(settings.amapi_token.get_secret_value()) if settings.amapi_token
         else ServiceAccountAuth.from_file(str(settings.amapi_service_account_file)))
-    amapi = AmapiClient(auth, base_url=settings.amapi_base_url, quota=TokenBucket(
-        settings.amapi_quota_requests, settings.amapi_quota_period_s))
+    quota = TokenBucket(settings.amapi_quota_requests, settings.amapi_quota_period_s)
+    metrics.watch_quota(quota)
+    amapi = AmapiClient(auth, base_url=settings.amapi_base_url, quota=quota, http=http)
     delivery = AndroidDelivery(
         commands=commands, reports=reports, amapi=amapi, sealing_key=sealing_key,
         backoff=Backoff(settings.android_poll_initial_s, settings.android_poll_max_s),

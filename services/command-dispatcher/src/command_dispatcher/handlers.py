@@ -52,13 +52,15 @@ class CommandIntake:
         if same is not None:
             await self.store.record_refusal(request.command_id, refusal(
                 request, CommandStatus.CANCELED, now, "duplicate_pending",
-                f"The same action is already pending as command {same.command_id}."))
+                f"The same action is already pending as command {same.command_id}."),
+                platform=request.platform)
             return
         try:
             await adapter.check(request)
         except Refusal as exc:
             await self.store.record_refusal(request.command_id, refusal(
-                request, CommandStatus.FAILED, now, exc.code, exc.reason))
+                request, CommandStatus.FAILED, now, exc.code, exc.reason),
+                platform=request.platform)
             return
         cmd = accept(request, now, self.ttl)
         if not await self.store.insert(cmd, request.params, request.platform,

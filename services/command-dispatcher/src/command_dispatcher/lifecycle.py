@@ -58,6 +58,7 @@ class Command:
     result: CommandResult | None = None
     attempts: int = 0
     history: tuple[tuple[str, datetime], ...] = field(default_factory=tuple)
+    platform: str | None = None  # for metrics; stored beside the command, not in its events
 
     @property
     def pending(self) -> bool:
@@ -72,7 +73,7 @@ def accept(request: CommandAuthorized, now: datetime,
         command_id=request.command_id, org_id=request.org_id, device_id=request.device_id,
         action=request.action, requested_by=request.requested_by, status=S.QUEUED,
         version=AUTHORIZED_VERSION + 1, created_at=now, expires_at=now + lifetime,
-        history=((S.QUEUED.value, now),),
+        history=((S.QUEUED.value, now),), platform=request.platform.value,
     )
 
 

@@ -14,10 +14,18 @@ from ssp_contracts.access import UserAccess
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceOwner, DeviceReported
+from ssp_contracts.enums import DeviceReportKind
 from ssp_contracts.links import LinkRequested
 from ssp_runtime.consuming import Delivery, PermanentError
 
-from device_registry.domain import DeviceState, apply_command_status, apply_report, link
+from device_registry.domain import (
+    DeviceState,
+    ReservationDecision,
+    apply_command_status,
+    apply_report,
+    link,
+)
+from device_registry.reserved_links import ReservedLinks
 from device_registry.store import DeviceStore, UserDirectory
 
 Fold = Callable[[DeviceState | None], Awaitable[tuple[DeviceState | None, list[AuditRecord]]]]
@@ -30,19 +38,29 @@ def utc_now() -> datetime:
 
 class RegistryHandlers:
     def __init__(self, devices: DeviceStore, users: UserDirectory,
-                 clock: Callable[[], datetime] = utc_now, projection_wait_s: float = 10.0) -> None:
+                 clock: Callable[[], datetime] = utc_now, projection_wait_s: float = 10.0,
+                 reservations: ReservedLinks | None = None) -> None:
         self.devices = devices
         self.users = users
+        self.reservations = reservations
         self.clock = clock
         self.projection_wait_s = projection_wait_s
 
     async def on_device_reported(self, report: DeviceReported, _d: Delivery) -> None:
-        """Creates and updates devices from what their platform endpoints report."""
+        """Creates and updates devices from what their platform endpoints report; an enrolling
+        device that was reserved for a user is linked to that user in the same change."""
+        decided: list[ReservationDecision] = []
 
         async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
-            return apply_report(state, report), []
+            after = apply_report(state, report)
+            decided.clear()  # only the attempt that was saved counts
+            if report.kind is not DeviceReportKind.ENROLLED or self.reservations is None:
+                return after, []
+            return await self.reservations.apply(after, decided)
 
         await self._update(report.device_id, fold)
+        if decided and self.reservations is not None:
+            await self.reservations.settle(decided[0], report.device_id)
 
     async def on_command_status(self, event: CommandStatusChanged, _d: Delivery) -> None:
         """Folds command results into device state: lost mode, location, lock, wipe."""

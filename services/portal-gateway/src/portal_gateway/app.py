@@ -1,12 +1,14 @@
 """The portal gateway: the web portal and the JSON API in front of the event-driven services.
 
-Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status` into its own projections; produces
+Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.imports.status` into its own
+projections (the last via `link_admin`, with CSV imports and reservations); produces
 `ssp.commands.requested`, `ssp.links.requests` and request/reply calls on `ssp.rpc.*`; serves
 /api/v1 (JSON), the web pages, /static, and /healthz /readyz /metrics /peers.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +33,14 @@ from starlette.routing import Mount
 
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
-from portal_gateway.authentication import Authentication
 from portal_gateway.command_requests import CommandDesk
-from portal_gateway.http.context import Gateway
+from portal_gateway.http.context import Gateway, utc_now
 from portal_gateway.http.guards import declare_public
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
-from portal_gateway.live_updates import LiveUpdates
+from portal_gateway.link_admin import wire_link_admin
+from portal_gateway.metrics import GatewayMetrics, MeteredAuthentication, MeteredLiveUpdates
+from portal_gateway.passcode_reveals import PasscodeDesk, opening_key
 from portal_gateway.policies import command_policy, login_limit, session_policy
 from portal_gateway.projections import Projections
 from portal_gateway.settings import SERVICE, Settings
@@ -69,15 +72,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = build_service(settings)
     assert service.rpc is not None
     stores = GatewayStores.of(service.db)
-    live = LiveUpdates()
+    metrics = GatewayMetrics(service.registry)
+    live = MeteredLiveUpdates(metrics)
     subscribe_projections(service, settings, Projections(stores, live))
     service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY,
                      RPC_ADMIN)
     service.on_startup(stores.create_indexes)
+    imports, reservations = wire_link_admin(service, settings)
     policy = session_policy(settings)
+    passcodes = PasscodeDesk(stores, opening_key(settings),
+                             timedelta(seconds=settings.passcode_keep_s))
 
     async def sweep_expired() -> None:
         await stores.sweep_expired(policy)
+        await passcodes.sweep(utc_now())
 
     service.every(settings.session_sweep_s, sweep_expired)
 
@@ -86,16 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
-        auth=Authentication(stores, service.rpc, policy, login_limit(settings)),
+        auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings)),
         commands=CommandDesk(stores, service.publisher, command_policy(settings)),
-        admin=AdminDesk(stores, service.rpc, service.publisher))
+        admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
+        imports=imports, reservations=reservations)
     app.add_middleware(SecurityHeaders)
     install_problem_handlers(app, render_page_error)
+    metrics.install(app)
     app.include_router(api_router())
     app.include_router(web_router())
     app.router.routes.append(declare_public(
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")))
-    for route in ops_routes(service):
+    for route in ops_routes(service) if not settings.ops_port else []:  # else: own listener
         app.router.routes.append(declare_public(route))
     for route in app.router.routes:  # FastAPI's own /openapi.json and /docs
         if getattr(route, "path", None) in {app.openapi_url, app.docs_url,

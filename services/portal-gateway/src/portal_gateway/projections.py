@@ -11,6 +11,7 @@ from ssp_runtime.consuming import Delivery
 
 from portal_gateway.domain.access import account_usable
 from portal_gateway.domain.command_view import is_pending
+from portal_gateway.domain.passcode_secrets import carries_passcode
 from portal_gateway.live_updates import LiveUpdate, LiveUpdates
 from portal_gateway.store.gateway_stores import GatewayStores
 
@@ -54,6 +55,8 @@ class Projections:
 
     async def on_command_status(self, event: CommandStatusChanged, _delivery: Delivery) -> None:
         """Keeps each command's latest status and history; frees the slot when it finished."""
+        if carries_passcode(event):  # kept sealed before the status shows it acknowledged
+            await self.stores.passcodes.keep(event)
         applied = await self.stores.commands.apply(event)
         if not is_pending(event.status):
             await self.stores.claims.release_slot(event.device_id, event.action.value,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from ssp_runtime.settings import ServiceSettings
 
 SERVICE = "portal-gateway"
@@ -38,3 +38,17 @@ class Settings(ServiceSettings):
     login_window_s: int = Field(300, gt=0, description="Login attempt window")
     sse_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
     admin_page_size: int = Field(50, ge=1, le=500, description="Rows per admin device page")
+    import_max_bytes: int = Field(20 * 1024 * 1024, ge=1024,
+                                  description="Largest CSV upload, enforced while it arrives")
+    import_max_rows: int = Field(200_000, ge=1, description="Most data rows in one CSV import")
+    import_retention_s: int = Field(7 * 24 * 60 * 60, gt=0,
+                                    description="How long import progress and reports are kept")
+    gateway_private_key: SecretStr | None = Field(
+        None, description="X25519 private key (base64 of 32 bytes) that opens one-time "
+                          "passcodes; unset: the demo key in demo mode, else none is shown")
+    passcode_keep_s: int = Field(
+        7 * 24 * 60 * 60, gt=0, description="How long a new passcode can be shown (once)")
+    ops_host: str = Field("127.0.0.1", description="Address of the ops listener")
+    ops_port: int = Field(
+        0, ge=0, description="Serve /healthz /readyz /metrics /peers on this separate port and "
+        "not on the user-facing one (production: set it, expose only the main port publicly)")

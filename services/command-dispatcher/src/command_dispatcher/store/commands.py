@@ -18,14 +18,17 @@ from ssp_runtime.mongo import guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from command_dispatcher.lifecycle import PENDING, Command, to_status_event
+from command_dispatcher.metrics import CommandMetrics
 
 COMMANDS = "commands"
 Doc = dict[str, Any]
 
 
 class CommandStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str,
+                 metrics: CommandMetrics | None = None) -> None:
         self.db = db
+        self.metrics = metrics
         self.col = db[COMMANDS]
         self.outbox = outbox
         self.source = source
@@ -47,9 +50,12 @@ class CommandStore:
         except DuplicateKeyError:
             return False
         self.outbox.kick(COMMANDS, cmd.command_id)
+        if self.metrics:
+            self.metrics.queued(cmd)
         return True
 
-    async def record_refusal(self, command_id: str, event: CommandStatusChanged) -> bool:
+    async def record_refusal(self, command_id: str, event: CommandStatusChanged,
+                             platform: Platform | None = None) -> bool:
         """A command answered without queueing (duplicate pending, unsupported): stored so a
         redelivery does not answer twice."""
         doc = {"_id": command_id, "command_id": command_id, "device_id": event.device_id,
@@ -58,11 +64,16 @@ class CommandStore:
                "reason_code": event.reason_code, "reason": event.reason,
                "created_at": event.occurred_at, "expires_at": event.occurred_at,
                "_outbox": [self._entry(event)]}
+        if platform is not None:
+            doc["platform"] = platform.value
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError:
             return False
         self.outbox.kick(COMMANDS, command_id)
+        if self.metrics:
+            self.metrics.refused(doc.get("platform"), event.action.value, event.status,
+                                 event.reason_code)
         return True
 
     async def save(self, before: Command, after: Command, extra: Doc | None = None) -> bool:
@@ -73,6 +84,8 @@ class CommandStore:
             {"$set": _to_doc(after) | (extra or {}), "$push": push_outbox(self._entry(event))})
         if saved:
             self.outbox.kick(COMMANDS, after.command_id)
+            if self.metrics:
+                self.metrics.changed(after)
         return saved
 
     async def get(self, command_id: str) -> tuple[Command, Doc] | None:
@@ -132,4 +145,5 @@ def _from_doc(doc: Doc) -> Command:
         result=CommandResult.model_validate(doc["result"]) if doc.get("result") else None,
         attempts=doc.get("attempts", 0),
         history=tuple((h["status"], h["at"]) for h in doc.get("history", [])),
+        platform=doc.get("platform"),
     )

@@ -1,18 +1,21 @@
-"""Cutting the valid rows of an import into `ImportRowsSubmitted` events."""
+"""Cutting the parsed rows of an import into `ImportRowsSubmitted` events."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import TypeAlias, TypeVar
 
-from ssp_contracts.links import ImportRow, ImportRowsSubmitted
+from ssp_contracts.links import ImportRow, ImportRowOutcome, ImportRowsSubmitted
 
 from device_registry.domain.errors import DomainError
 
 CHUNK_SIZE = 1000
+T = TypeVar("T")
+ParsedRow: TypeAlias = ImportRow | ImportRowOutcome
 
 
-def chunked(rows: Iterable[ImportRow], size: int = CHUNK_SIZE) -> Iterator[list[ImportRow]]:
+def chunked(rows: Iterable[T], size: int = CHUNK_SIZE) -> Iterator[list[T]]:
     if size < 1:
         raise ValueError("chunk size must be at least 1")
     it = iter(rows)
@@ -27,7 +30,7 @@ def chunk_count(total_rows: int, size: int = CHUNK_SIZE) -> int:
 
 
 def submissions(
-    rows: Iterable[ImportRow],
+    rows: Iterable[ParsedRow],
     *,
     import_id: str,
     org_id: str,
@@ -36,10 +39,13 @@ def submissions(
     dry_run: bool = False,
     size: int = CHUNK_SIZE,
 ) -> Iterator[ImportRowsSubmitted]:
-    """The events of the second pass; `total_rows` is the valid count from the first pass.
+    """The events of the second pass; `total_rows` is the row count of the first pass.
 
-    Raises `csv.changed` if the upload does not have the rows the first pass counted (it was
-    replaced between passes), before a chunk beyond the announced count is produced.
+    Rows the parser decided itself (`ImportRowOutcome`) travel in `prejudged`, so a chunk
+    holds at most `size` rows of either kind and no chunk outgrows a Kafka record however
+    many rows are invalid. Raises `csv.changed` if the upload does not have the rows the first
+    pass counted (it was replaced between passes), before a chunk beyond the announced count
+    is produced.
     """
     chunks = chunk_count(total_rows, size)
     sent = 0
@@ -50,7 +56,9 @@ def submissions(
             raise _changed(total_rows)
         yield ImportRowsSubmitted(
             org_id=org_id, import_id=import_id, chunk=index, chunks=chunks,
-            total_rows=total_rows, dry_run=dry_run, requested_by=requested_by, rows=chunk,
+            total_rows=total_rows, dry_run=dry_run, requested_by=requested_by,
+            rows=[row for row in chunk if isinstance(row, ImportRow)],
+            prejudged=[row for row in chunk if isinstance(row, ImportRowOutcome)],
         )
     if sent != total_rows:
         raise _changed(total_rows)

@@ -3,29 +3,47 @@ in the same update (outbox), guarded by the state's version."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.topics import AUDIT
 from ssp_contracts.topics import DEVICES as SNAPSHOTS
-from ssp_runtime.mongo import guarded_update
+from ssp_runtime.mongo import SerializedDatabase, guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain import DeviceState, to_snapshot
 from device_registry.domain.identifiers import normalise_key
+from device_registry.store.key_index import KeyIndex
 
 DEVICES = "devices"
+DEVICE_KEYS = "device_keys"
+IMPORT_MARK = "_import"
 Doc = dict[str, Any]
 KEY_KINDS = ("serial_number", "udid", "imei")
 _STATE_FIELDS = frozenset(DeviceState.model_fields)
+# FerretDB v1 keeps a database connection open per update of one `update` command until the
+# command ends and hangs at its pool size (100): bulk updates go in smaller batches.
+UPDATE_BATCH = 50
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """One device's new state from an import, with its audit and the import's mark."""
+
+    before: DeviceState
+    after: DeviceState
+    audit: AuditRecord
+    mark: dict[str, Any]
 
 
 class DeviceStore:
     def __init__(self, db: Any, outbox: OutboxRelay, source: str) -> None:
         self.db = db
         self.col = db[DEVICES]
+        self.keys = KeyIndex(db, DEVICE_KEYS)
         self.outbox = outbox
         self.source = source
         outbox.watch(DEVICES)
@@ -37,15 +55,17 @@ class DeviceStore:
 
     async def get(self, device_id: str) -> DeviceState | None:
         doc = await self.col.find_one({"_id": device_id})
-        return _state(doc) if doc else None
+        return state_of(doc) if doc else None
 
     async def save(self, before: DeviceState | None, after: DeviceState,
                    audits: list[AuditRecord] | None = None) -> bool:
         """Write `after` and publish its snapshot; False if the stored version moved on (the
         caller reloads and folds again) or the device was created meanwhile."""
-        entries = [outbox_entry(SNAPSHOTS, to_snapshot(after), source=self.source)]
-        entries += [outbox_entry(AUDIT, a, source=self.source) for a in audits or []]
+        entries = self._entries(after, audits or [])
         fields = after.model_dump(mode="python") | {"keys": _keys(after)}
+        if before is None or _keys(before) != fields["keys"]:
+            # Before the device: an entry ahead of its device is checked away by readers.
+            await self.keys.put(after.org_id, after.device_id, fields["keys"])
         if before is None:
             try:
                 await self.col.insert_one({"_id": after.device_id, **fields, "_outbox": entries})
@@ -62,10 +82,76 @@ class DeviceStore:
     async def find_by_keys(self, org_id: str, kind: str, values: list[str]) -> dict[str, Doc]:
         """Devices of `org_id` whose `kind` key is one of `values`, by that key."""
         if kind == "device_id":
-            cursor = self.col.find({"org_id": org_id, "_id": {"$in": values}})
-            return {d["_id"]: d async for d in cursor}
-        cursor = self.col.find({"org_id": org_id, f"keys.{kind}": {"$in": values}})
-        return {d["keys"][kind]: d async for d in cursor}
+            wanted = dict.fromkeys(values)
+        else:
+            wanted = await self.keys.lookup(org_id, kind, values)
+        found: dict[str, Doc] = {}
+        by_id = await self.by_ids(list(dict.fromkeys(wanted.values() if kind != "device_id"
+                                                    else wanted)))
+        for value in values:
+            device_id = value if kind == "device_id" else wanted.get(value)
+            doc = by_id.get(device_id or "")
+            key = doc["_id"] if kind == "device_id" else (doc or {}).get("keys", {}).get(kind)
+            if doc is not None and doc["org_id"] == org_id and key == value:
+                found[value] = doc  # a stale index entry or another org's device is no match
+        return found
+
+    async def by_ids(self, device_ids: list[str]) -> dict[str, Doc]:
+        if not device_ids:
+            return {}
+        return {d["_id"]: d async for d in self.col.find({"_id": {"$in": device_ids}})}
+
+    async def link_many(self, changes: list[LinkChange]) -> set[str]:
+        """Write the link changes of an import chunk in few round trips; each device's update
+        carries its snapshot and audit (outbox) and the import's mark. Returns the ids of the
+        devices whose version moved meanwhile (not written; the caller decides them again)."""
+        raced: set[str] = set()
+        for start in range(0, len(changes), UPDATE_BATCH):
+            raced |= await self._link_batch(changes[start:start + UPDATE_BATCH])
+        for change in changes:
+            if change.after.device_id not in raced:
+                self.outbox.kick(DEVICES, change.after.device_id)
+        return raced
+
+    async def _link_batch(self, batch: list[LinkChange]) -> set[str]:
+        updates = {c.after.device_id: {
+            "$set": c.after.model_dump(mode="python") | {"keys": _keys(c.after),
+                                                         IMPORT_MARK: c.mark},
+            "$push": push_outbox(*self._entries(c.after, [c.audit]))} for c in batch}
+        expected = {c.after.device_id: c.before.version for c in batch}
+        if isinstance(self.db, SerializedDatabase):
+            # As `guarded_update`: versions checked on documents read by `_id` under the lock,
+            # because FerretDB answers a filter with more than `_id` by reading everything.
+            async with self.db.lock(DEVICES):
+                stored = await self._versions(self.db.raw(DEVICES), list(expected))
+                fresh = [i for i, version in expected.items() if stored.get(i) == version]
+                if fresh:
+                    await self.db.raw(DEVICES).bulk_write(
+                        [UpdateOne({"_id": i}, updates[i]) for i in fresh], ordered=False)
+                return set(expected) - set(fresh)
+        result = await self.col.bulk_write(
+            [UpdateOne({"_id": i, "version": v}, updates[i]) for i, v in expected.items()],
+            ordered=False)
+        if result.modified_count == len(batch):
+            return set()
+        stored = await self._versions(self.col, list(expected))
+        return {c.after.device_id for c in batch
+                if stored.get(c.after.device_id) != c.after.version}
+
+    @staticmethod
+    async def _versions(col: Any, device_ids: list[str]) -> dict[str, int]:
+        cursor = col.find({"_id": {"$in": device_ids}}, {"version": 1})
+        return {d["_id"]: d.get("version", 0) async for d in cursor}
+
+    def _entries(self, after: DeviceState, audits: list[AuditRecord]) -> list[dict[str, Any]]:
+        entries = [outbox_entry(SNAPSHOTS, to_snapshot(after), source=self.source)]
+        return entries + [outbox_entry(AUDIT, a, source=self.source) for a in audits]
+
+    async def all_keys(self) -> list[tuple[str, str, str, str]]:
+        """(org, kind, value, device id) of every device: backfills the key index."""
+        cursor = self.col.find({}, {"org_id": 1, "keys": 1})
+        return [(d["org_id"], kind, value, d["_id"]) async for d in cursor
+                for kind, value in (d.get("keys") or {}).items()]
 
 
 def _keys(state: DeviceState) -> dict[str, str]:
@@ -74,5 +160,5 @@ def _keys(state: DeviceState) -> dict[str, str]:
     return {k: normalise_key(k, v) for k, v in values.items() if v}
 
 
-def _state(doc: Doc) -> DeviceState:
+def state_of(doc: Doc) -> DeviceState:
     return DeviceState.model_validate({k: v for k, v in doc.items() if k in _STATE_FIELDS})

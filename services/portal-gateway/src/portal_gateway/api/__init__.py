@@ -7,12 +7,16 @@ from portal_gateway.api import (
     command_routes,
     device_routes,
     event_stream,
+    import_routes,
+    passcode_routes,
+    reservation_routes,
     session_routes,
 )
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
-    for module in (session_routes, device_routes, command_routes, event_stream, admin_routes):
+    for module in (session_routes, device_routes, command_routes, passcode_routes, event_stream,
+                   admin_routes, import_routes, reservation_routes):
         router.include_router(module.router)
     return router

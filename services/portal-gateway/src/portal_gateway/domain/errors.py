@@ -51,6 +51,13 @@ class Conflict(PortalError):
     title = "Conflict"
 
 
+class Gone(PortalError):
+    """It existed and is used up (a one-time passcode already shown)."""
+
+    status = 410
+    title = "Gone"
+
+
 class ValidationFailed(PortalError):
     status = 422
     title = "Invalid input"

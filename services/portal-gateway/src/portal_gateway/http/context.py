@@ -11,7 +11,10 @@ from starlette.requests import Request
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.authentication import Authentication
 from portal_gateway.command_requests import CommandDesk
+from portal_gateway.import_requests import ImportDesk
 from portal_gateway.live_updates import LiveUpdates
+from portal_gateway.passcode_reveals import PasscodeDesk
+from portal_gateway.reservation_requests import ReservationDesk
 from portal_gateway.settings import Settings
 from portal_gateway.store.gateway_stores import GatewayStores
 
@@ -28,6 +31,9 @@ class Gateway:
     auth: Authentication
     commands: CommandDesk
     admin: AdminDesk
+    imports: ImportDesk
+    reservations: ReservationDesk
+    passcodes: PasscodeDesk
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def now(self) -> datetime:

@@ -58,7 +58,9 @@ class CommandProjection:
     async def apply(self, event: CommandStatusChanged) -> bool:
         step = StatusStep(status=event.status, version=event.version, at=event.occurred_at,
                           reason_code=event.reason_code, reason=event.reason)
-        result = event.result.model_dump(mode="python") if event.result else None
+        # A sealed passcode is kept apart (store/passcode_secrets.py), never in the history.
+        result = (event.result.model_dump(mode="python", exclude={"sealed_secret"})
+                  if event.result else None)
         return await self._apply(event.command_id, event.version, {
             "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
             "requested_by": event.requested_by, "status": event.status,

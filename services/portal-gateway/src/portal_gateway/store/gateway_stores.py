@@ -14,6 +14,7 @@ from portal_gateway.store.command_claims import CommandClaims
 from portal_gateway.store.commands import CommandProjection
 from portal_gateway.store.confirmations import ConfirmationStore
 from portal_gateway.store.devices import DeviceProjection
+from portal_gateway.store.passcode_secrets import PasscodeSecrets
 from portal_gateway.store.rate_windows import RateWindows
 from portal_gateway.store.sessions import SessionStore
 
@@ -27,14 +28,16 @@ class GatewayStores:
     sessions: SessionStore
     confirmations: ConfirmationStore
     rate_windows: RateWindows
+    passcodes: PasscodeSecrets
 
     @classmethod
     def of(cls, db: AsyncDatabase[dict[str, Any]]) -> GatewayStores:
         return cls(DeviceProjection(db), AccessProjection(db), CommandProjection(db),
-                   CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db))
+                   CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db),
+                   PasscodeSecrets(db))
 
     async def create_indexes(self) -> None:
-        for store in (self.devices, self.access, self.commands, self.sessions):
+        for store in (self.devices, self.access, self.commands, self.sessions, self.passcodes):
             await store.create_indexes()
 
     async def sweep_expired(self, policy: SessionPolicy, now: datetime | None = None) -> int:

@@ -2,11 +2,17 @@
 
 from fastapi import APIRouter
 
-from portal_gateway.web import admin_pages, device_pages, login_pages
+from portal_gateway.web import (
+    admin_pages,
+    device_pages,
+    import_pages,
+    login_pages,
+    reservation_pages,
+)
 
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (login_pages, device_pages, admin_pages):
+    for module in (login_pages, device_pages, admin_pages, import_pages, reservation_pages):
         router.include_router(module.router)
     return router

@@ -55,6 +55,8 @@ async def _device_context(request: Request, caller: Caller,
         "idempotency_key": uuid.uuid4().hex,  # one per rendered form: a double submit is one
         "status_labels": json.dumps({s.value: t(f"status.{s.value}") for s in CommandStatus}),
         "action_labels": json.dumps({a.value: t(f"action.{a.value}") for a in Action}),
+        "passcodes": await gw.passcodes.waiting_on(caller, device.device_id, gw.now()),
+        "passcodes_openable": gw.passcodes.can_open,
     }
 
 

@@ -8,7 +8,7 @@
 
   function openDialog(button) {
     var dialog = document.getElementById(button.getAttribute("data-open-dialog"));
-    if (!dialog || typeof dialog.showModal !== "function") return;
+    if (reloading || !dialog || typeof dialog.showModal !== "function") return;
     lastOpener = button;
     dialog.showModal();
     var first = dialog.querySelector("input:not([type=hidden]), textarea, select");
@@ -55,11 +55,31 @@
   }
 
   var pendingReload = false;
+  var reloading = false;
 
   function reloadSoon() {
     // Never pull the page away under an open dialog: reload once it closes.
     if (document.querySelector("dialog[open]")) { pendingReload = true; return; }
+    reloading = true;  // a dialog opened now would vanish with this page
     window.location.reload();
+  }
+
+  function mainText(doc) {
+    var main = doc.querySelector("main");
+    return main ? main.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  // Changes between this page's rendering and the stream's start are not streamed: once the
+  // stream is open, compare the page with a fresh copy and reload when they differ.
+  function reloadIfStale() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (resp) { return resp.ok ? resp.text() : null; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        if (fresh && mainText(fresh) !== mainText(document)) { reloadSoon(); return; }
+        document.body.setAttribute("data-live-ready", "");  // up to date and listening
+      })
+      .catch(function () { document.body.setAttribute("data-live-ready", ""); });
   }
 
   function parseLabels(table, name) {
@@ -94,12 +114,15 @@
     cell(row, "status", statuses[data.status] || data.status);
     cell(row, "at", (data.at || "").replace("T", " ").slice(0, 16) + " UTC");
     cell(row, "reason", data.reason || "");
+    // A new passcode may be ready to show: the page offers it after a reload.
+    if (data.action === "reset_passcode" && data.status === "acknowledged") reloadSoon();
   }
 
   function wireLiveUpdates() {
     var url = document.body.getAttribute("data-live");
     if (!url || typeof EventSource !== "function") return;
     var source = new EventSource(url);
+    source.addEventListener("open", reloadIfStale);
     source.addEventListener("command", function (e) { showCommand(JSON.parse(e.data)); });
     source.addEventListener("device", function (e) {
       var data = JSON.parse(e.data);

@@ -1,0 +1,54 @@
+"""Enrollment reservations over request/reply: an admin waits for the registry's answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from ssp_contracts.base import Contract, EntityId, Event
+
+ReservationKind = Literal["serial_number", "imei", "enrollment_token"]
+ReservationOp = Literal["list", "create", "delete"]
+ReservationState = Literal["open", "consumed", "expired"]
+
+
+class ReservationRequest(Event):
+    """List, create or delete reservations of `org_id`, on behalf of `actor_user_id`."""
+
+    event_type: ClassVar[str] = "ssp.rpc.reservation_request.v1"
+
+    request_id: EntityId
+    actor_user_id: EntityId
+    op: ReservationOp
+    reservation_id: EntityId | None = Field(None, description="The reservation to delete")
+    kind: ReservationKind | None = Field(None, description="create: which identifier")
+    value: str | None = Field(None, max_length=256, description="create: the identifier")
+    username: str | None = Field(None, max_length=254, description="create: who gets the device")
+    expires_at: AwareDatetime | None = Field(None, description="create: ignored after this")
+
+    def subject(self) -> str:
+        return self.reservation_id or self.org_id
+
+
+class ReservationView(Contract):
+    reservation_id: EntityId
+    kind: ReservationKind
+    value: str = Field(description="Normalised identifier")
+    user_id: EntityId
+    username: str | None = None
+    expires_at: datetime | None = None
+    state: ReservationState
+    created_at: datetime
+    created_by: EntityId
+    device_id: EntityId | None = Field(None, description="The device it was used for")
+    problem: str | None = Field(None, description="Why it could not be applied (conflict)")
+
+
+class ReservationReply(Contract):
+    ok: bool
+    status: int = Field(description="HTTP status the gateway answers with")
+    code: str | None = None
+    message: str | None = None
+    reservations: list[ReservationView] = Field(default_factory=list)

@@ -1,0 +1,47 @@
+"""Import jobs: one small document per import, its progress events in the same update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+from ssp_contracts.links import ImportProgress
+from ssp_contracts.topics import IMPORTS_STATUS
+from ssp_runtime.mongo import guarded_update
+from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
+
+from device_registry.domain.import_progress import ImportJob
+
+IMPORTS = "imports"
+_FIELDS = frozenset(ImportJob.model_fields)
+
+
+class ImportStore:
+    def __init__(self, db: Any, outbox: OutboxRelay, source: str) -> None:
+        self.db = db
+        self.col = db[IMPORTS]
+        self.outbox = outbox
+        self.source = source
+        outbox.watch(IMPORTS)
+
+    async def get(self, import_id: str) -> ImportJob | None:
+        doc = await self.col.find_one({"_id": import_id})
+        return None if doc is None else ImportJob.model_validate(
+            {k: v for k, v in doc.items() if k in _FIELDS})
+
+    async def save(self, before: ImportJob | None, after: ImportJob,
+                   progress: ImportProgress) -> bool:
+        """False when another write got there first (the caller reloads and tries again)."""
+        entry = outbox_entry(IMPORTS_STATUS, progress, source=self.source)
+        fields = after.model_dump(mode="python")
+        if before is None:
+            try:
+                await self.col.insert_one({"_id": after.import_id, **fields, "_outbox": [entry]})
+            except DuplicateKeyError:
+                return False
+        elif not await guarded_update(self.db, IMPORTS, after.import_id,
+                                      {"version": before.version},
+                                      {"$set": fields, "$push": push_outbox(entry)}):
+            return False
+        self.outbox.kick(IMPORTS, after.import_id)
+        return True

@@ -1,0 +1,101 @@
+"""What the gateway counts: HTTP traffic by route template, logins, rate-limit hits and open
+live streams. Kept beside the desks (subclasses, one exception handler) so the desks stay
+free of metrics code."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal_gateway.authentication import Authentication, LoggedIn
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.errors import (
+    Forbidden,
+    NotAuthenticated,
+    PortalError,
+    RateLimited,
+    Unavailable,
+)
+from portal_gateway.live_updates import LiveUpdates
+
+OUTCOMES = ("ok", "failed", "rate_limited", "unavailable")
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.http = HttpMetricSet(registry)
+        self.logins = Counter("ssp_gateway_logins", "Sign-ins and step-up re-authentications "
+                              "by outcome", ["kind", "outcome"], registry=registry)
+        self.rate_limited = Counter("ssp_gateway_rate_limited", "Requests refused by a rate "
+                                    "limit, by limit (login, commands.user, ...)", ["scope"],
+                                    registry=registry)
+        self.sse_connections = Gauge("ssp_gateway_sse_connections",
+                                     "Open live-update (SSE) streams of this instance",
+                                     registry=registry)
+        for kind in ("login", "step_up"):  # zeros from the start, so rates are never absent
+            for outcome in OUTCOMES:
+                self.logins.labels(kind, outcome)
+
+    def install(self, app: FastAPI) -> None:
+        """HTTP middleware and rate-limit counting; after `install_problem_handlers`."""
+        app.add_middleware(HttpMetrics, metrics=self.http)
+        respond = app.exception_handlers[PortalError]
+
+        async def on_rate_limited(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, RateLimited)
+            self.rate_limited.labels(exc.code.removeprefix("rate_limited.")).inc()
+            return await respond(request, exc)  # type: ignore[no-any-return]
+
+        app.add_exception_handler(RateLimited, on_rate_limited)
+
+
+class MeteredLiveUpdates(LiveUpdates):
+    def __init__(self, metrics: GatewayMetrics) -> None:
+        super().__init__()
+        self.metrics = metrics
+
+    @contextlib.contextmanager
+    def listen(self, user_id: str) -> Iterator[Any]:
+        self.metrics.sse_connections.inc()
+        try:
+            with super().listen(user_id) as queue:
+                yield queue
+        finally:
+            self.metrics.sse_connections.dec()
+
+
+class MeteredAuthentication(Authentication):
+    def __init__(self, metrics: GatewayMetrics, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+
+    async def login(self, **kwargs: Any) -> LoggedIn:
+        with self._outcome("login"):
+            return await super().login(**kwargs)
+
+    async def reauthenticate(self, caller: Caller, password: str, now: datetime) -> str:
+        with self._outcome("step_up"):
+            return await super().reauthenticate(caller, password, now)
+
+    @contextlib.contextmanager
+    def _outcome(self, kind: str) -> Iterator[None]:
+        try:
+            yield
+        except RateLimited:
+            self.metrics.logins.labels(kind, "rate_limited").inc()
+            raise
+        except (NotAuthenticated, Forbidden):
+            self.metrics.logins.labels(kind, "failed").inc()
+            raise
+        except Unavailable:
+            self.metrics.logins.labels(kind, "unavailable").inc()
+            raise
+        self.metrics.logins.labels(kind, "ok").inc()

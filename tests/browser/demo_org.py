@@ -1,0 +1,30 @@
+"""This run's demo organisation: its users' password, the portal's address, its devices."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from ssp_simulators.android import SimulatedAndroidDevice
+from ssp_simulators.apple.device import SimulatedDevice
+
+from tests.support.android import android_id
+
+
+@dataclass
+class DemoOrg:
+    org: str = field(default_factory=lambda: f"web{uuid.uuid4().hex[:8]}")
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))  # every user's
+    url: str = ""  # the gateway
+    iphones: list[SimulatedDevice] = field(default_factory=list)
+    android: SimulatedAndroidDevice | None = None
+    owners: dict[str, str] = field(default_factory=dict)  # device id -> demo username
+
+    def user_id(self, username: str) -> str:
+        return f"{self.org}-{username}"  # the permission-service's demo user ids
+
+    @property
+    def android_id(self) -> str:
+        assert self.android is not None
+        return android_id(self.android.name)

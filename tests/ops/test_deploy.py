@@ -1,0 +1,124 @@
+"""deploy/: the image, the compose file and the Helm chart fit the services.
+
+Without a Docker engine or helm here, what can be checked without them always is (files
+parse, names and ports agree with the code); `docker compose config` and `helm lint` /
+`helm template` run when those tools are on PATH."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+yaml = pytest.importorskip("yaml", reason="PyYAML (dev dependency) is needed to read deploy/")
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+CHART = DEPLOY / "helm" / "ssp"
+HELM = shutil.which("helm")
+SSP_MODULES = {"portal_gateway", "permission_service", "device_registry", "command_dispatcher"}
+
+
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def docker_compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "compose", "version"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", text, re.M)) == 2
+    assert re.search(r"^USER 10001", text, re.M)
+    assert "HEALTHCHECK" in text and "/healthz" in text
+    # Every workspace member's manifest is copied before the dependency layer is resolved.
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    for pattern in members["members"]:
+        for member in ROOT.glob(pattern):
+            assert f"COPY {member.relative_to(ROOT)}/pyproject.toml" in text, member
+
+
+def test_compose_runs_every_service_and_a_dispatcher_per_family():
+    services = compose()["services"]
+    commands = {name: s.get("command") for name, s in services.items()}
+    modules = {c[0] for c in commands.values() if c and c[0] in SSP_MODULES}
+    assert modules == SSP_MODULES
+    families = {c[2] for c in commands.values() if c and c[0] == "command_dispatcher"}
+    assert families == {"apple", "android", "windows"}
+    for module in modules:
+        assert importlib.util.find_spec(module) is not None, module
+    gateway = services["portal-gateway"]
+    assert gateway["environment"]["SSP_OPS_PORT"] == "9000"
+    assert gateway["ports"] == ["8000:8000"]  # the ops port stays inside
+    assert {"kafka", "mongo", "prometheus", "grafana"} <= set(services)
+
+
+def test_compose_prometheus_scrapes_the_compose_services_ops_ports():
+    services = compose()["services"]
+    config = yaml.safe_load((DEPLOY / "prometheus/prometheus.compose.yml").read_text())
+    targets = [t for job in config["scrape_configs"] for sc in job["static_configs"]
+               for t in sc["targets"]]
+    for target in targets:
+        host, port = target.split(":")
+        env = services[host]["environment"]
+        assert port in (env.get("SSP_OPS_PORT"), env.get("SSP_HTTP_PORT")), target
+    assert len(targets) == 6
+
+
+@pytest.mark.skipif(not docker_compose_available(),
+                    reason="no docker client with the compose plugin on PATH")
+def test_docker_compose_accepts_the_file():
+    result = subprocess.run(["docker", "compose", "-f", str(DEPLOY / "compose.yaml"),
+                             "config", "--quiet"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_chart_templates_use_only_values_that_exist():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for template in (CHART / "templates").iterdir():
+        text = template.read_text()
+        assert text.count("{{") == text.count("}}"), template.name
+        for path in re.findall(r"\.Values((?:\.[A-Za-z_]+)+)", text):
+            node = values
+            for part in path.strip(".").split("."):
+                assert isinstance(node, dict) and part in node, f"{template.name}: {path}"
+                node = node[part]
+
+
+def test_chart_values_name_the_service_modules():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert {s["module"] for s in values["services"]} | {"command_dispatcher"} == SSP_MODULES
+    assert {f["name"] for f in values["dispatcher"]["families"]} == {"apple", "android", "windows"}
+
+
+@pytest.mark.skipif(HELM is None, reason="helm not on PATH: the chart is not rendered")
+def test_chart_lints_and_renders_probes_on_the_ops_ports():
+    lint = subprocess.run([HELM, "lint", str(CHART)], capture_output=True, text=True,
+                          check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    rendered = subprocess.run([HELM, "template", "rel", str(CHART)],
+                              capture_output=True, text=True, check=True).stdout
+    docs = [d for d in yaml.safe_load_all(rendered) if d]
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == {f"rel-{n}" for n in (
+        "portal-gateway", "permission-service", "device-registry", "dispatcher-apple",
+        "dispatcher-android", "dispatcher-windows")}
+    for name, deployment in deployments.items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        assert container["args"][0] in SSP_MODULES, name
+    gateway = deployments["rel-portal-gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert gateway["readinessProbe"]["httpGet"]["port"] == 9000
+    kinds = {d["kind"] for d in docs}
+    assert {"ConfigMap", "Service", "HorizontalPodAutoscaler"} <= kinds

@@ -1,0 +1,89 @@
+"""The monitoring in deploy/ fits the services: every metric a dashboard panel or an alert
+rule reads is exported by a real service process, and Prometheus accepts the files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import urllib.request
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.ops.monitoring_files import (
+    DASHBOARDS,
+    DEPLOY,
+    dashboard_queries,
+    exported,
+    queried,
+)
+from tests.support.waiting import eventually
+
+MODULES = ("permission_service", "device_registry", "command_dispatcher", "portal_gateway")
+PROMTOOL = shutil.which("promtool")
+NO_PROMTOOL = "promtool not on PATH (Debian: apt-get install prometheus)"
+
+
+async def test_every_queried_metric_is_exported(services, run_id):
+    env = {"command_dispatcher": {"SSP_SECRET_KEY": Fernet.generate_key().decode()},
+           "portal_gateway": {"SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-t{run_id}"}}
+    names: set[str] = set()
+    for module in MODULES:
+        proc = services(module, SSP_CONSUMER_LAG_INTERVAL_S="1", **env.get(module, {}))
+        names |= exported(await asyncio.to_thread(get_text, proc.url + "/metrics"))
+    wanted = queried()
+    assert len(wanted) > 15, "the regex found too few metrics: is deploy/ there?"
+    missing = {name: sorted(files) for name, files in wanted.items() if name not in names}
+    assert not missing, f"queried but exported by no service: {missing}"
+
+
+async def test_consumer_lag_is_measured_per_group_and_partition(services):
+    registry = services("device_registry", SSP_CONSUMER_LAG_INTERVAL_S="1")
+
+    async def lag_lines() -> list[str] | None:
+        text = await asyncio.to_thread(get_text, registry.url + "/metrics")
+        lines = [line for line in text.splitlines() if line.startswith(
+            'ssp_consumer_lag{group="device-registry.ssp.devices.reports"')]
+        return lines or None
+
+    lines = await eventually(lag_lines, timeout_s=30, what="lag of the registry's groups")
+    assert any('partition="0"' in line for line in lines)
+
+
+def test_dashboards_use_the_provisioned_datasource():
+    provisioned = (DEPLOY / "grafana/provisioning/datasources/prometheus.yml").read_text()
+    assert "uid: ssp-prometheus" in provisioned
+    titles = set()
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        board = json.loads(path.read_text())
+        titles.add(board["title"])
+        for panel in board["panels"]:
+            assert panel["datasource"]["uid"] == "ssp-prometheus", (path.name, panel["title"])
+            assert panel["targets"], (path.name, panel["title"])
+    assert titles == {"Portal", "Command pipeline", "Kafka health"}
+    assert all(dashboard_queries().values())
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason=NO_PROMTOOL)
+@pytest.mark.parametrize("config", ["prometheus.yml", "prometheus.compose.yml"])
+def test_promtool_accepts_config_and_rules(config):
+    # `check config` also checks the rule files the config names.
+    result = subprocess.run([PROMTOOL, "check", "config", config],
+                            cwd=DEPLOY / "prometheus", capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason=NO_PROMTOOL)
+def test_promtool_accepts_alert_rules():
+    rules = sorted(str(p) for p in (DEPLOY / "prometheus/rules").glob("*.yml"))
+    result = subprocess.run([PROMTOOL, "check", "rules", *rules],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return resp.read().decode()
