@@ -139,11 +139,13 @@ async def test_dispatcher_killed_mid_run_loses_nothing(services, bootstrap):
                 await producer.send_event(COMMANDS_APPLE, cmd)
             env = {k: v for k, v in dispatcher.env.items()
                    if k not in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "SSP_MONGODB_DATABASE")}
-            services("command_dispatcher", **env)  # same database, same device port
+            # Same database and device port; pushes repeat every 5 s so a push that reached a
+            # device while nobody answered its connect is soon followed by another.
+            services("command_dispatcher", **{**env, "SSP_APPLE_REPUSH_S": "5"})
             for cmd in commands:
                 terminal = await status.wait_for(
                     lambda r, c=cmd: json_of(r)["command_id"] == c.command_id
-                    and json_of(r)["status"] in ("acknowledged", "failed", "expired"), 60)
+                    and json_of(r)["status"] in ("acknowledged", "failed", "expired"), 120)
                 assert json_of(terminal[0])["status"] == "acknowledged"
             for _ in range(5):
                 await status.poll(0.2)
