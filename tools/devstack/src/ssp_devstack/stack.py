@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COMPONENTS = ("kafka", "ferretdb")
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"  # as required in ferretdb/go.mod
 SOURCES = Path(__file__).resolve().parents[2]  # tools/devstack
 
 
@@ -207,15 +209,32 @@ class Stack:
 
     def _ferretdb_binary(self) -> Path:
         src = SOURCES / "ferretdb"
-        files = [src / "go.mod", src / "go.sum", src / "main.go"]
+        patches = sorted((src / "patches").glob("*.patch"))
+        files = [src / "go.mod", src / "go.sum", src / "main.go", *patches]
         target = self.cfg.cache / f"ferretdb-{_digest(*files)}" / "ssp-ferretdb"
         if target.exists():
             return target
         go = _require("go",
                       "Go 1.22+ (https://go.dev/doc/install or Debian: apt-get install golang)")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        patch = _require("patch", "GNU patch (Debian: apt-get install patch)")
         print("devstack: building FerretDB from the Go module proxy ...", flush=True)
-        _run([go, "build", "-trimpath", "-o", str(target), "."], "build FerretDB", cwd=src)
+        build = target.parent / "build"
+        shutil.rmtree(build, ignore_errors=True)
+        build.mkdir(parents=True)
+        for name in ("go.mod", "go.sum", "main.go"):
+            shutil.copy2(src / name, build / name)
+        # The module cache is read-only: patch a copy and point the build at it.
+        module = _download_module(go, build, FERRETDB_MODULE)
+        shutil.copytree(module, build / "ferretdb")
+        for path in (build / "ferretdb").rglob("*"):
+            path.chmod(path.stat().st_mode | 0o200)
+        for diff in patches:
+            _run([patch, "-p1", "--batch", "--forward", "-d", str(build / "ferretdb"),
+                  "-i", str(diff)], f"apply {diff.name} to FerretDB")
+        _run([go, "mod", "edit", f"-replace={FERRETDB_MODULE.split('@')[0]}=./ferretdb"],
+             "point the build at the patched FerretDB", cwd=build)
+        _run([go, "build", "-trimpath", "-o", str(target), "."], "build FerretDB", cwd=build)
+        shutil.rmtree(build, ignore_errors=True)
         return target
 
     # -- processes ----------------------------------------------------------------------------
@@ -324,6 +343,16 @@ def _run(argv: list[str], what: str, cwd: Path | None = None) -> None:
     )
     if proc.returncode != 0:
         raise DevstackError(f"could not {what}:\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+
+
+def _download_module(go: str, cwd: Path, module: str) -> Path:
+    proc = subprocess.run(  # noqa: S603
+        [go, "mod", "download", "-json", module], capture_output=True, text=True, cwd=cwd,
+        check=False)
+    if proc.returncode != 0:
+        raise DevstackError(f"could not download {module}:\n{proc.stdout[-2000:]}"
+                            f"{proc.stderr[-2000:]}")
+    return Path(json.loads(proc.stdout)["Dir"])
 
 
 def _digest(*files: Path) -> str:
