@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ def _scan_file(path: Path, limits: ImportLimits) -> ImportScan:
         return scan(source, limits)
 
 
-def _chunk_events(path: Path, limits: ImportLimits, **fields: Any) -> Iterator[ImportRowsSubmitted]:
+def _chunk_events(path: Path, limits: ImportLimits,
+                  **fields: Any) -> Generator[ImportRowsSubmitted, None, None]:
     with path.open("rb") as source:
         yield from submissions(read_csv(source, limits), **fields)
 
@@ -97,6 +98,8 @@ class ImportDesk:
             raise Unavailable("broker.unavailable",
                               "The import could not be sent: the message broker is not "
                               "reachable. Import the file again.") from exc
+        finally:
+            events.close()  # closes the file even when sending stopped half-way
         return import_id
 
     async def status(self, caller: Caller, import_id: str) -> dict[str, Any]:

@@ -82,18 +82,18 @@ class DeviceStore:
     async def find_by_keys(self, org_id: str, kind: str, values: list[str]) -> dict[str, Doc]:
         """Devices of `org_id` whose `kind` key is one of `values`, by that key."""
         if kind == "device_id":
-            wanted = dict.fromkeys(values)
+            ids = {value: value for value in values}
         else:
-            wanted = await self.keys.lookup(org_id, kind, values)
+            ids = await self.keys.lookup(org_id, kind, values)
+        by_id = await self.by_ids(sorted(set(ids.values())))
         found: dict[str, Doc] = {}
-        by_id = await self.by_ids(list(dict.fromkeys(wanted.values() if kind != "device_id"
-                                                    else wanted)))
-        for value in values:
-            device_id = value if kind == "device_id" else wanted.get(value)
-            doc = by_id.get(device_id or "")
-            key = doc["_id"] if kind == "device_id" else (doc or {}).get("keys", {}).get(kind)
-            if doc is not None and doc["org_id"] == org_id and key == value:
-                found[value] = doc  # a stale index entry or another org's device is no match
+        for value, device_id in ids.items():
+            doc = by_id.get(device_id)
+            if doc is None or doc["org_id"] != org_id:
+                continue
+            key = doc["_id"] if kind == "device_id" else (doc.get("keys") or {}).get(kind)
+            if key == value:  # a stale index entry is no match
+                found[value] = doc
         return found
 
     async def by_ids(self, device_ids: list[str]) -> dict[str, Doc]:

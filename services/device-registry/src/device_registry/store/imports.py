@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -13,6 +14,7 @@ from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 from device_registry.domain.import_progress import ImportJob
 
 IMPORTS = "imports"
+log = logging.getLogger(__name__)
 _FIELDS = frozenset(ImportJob.model_fields)
 
 
@@ -43,5 +45,12 @@ class ImportStore:
                                       {"version": before.version},
                                       {"$set": fields, "$push": push_outbox(entry)}):
             return False
-        self.outbox.kick(IMPORTS, after.import_id)
+        try:
+            # Published here rather than queued: behind an import's thousands of device
+            # snapshots in the relay's queues, progress would reach the gateway minutes late.
+            await self.outbox.flush(IMPORTS, after.import_id)
+        except Exception as exc:  # the relay tries again; the progress is safely stored
+            log.warning("import progress not published yet", extra={
+                "import_id": after.import_id, "error": repr(exc)})
+            self.outbox.kick(IMPORTS, after.import_id)
         return True
