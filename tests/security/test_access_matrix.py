@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from portal_gateway.app import create_app
+from portal_gateway.http.guards import every_route, route_guard
 from ssp_contracts.rpc import AdminReply
 from ssp_contracts.topics import HEARTBEATS
 
@@ -168,6 +169,30 @@ async def test_every_unsafe_operation_needs_the_csrf_header(world: World):
                                "csrf.invalid")
             if problem:
                 wrong.append(f"{op.label} (csrf {csrf!r}): {problem}")
+    assert wrong == []
+
+
+def web_form_routes() -> list[tuple[str, str]]:
+    """The server-rendered pages' unsafe routes (not in the OpenAPI document), with guards."""
+    found = []
+    for ctx in every_route(create_app().routes):
+        unsafe = {m.lower() for m in ctx.methods or ()} & UNSAFE
+        if not ctx.path.startswith("/api/") and unsafe and route_guard(ctx) != "public":
+            found += [(method, ctx.path_format) for method in sorted(unsafe)]
+    return found
+
+
+async def test_every_unsafe_web_form_needs_the_csrf_field(world: World):
+    admin = await world.browser(await world.user(permissions=["admin", "ssp.view"]))
+    forms = web_form_routes()
+    assert forms, "no web forms found"
+    wrong = []
+    for method, path in forms:
+        url = path.format(**_random_ids())
+        for data in ({}, {"csrf_token": "not-the-token"}):
+            resp = await admin.http.request(method, url, data=data)
+            if resp.status_code != 403:
+                wrong.append(f"{method.upper()} {path} {data}: {resp.status_code}")
     assert wrong == []
 
 
