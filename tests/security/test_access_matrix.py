@@ -1,11 +1,12 @@
 """BOLA/BFLA matrix generated from the gateway's OpenAPI document (`app.openapi()`).
 
 Every operation names its guard (`x-guard`). For each one the matrix checks: anonymous → 401
-unless public; a non-admin → 403 on admin operations; no CSRF header → 403 on unsafe methods;
-and for every operation with an object id in its path, another user's object (same org) and
-another org's object → 404 problem+json with nothing published on the topics the gateway
-publishes to. A new route is covered by construction; a path parameter the matrix cannot fill,
-or an operation with a body it cannot build, fails the first test (nobody adds one silently).
+unless public; a non-admin → 403 on admin operations; no CSRF header → 403 on unsafe methods
+(and no csrf_token field → 403 on the web pages' forms, found from the app's routes); and for
+every operation with an object id in its path, another user's object (same org) and another
+org's object → 404 problem+json with nothing published on the topics the gateway publishes to.
+A new route is covered by construction; a path parameter the matrix cannot fill, or an
+operation with a body it cannot build, fails the first test (nobody adds one silently).
 """
 
 from __future__ import annotations
