@@ -18,6 +18,11 @@ from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_devstack.stack import Stack, StackConfig
 from ssp_runtime.kafka import ensure_topics
 
+# The session's gateway, shared by tests/gateway and tests/security (one process, not two).
+from tests.gateway.session_gateway import gateway, producer, responder, world
+
+_ = (gateway, producer, responder, world)  # fixtures, registered by name
+
 TEST_PORTS = {"SSP_DEVSTACK_DIR": ".devstack/test", "SSP_DEVSTACK_KAFKA_PORT": "19092",
               "SSP_DEVSTACK_CONTROLLER_PORT": "19093", "SSP_DEVSTACK_MONGO_PORT": "37017"}
 

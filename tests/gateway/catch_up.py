@@ -58,7 +58,8 @@ async def _visible(http: httpx.AsyncClient, admin: Account, p: int) -> bool:
 
 
 async def wait_until_caught_up(base_url: str, bootstrap: str, responder: RpcResponder,
-                               timeout_s: float = 90.0) -> None:
+                               timeout_s: float = 90.0,
+                               transport: httpx.AsyncBaseTransport | None = None) -> None:
     admin = Account(f"u-catchup-{uuid.uuid4().hex[:8]}", f"catchup-{uuid.uuid4().hex[:8]}",
                     f"admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, ["admin"])
     responder.register(admin)
@@ -67,7 +68,8 @@ async def wait_until_caught_up(base_url: str, bootstrap: str, responder: RpcResp
     deadline = time.monotonic() + timeout_s
     try:
         waiting = set(await producer.partitions_for(DEVICES))
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30,
+                                     transport=transport) as http:
             login = await http.post("/api/v1/session", json={
                 "username": admin.username, "password": admin.password, "org": admin.org_id})
             assert login.status_code == 200, login.text

@@ -64,6 +64,7 @@ class World:
     base_url: str
     org_id: str = field(default_factory=lambda: f"org-{uuid.uuid4().hex[:8]}")
     clients: list[httpx.AsyncClient] = field(default_factory=list)
+    transport: httpx.AsyncBaseTransport | None = None  # an in-process app (ASGI) instead
 
     async def user(self, permissions: list[str] | None = None, *, version: int = 1,
                    enabled: bool = True) -> Account:
@@ -100,8 +101,7 @@ class World:
         return snapshot
 
     async def browser(self, account: Account, *, login: bool = True) -> Browser:
-        http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
-        self.clients.append(http)
+        http = self.http_client()
         browser = Browser(http, account)
         if login:
             resp = await browser.login()
@@ -110,8 +110,12 @@ class World:
 
     def client_with_session(self, session_cookie: str | None) -> httpx.AsyncClient:
         """A separate client presenting an old session id (as a thief replaying it would)."""
-        http = httpx.AsyncClient(base_url=self.base_url, timeout=30,
-                                 cookies={"ssp_session": session_cookie or ""})
+        return self.http_client(cookies={"ssp_session": session_cookie or ""})
+
+    def http_client(self, **options: Any) -> httpx.AsyncClient:
+        """A client of this world's gateway, closed with the world."""
+        http = httpx.AsyncClient(base_url=self.base_url, timeout=30, transport=self.transport,
+                                 **options)
         self.clients.append(http)
         return http
 
@@ -124,6 +128,18 @@ class World:
             body = resp.json()
             return body if all(body.get(k) == v for k, v in expect.items()) else None
         return await eventually(probe, timeout_s=20, what=f"device {device_id} projected")
+
+    async def owner_with_phone(self, *, stepped_up: bool = False,
+                               ) -> tuple[Account, DeviceSnapshot, Browser]:
+        """A new user with one iPhone, logged in, the phone projected (and a fresh step-up)."""
+        owner = await self.user()
+        phone = await self.device(owner)
+        b = await self.browser(owner)
+        await self.sees_device(b, phone.device_id)
+        if stepped_up:
+            resp = await b.post("/api/v1/session/reauth", {"password": owner.password})
+            assert resp.is_success, resp.text
+        return owner, phone, b
 
     async def knows_access(self, browser: Browser, **expect: Any) -> dict:
         """Wait until the gateway has projected the browser's account from ssp.access."""

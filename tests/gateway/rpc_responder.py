@@ -34,6 +34,9 @@ class RpcResponder:
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
     admin_replies: dict[str, AdminReply] = field(default_factory=dict)  # actor user id -> reply
     admin_requests: list[dict[str, Any]] = field(default_factory=list)
+    # While True, a login for an account no test registered is refused (as the real
+    # permission-service would) instead of left for another answerer: for fuzzing logins.
+    refuse_unknown: bool = False
     _consumer: AIOKafkaConsumer | None = None
     _producer: AIOKafkaProducer | None = None
     _task: asyncio.Task[None] | None = None
@@ -92,6 +95,8 @@ class RpcResponder:
     def _answer(self, topic: str, body: dict[str, Any]) -> Any:
         if topic == RPC_AUTH_VERIFY:
             account = self.accounts.get((body.get("org_id", ""), body.get("username", "").lower()))
+            if account is None and self.refuse_unknown:
+                return CredentialsVerdict(ok=False, reason="invalid_credentials")
             if account is None:
                 return None  # not ours: leave it to whoever else answers on this broker
             if body.get("password") != account.password:

@@ -8,11 +8,7 @@ from tests.support.kafka import Tail, json_of
 
 
 async def _ready(world):
-    alice = await world.user()
-    phone = await world.device(alice)
-    b = await world.browser(alice)
-    await world.sees_device(b, phone.device_id)
-    return alice, phone, b
+    return await world.owner_with_phone()
 
 
 async def _confirmation(b, device_id: str, action: str = "wipe") -> str:

@@ -17,11 +17,7 @@ async def test_confirmation_and_step_up_expire(services, run_id, responder, prod
     await wait_until_caught_up(proc.url, bootstrap, responder)
     world = World(producer, responder, proc.url)
     try:
-        alice = await world.user()
-        phone = await world.device(alice)
-        b = await world.browser(alice)
-        await world.sees_device(b, phone.device_id)
-        assert (await b.post("/api/v1/session/reauth", {"password": alice.password})).is_success
+        _, phone, b = await world.owner_with_phone(stepped_up=True)
         confirm = f"/api/v1/devices/{phone.device_id}/commands/confirmations"
         token = (await b.post(confirm, {"action": "wipe"})).json()["confirmation_token"]
         await asyncio.sleep(1.2)  # the configured lifetime is the thing under test

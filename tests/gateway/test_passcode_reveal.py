@@ -22,8 +22,8 @@ from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_runtime.sealing import seal_secret
 
 from tests.gateway.catch_up import wait_until_caught_up
-from tests.gateway.conftest import gateway_env
 from tests.gateway.portal_world import Browser, World
+from tests.gateway.session_gateway import gateway_env
 from tests.support.waiting import eventually
 
 GATEWAY_KEY = PrivateKey.generate()

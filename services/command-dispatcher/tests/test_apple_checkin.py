@@ -165,3 +165,19 @@ def test_apples_own_doctype_is_accepted() -> None:
     body = _plist(MessageType="CheckOut", Topic=TOPIC, UDID="U1")
     assert b'<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"' in body
     assert isinstance(parse_checkin(body), CheckOut)
+
+
+def test_an_entity_an_external_dtd_would_define_is_refused_not_skipped() -> None:
+    # expat alone skips `&x;` silently when the DOCTYPE names an external DTD: the UDID would
+    # be read as "U1" and the message accepted.
+    body = (b'<?xml version="1.0"?><!DOCTYPE plist SYSTEM "http://127.0.0.1:9/evil.dtd">'
+            b"<plist><dict><key>MessageType</key><string>CheckOut</string><key>Topic</key>"
+            b"<string>" + TOPIC.encode() + b"</string><key>UDID</key><string>U&x;1</string>"
+            b"</dict></plist>")
+    assert _code(body) == "plist.malformed"
+
+
+def test_character_references_and_predefined_entities_still_load() -> None:
+    body = _plist(MessageType="CheckOut", Topic=TOPIC, UDID="U<&>1")
+    assert b"&lt;" in body and b"&amp;" in body
+    assert parse_checkin(body).device_identifier == "U<&>1"  # type: ignore[union-attr]

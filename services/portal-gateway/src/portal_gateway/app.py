@@ -35,13 +35,18 @@ from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
 from portal_gateway.http.context import Gateway, utc_now
-from portal_gateway.http.guards import declare_public
+from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.metrics import GatewayMetrics, MeteredAuthentication, MeteredLiveUpdates
 from portal_gateway.passcode_reveals import PasscodeDesk, opening_key
-from portal_gateway.policies import command_policy, login_limit, session_policy
+from portal_gateway.policies import (
+    command_policy,
+    login_address_limit,
+    login_limit,
+    session_policy,
+)
 from portal_gateway.projections import Projections
 from portal_gateway.settings import SERVICE, Settings
 from portal_gateway.store.gateway_stores import GatewayStores
@@ -94,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
-        auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings)),
+        auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings),
+                                   login_address_limit(settings)),
         commands=CommandDesk(stores, service.publisher, command_policy(settings)),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
@@ -111,4 +117,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if getattr(route, "path", None) in {app.openapi_url, app.docs_url,
                                             app.swagger_ui_oauth2_redirect_url}:
             declare_public(route)
+    _publish_guards(app)
     return app
+
+
+def _publish_guards(app: FastAPI) -> None:
+    """Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
+    admin), so clients and the security tests read who may call it from the document."""
+    guards = {(ctx.path_format, method.lower()): route_guard(ctx)
+              for ctx in every_route(app.routes) for method in (ctx.methods or ())}
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path, operations in schema.get("paths", {}).items():
+                for method, operation in operations.items():
+                    operation["x-guard"] = guards.get((path, method))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

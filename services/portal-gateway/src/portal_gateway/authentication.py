@@ -67,16 +67,23 @@ async def ask(rpc: RequestReply, topic: str, payload: Event, reply: type[R]) -> 
 
 class Authentication:
     def __init__(self, stores: GatewayStores, rpc: RequestReply, policy: SessionPolicy,
-                 login_limit: RateLimit) -> None:
+                 login_limit: RateLimit, address_limit: RateLimit | None = None) -> None:
         self.stores = stores
         self.rpc = rpc
         self.policy = policy
         self.login_limit = login_limit
+        self.address_limit = address_limit
+
+    async def _count(self, rule: RateLimit, subject: str, now: datetime) -> None:
+        window = window_for(rule, subject, now)
+        check_count(rule, window, await self.stores.rate_windows.hit(window), now)
 
     async def login(self, *, org_id: str, username: str, password: str, client: str | None,
                     previous_secret: str | None, now: datetime) -> LoggedIn:
-        window = window_for(self.login_limit, f"{org_id}:{username.casefold()}", now)
-        check_count(self.login_limit, window, await self.stores.rate_windows.hit(window), now)
+        """`client`: the caller's address as `http.client_address` resolved it."""
+        if client and self.address_limit is not None:  # one address guessing many accounts
+            await self._count(self.address_limit, client, now)
+        await self._count(self.login_limit, f"{org_id}:{username.casefold()}", now)
         verdict = await ask(self.rpc, RPC_AUTH_VERIFY, VerifyCredentials(
             org_id=org_id, username=username, password=password, client=client),
             CredentialsVerdict)
@@ -97,8 +104,7 @@ class Authentication:
 
     async def reauthenticate(self, caller: Caller, password: str, now: datetime) -> str:
         """Step-up: check the password again, mark the session fresh, rotate its id."""
-        window = window_for(self.login_limit, f"reauth:{caller.user_id}", now)
-        check_count(self.login_limit, window, await self.stores.rate_windows.hit(window), now)
+        await self._count(self.login_limit, f"reauth:{caller.user_id}", now)
         verdict = await ask(self.rpc, RPC_AUTH_REVERIFY, ReverifyPassword(
             org_id=caller.org_id, user_id=caller.user_id, password=password), ReverifyVerdict)
         if not verdict.ok:

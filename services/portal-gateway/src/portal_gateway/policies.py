@@ -30,3 +30,8 @@ def command_policy(settings: Settings) -> CommandPolicy:
 
 def login_limit(settings: Settings) -> RateLimit:
     return RateLimit("login", settings.login_limit, timedelta(seconds=settings.login_window_s))
+
+
+def login_address_limit(settings: Settings) -> RateLimit:
+    return RateLimit("login.address", settings.login_address_limit,
+                     timedelta(seconds=settings.login_window_s))

@@ -36,6 +36,13 @@ class Settings(ServiceSettings):
     device_command_window_s: int = Field(600, gt=0, description="Per-device command window")
     login_limit: int = Field(10, ge=1, description="Login attempts per username per window")
     login_window_s: int = Field(300, gt=0, description="Login attempt window")
+    login_address_limit: int = Field(
+        100, ge=1, description="Login attempts per client address per window, any username "
+                               "(a site behind one NAT address shares it)")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is "
+                    "believed (JSON list); from any other peer the header is ignored")
     sse_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
     admin_page_size: int = Field(50, ge=1, le=500, description="Rows per admin device page")
     import_max_bytes: int = Field(20 * 1024 * 1024, ge=1024,

@@ -1,10 +1,20 @@
-"""Loading a device-sent plist body defensively: size cap, no entity declarations, XML only."""
+"""Loading a device-sent plist body defensively: size cap, no entity declarations, XML only.
+
+plistlib's expat parser, given a DOCTYPE with an external DTD (which it never reads), skips
+every entity reference it cannot resolve without a word: `<string>A&x;B</string>` loads as
+"AB". So the body is first parsed by defusedxml, which refuses DTD entities and external
+references and fails on an undefined entity, and only then handed to plistlib.
+"""
 
 from __future__ import annotations
 
 import codecs
 import plistlib
 from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from command_dispatcher.apple.errors import ProtocolError
 
@@ -45,6 +55,13 @@ def load_plist(body: bytes, *, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> dict[
     if not body.strip():
         raise ProtocolError("plist.empty", "empty body")
     _refuse_declarations(_as_text(body))
+    try:
+        fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ProtocolError("plist.entity_declaration",
+                            "entity declarations are not accepted") from exc
+    except ParseError as exc:  # an undefined entity reference among others
+        raise ProtocolError("plist.malformed", f"not well-formed XML ({exc})") from exc
     try:
         # Binary plists are refused: devices send XML, and one format means one parser to trust.
         value = plistlib.loads(body, fmt=plistlib.FMT_XML)

@@ -22,6 +22,7 @@ from portal_gateway.domain.access import Caller
 from portal_gateway.domain.device_view import device_public
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
+from portal_gateway.http.resources import EntityIdPath
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -46,19 +47,19 @@ async def create_user(body: UserCreate, caller: AdminUser, request: Request) -> 
 
 
 @router.patch("/users/{user_id}")
-async def update_user(user_id: str, body: UserUpdate, caller: AdminUser,
+async def update_user(user_id: EntityIdPath, body: UserUpdate, caller: AdminUser,
                       request: Request) -> JSONResponse:
     return await _forward(request, caller, "update_user", target_id=user_id,
                           payload=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/users/{user_id}")
-async def delete_user(user_id: str, caller: AdminUser, request: Request) -> JSONResponse:
+async def delete_user(user_id: EntityIdPath, caller: AdminUser, request: Request) -> JSONResponse:
     return await _forward(request, caller, "delete_user", target_id=user_id)
 
 
 @router.put("/users/{user_id}/roles")
-async def set_roles(user_id: str, body: RolesSet, caller: AdminUser,
+async def set_roles(user_id: EntityIdPath, body: RolesSet, caller: AdminUser,
                     request: Request) -> JSONResponse:
     return await _forward(request, caller, "set_roles", target_id=user_id,
                           payload=body.model_dump())

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
+from portal_gateway.http.resources import EntityIdPath
 from portal_gateway.reservation_requests import ReservationCreate
 
 router = APIRouter(prefix="/admin/reservations", tags=["reservations"])
-ENTITY_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
 @router.get("")
@@ -29,7 +29,7 @@ async def create_reservation(body: ReservationCreate, caller: AdminUser,
 
 
 @router.delete("/{reservation_id}", status_code=204)
-async def delete_reservation(reservation_id: Annotated[str, Path(pattern=ENTITY_ID)],
+async def delete_reservation(reservation_id: EntityIdPath,
                              caller: AdminUser,
                              request: Request) -> Response:
     await gateway_of(request).reservations.forward(caller, "delete",

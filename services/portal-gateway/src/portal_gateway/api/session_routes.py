@@ -13,6 +13,7 @@ from portal_gateway.api.schemas import (
     SessionPublic,
 )
 from portal_gateway.domain.access import portal_access
+from portal_gateway.http.client_address import client_address
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import clear_session_cookie, session_secret, set_session_cookie
 from portal_gateway.http.guards import PUBLIC, CurrentUser
@@ -25,7 +26,7 @@ async def login(body: LoginBody, request: Request, response: Response) -> Sessio
     gw = gateway_of(request)
     logged_in = await gw.auth.login(
         org_id=body.org or gw.settings.default_org_id, username=body.username,
-        password=body.password, client=request.client.host if request.client else None,
+        password=body.password, client=client_address(request, gw.trusted_proxies),
         previous_secret=session_secret(request, gw.settings), now=gw.now())
     set_session_cookie(response, request, gw.settings, logged_in.secret)
     s = logged_in.session

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.authentication import Authentication
 from portal_gateway.command_requests import CommandDesk
+from portal_gateway.http.client_address import Network, trusted_networks
 from portal_gateway.import_requests import ImportDesk
 from portal_gateway.live_updates import LiveUpdates
 from portal_gateway.passcode_reveals import PasscodeDesk
@@ -35,6 +36,10 @@ class Gateway:
     reservations: ReservationDesk
     passcodes: PasscodeDesk
     clock: Callable[[], datetime] = field(default=utc_now)
+    trusted_proxies: tuple[Network, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.trusted_proxies = trusted_networks(self.settings.trusted_proxies)
 
     def now(self) -> datetime:
         return self.clock()

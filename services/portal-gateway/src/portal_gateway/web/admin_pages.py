@@ -14,6 +14,7 @@ from portal_gateway.domain.access import Caller
 from portal_gateway.domain.errors import PortalError
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
+from portal_gateway.http.resources import EntityIdPath
 from portal_gateway.web.rendering import error_text, render
 
 router = APIRouter(prefix="/admin")
@@ -71,7 +72,7 @@ async def create_user(caller: AdminUser, request: Request,
 
 
 @router.post("/users/{user_id}/roles")
-async def set_roles(user_id: str, caller: AdminUser, request: Request,
+async def set_roles(user_id: EntityIdPath, caller: AdminUser, request: Request,
                     role_ids: Annotated[str, Form(max_length=2000)] = "") -> Response:
     ids = [r.strip() for r in role_ids.split(",") if r.strip()]
     return await _submit(request, caller, "set_roles", "/admin/users", "admin_users.html",
@@ -79,7 +80,7 @@ async def set_roles(user_id: str, caller: AdminUser, request: Request,
 
 
 @router.post("/users/{user_id}/enabled")
-async def set_enabled(user_id: str, caller: AdminUser, request: Request,
+async def set_enabled(user_id: EntityIdPath, caller: AdminUser, request: Request,
                       enabled: Annotated[bool, Form()]) -> Response:
     return await _submit(request, caller, "update_user", "/admin/users", "admin_users.html",
                          "list_users", target_id=user_id, payload={"enabled": enabled})

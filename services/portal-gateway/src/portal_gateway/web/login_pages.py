@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal_gateway.domain.errors import Forbidden, NotAuthenticated, RateLimited, Unavailable
 from portal_gateway.domain.secrets_at_rest import new_secret, same_secret
+from portal_gateway.http.client_address import client_address
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import (
     LOCALE_COOKIE,
@@ -63,7 +64,7 @@ async def login_submit(
     try:
         logged_in = await gw.auth.login(
             org_id=org.strip() or gw.settings.default_org_id, username=username,
-            password=password, client=request.client.host if request.client else None,
+            password=password, client=client_address(request, gw.trusted_proxies),
             previous_secret=session_secret(request, gw.settings), now=gw.now())
     except (NotAuthenticated, Unavailable, RateLimited) as exc:
         return _login_form(request, next_path=target, error=error_text(request, exc),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
@@ -13,12 +13,12 @@ from portal_gateway.domain.access import Caller
 from portal_gateway.domain.errors import FieldProblem, PortalError, ValidationFailed
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
+from portal_gateway.http.resources import EntityIdPath
 from portal_gateway.reservation_requests import ReservationCreate
 from portal_gateway.web.rendering import error_text, render
 
 router = APIRouter(prefix="/admin/reservations")
 KINDS = ("serial_number", "imei", "enrollment_token")
-ENTITY_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
 async def _page(request: Request, caller: Caller, error: PortalError | None = None) -> Response:
@@ -67,7 +67,7 @@ async def create_reservation(caller: AdminUser, request: Request,
 
 
 @router.post("/{reservation_id}/delete")
-async def delete_reservation(reservation_id: Annotated[str, Path(pattern=ENTITY_ID)],
+async def delete_reservation(reservation_id: EntityIdPath,
                              caller: AdminUser, request: Request) -> Response:
     try:
         await gateway_of(request).reservations.forward(caller, "delete",

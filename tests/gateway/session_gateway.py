@@ -1,4 +1,5 @@
-"""Gateway tests: one real gateway process for the whole session, fed over the real Kafka.
+"""One real gateway process for the whole session, fed over the real Kafka; shared by the
+gateway and security tests (tests/conftest.py imports these fixtures, so there is one).
 
 One process, not one per test (`services`), and its projections start at the topics' end
 (SSP_PROJECTIONS_FROM_BEGINNING=false): replaying the shared broker's whole history, which
@@ -25,7 +26,10 @@ def gateway_env(stack_env: dict[str, str], run_id: str) -> dict[str, str]:
     return {**stack_env, "SSP_MONGODB_DATABASE": f"t{run_id}_portal_gateway",
             "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-t{run_id}", "SSP_LOG_JSON": "true",
             "SSP_HEARTBEAT_INTERVAL_S": "5", "SSP_OUTBOX_POLL_S": "0.5",
-            "SSP_RPC_TIMEOUT_S": "5", "SSP_PROJECTIONS_FROM_BEGINNING": "false"}
+            "SSP_RPC_TIMEOUT_S": "5", "SSP_PROJECTIONS_FROM_BEGINNING": "false",
+            # Every test client logs in from 127.0.0.1: the per-address limit is tested on
+            # its own (tests/security), not tripped by the whole suite's logins.
+            "SSP_LOGIN_ADDRESS_LIMIT": "1000000"}
 
 
 @pytest.fixture(scope="session")
