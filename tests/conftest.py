@@ -85,6 +85,8 @@ def services(request: pytest.FixtureRequest, stack_env: dict[str, str], run_id: 
 
     def start(module: str, *, wait: bool = True, args: list[str] | None = None,
               **env: str) -> ServiceProcess:
+        if module == "command_dispatcher":  # its device listener too, never the default 8100
+            env.setdefault("SSP_DEVICE_HTTP_PORT", str(free_port()))
         proc = ServiceProcess(
             module=module, port=free_port(), log_path=tmp_path / f"{module}-{len(started)}.log",
             args=args or [],

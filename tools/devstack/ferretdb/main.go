@@ -19,6 +19,9 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory for the SQLite files")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	// WAL with synchronous=NORMAL: no fsync per commit. A crash of this process loses nothing;
+	// a power loss may lose the last commits, acceptable for a development and test database.
+	synchronous := flag.String("sqlite-synchronous", "normal", "SQLite synchronous pragma: full or normal")
 	flag.Parse()
 
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
@@ -33,7 +36,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		SQLiteURL: "file:" + *dataDir + "/?_pragma=synchronous(" + *synchronous + ")",
 		Logger:    logger,
 	})
 	if err != nil {

@@ -3,8 +3,10 @@ contract events as CloudEvents (binary mode)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -119,9 +121,15 @@ class EventPublisher:
     async def publish_raw(self, topic: str, value: bytes | None, *, key: str,
                           headers: dict[str, str] | list[tuple[str, bytes]]) -> None:
         """A pre-serialised record: outbox entries, tombstones (value None), dead letters."""
+        await (await self.send_raw(topic, value, key=key, headers=headers))
+
+    async def send_raw(self, topic: str, value: bytes | None, *, key: str,
+                       headers: dict[str, str] | list[tuple[str, bytes]]) -> asyncio.Future[Any]:
+        """Hand a record to the producer and return its delivery future (resolved by the
+        broker's ack), so many records can be in flight at once."""
         items = headers.items() if isinstance(headers, dict) else headers
         encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
-        await self._running().send_and_wait(topic, value, key=key.encode(), headers=encoded)
+        return await self._running().send(topic, value, key=key.encode(), headers=encoded)
 
     def _running(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -60,6 +60,10 @@ async def apply_if_newer(collection: Any, doc_id: str, version: int,
 # from three connections left 344). MongoDB itself is atomic per document. Serialising this
 # process's writes per collection makes the local stack as safe as MongoDB for one instance of
 # a service; `SSP_MONGODB_SERIALIZE_WRITES=false` turns it off where MongoDB is used.
+# FerretDB v1 keeps a database connection open per update of one `update` command until the
+# command ends and hangs at its pool size (100): bulk writes go in slices of this size.
+BULK_LIMIT = 50
+
 _WRITE_METHODS = frozenset({
     "update_one", "update_many", "replace_one", "delete_one", "delete_many",
     "find_one_and_update", "find_one_and_replace", "find_one_and_delete", "bulk_write",

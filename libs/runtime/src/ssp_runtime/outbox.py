@@ -2,9 +2,10 @@
 
 A store writes a state change and the events it implies in ONE update of the aggregate's
 document (pending events in its `_outbox` array), so they cannot diverge. The relay publishes
-pending events in order and removes each after the broker acknowledged it. A crash between
-the two publishes that event again after restart with the same CloudEvents id (consumers are
-idempotent); a crash before publishing loses nothing.
+pending events in order and removes them once the broker acknowledged them; it works on batches
+of documents (up to 200 queued kicks), with every record of a batch in flight at once. A crash
+between the two publishes that event again after restart with the same CloudEvents id
+(consumers are idempotent); a crash before publishing loses nothing.
 
 Handlers `kick()` the relay with the document they wrote, so events leave at once; a flush that
 fails (broker away) is kicked again after a pause. A sweep at start-up picks up what a crashed
@@ -25,13 +26,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
-from ssp_runtime.mongo import SerializedDatabase, guarded_update
+from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +65,12 @@ def push_outbox(*entries: dict[str, Any]) -> dict[str, Any]:
 class OutboxRelay:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], publisher: EventPublisher,
                  registry: CollectorRegistry, *, poll_s: float = 1.0, workers: int = 4,
-                 lease_s: float = 5.0, stale_s: float = 2.0) -> None:
+                 lease_s: float = 5.0, stale_s: float = 2.0, batch: int = 200) -> None:
         self.db = db
         self.publisher = publisher
         self.collections: set[str] = set()
         self.poll_s = poll_s
+        self.batch = batch
         self.lease = timedelta(seconds=lease_s)
         self.stale = timedelta(seconds=stale_s)
         self.owner = uuid.uuid4().hex
@@ -107,15 +110,24 @@ class OutboxRelay:
 
     async def _worker(self, queue: asyncio.Queue[tuple[str, Any]]) -> None:
         while True:
-            collection, doc_id = await queue.get()
-            self._waiting.discard((collection, doc_id))  # kicks from now on queue it again
-            try:
-                await self.flush(collection, doc_id)
-            except Exception as exc:
-                # Try that document again shortly; the relay itself must keep running.
-                log.warning("outbox publish failed; retrying", extra={
-                    "collection": collection, "error": repr(exc)})
-                asyncio.get_running_loop().call_later(RETRY_S, self.kick, collection, doc_id)
+            batch = [await queue.get()]
+            while len(batch) < self.batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            self._waiting.difference_update(batch)  # kicks from now on queue them again
+            by_collection: dict[str, list[Any]] = {}
+            for collection, doc_id in batch:
+                by_collection.setdefault(collection, []).append(doc_id)
+            for collection, doc_ids in by_collection.items():
+                try:
+                    await self.flush_many(collection, doc_ids)
+                except Exception as exc:
+                    # Try those documents again shortly; the relay itself must keep running.
+                    log.warning("outbox publish failed; retrying", extra={
+                        "collection": collection, "documents": len(doc_ids),
+                        "error": repr(exc)})
+                    for doc_id in doc_ids:
+                        asyncio.get_running_loop().call_later(
+                            RETRY_S, self.kick, collection, doc_id)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -143,30 +155,87 @@ class OutboxRelay:
 
     async def flush(self, collection: str, doc_id: Any) -> int:
         """Publish a document's pending events in order; returns how many were published."""
+        return await self.flush_many(collection, [doc_id])
+
+    async def flush_many(self, collection: str, doc_ids: list[Any]) -> int:
+        """Publish the pending events of several documents of one collection: every record is
+        handed to the producer first and the acknowledgements awaited together (one document's
+        events stay in order: same key, same partition, idempotent producer), then each
+        document loses the leading entries the broker acknowledged, in one update. Raises
+        after removing what was sent when any record failed, so the caller retries the rest."""
         single_writer = isinstance(self.db, SerializedDatabase)
-        doc = await (self.db[collection].find_one({"_id": doc_id}) if single_writer
-                     else self._claim(collection, doc_id))
-        if not doc or not doc.get(OUTBOX):
-            return 0
-        sent = 0
+        ids = list(dict.fromkeys(doc_ids))
+        if single_writer:
+            docs = [d async for d in self.db[collection].find({"_id": {"$in": ids}})]
+        else:
+            claimed = await asyncio.gather(*(self._claim(collection, i) for i in ids))
+            docs = [d for d in claimed if d]
+        docs = [d for d in docs if d.get(OUTBOX)]
         try:
+            acked = await self._publish(docs)
+            if any(acked.values()):
+                await self._remove(collection, acked)
+        finally:
+            if not single_writer and docs:
+                await self.db[collection].bulk_write(
+                    [UpdateOne({"_id": d["_id"], f"{LEASE}.owner": self.owner},
+                               {"$unset": {LEASE: ""}}) for d in docs], ordered=False)
+        sent = sum(len(entries) for entries in acked.values())
+        if sent < sum(len(d[OUTBOX]) for d in docs):
+            raise RuntimeError(f"{collection}: {sent} outbox events published, the rest later")
+        # Entries appended while this ran are picked up by the next kick or sweep.
+        return sent
+
+    async def _publish(self, docs: list[dict[str, Any]]) -> dict[Any, list[str]]:
+        """doc id -> ids of its leading entries the broker acknowledged."""
+        pending: list[tuple[Any, dict[str, Any], asyncio.Future[Any]]] = []
+        for doc in docs:
             for entry in doc[OUTBOX]:
                 failpoint("outbox.before_publish", entry["key"])
                 value = entry["value"].encode() if entry["value"] is not None else None
-                await self.publisher.publish_raw(entry["topic"], value, key=entry["key"],
-                                                 headers=entry["headers"])
-                failpoint("outbox.after_publish", entry["key"])
-                # Remove exactly the entry just sent, even if others were appended meanwhile.
-                await guarded_update(self.db, collection, doc_id, {f"{OUTBOX}.0.id": entry["id"]},
-                                     {"$pop": {OUTBOX: -1}})
-                self.published.labels(entry["topic"]).inc()
-                sent += 1
-        finally:
-            if not single_writer:
-                await self.db[collection].update_one(
-                    {"_id": doc_id, f"{LEASE}.owner": self.owner}, {"$unset": {LEASE: ""}})
-        # Entries appended while this ran are picked up by the next kick or sweep.
-        return sent
+                delivery = await self.publisher.send_raw(
+                    entry["topic"], value, key=entry["key"], headers=entry["headers"])
+                pending.append((doc["_id"], entry, delivery))
+        outcomes = await asyncio.gather(*(d for _, _, d in pending), return_exceptions=True)
+        acked: dict[Any, list[str]] = {doc["_id"]: [] for doc in docs}
+        broken: set[Any] = set()
+        for (doc_id, entry, _), outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, BaseException) or doc_id in broken:
+                broken.add(doc_id)  # keep order: nothing after a failed entry is removed
+                continue
+            failpoint("outbox.after_publish", entry["key"])
+            acked[doc_id].append(entry["id"])
+            self.published.labels(entry["topic"]).inc()
+        return acked
+
+    async def _remove(self, collection: str, acked: dict[Any, list[str]]) -> None:
+        """Drop the acknowledged entries, keeping any appended since they were read."""
+        if not isinstance(self.db, SerializedDatabase):
+            # Pop each sent entry only while it is still first: atomic on any MongoDB server.
+            col = self.db[collection]
+
+            async def pop(doc_id: Any, ids: list[str]) -> None:
+                for entry_id in ids:
+                    await col.update_one({"_id": doc_id, f"{OUTBOX}.0.id": entry_id},
+                                         {"$pop": {OUTBOX: -1}})
+
+            await asyncio.gather(*(pop(doc_id, ids) for doc_id, ids in acked.items()))
+            return
+        # FerretDB v1 has no $pull by a sub-document condition: rewrite the array under the
+        # collection's lock, which every writer of this process takes.
+        raw = self.db.raw(collection)
+        async with self.db.lock(collection):
+            current = {d["_id"]: d.get(OUTBOX) or []
+                       async for d in raw.find({"_id": {"$in": list(acked)}}, {OUTBOX: 1})}
+            updates = []
+            for doc_id, ids in acked.items():
+                gone = set(ids)
+                entries = current.get(doc_id, [])
+                kept = [e for e in entries if e.get("id") not in gone]
+                if len(kept) != len(entries):
+                    updates.append(UpdateOne({"_id": doc_id}, {"$set": {OUTBOX: kept}}))
+            for start in range(0, len(updates), BULK_LIMIT):
+                await raw.bulk_write(updates[start:start + BULK_LIMIT], ordered=False)
 
     async def _claim(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
         """Lease the document so other instances leave its outbox alone while this one works."""

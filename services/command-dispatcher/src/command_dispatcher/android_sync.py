@@ -29,6 +29,9 @@ class AndroidDeviceSync:
         self.org_id = org_id
         self.clock = clock
         self._first: asyncio.Task[int] | None = None
+        # One round at a time: the start-up round and a periodic one that overlapped it both
+        # saw a new device as new and reported it enrolled twice.
+        self._round = asyncio.Lock()
 
     async def start(self) -> None:
         """A first round right away in the background: the periodic job waits an interval
@@ -43,6 +46,10 @@ class AndroidDeviceSync:
     async def sync_devices(self) -> int:
         """One round; an AMAPI error aborts it before anything is stored (a partial listing
         would look like devices leaving), and the next round tries again."""
+        async with self._round:
+            return await self._sync_once()
+
+    async def _sync_once(self) -> int:
         try:
             listed = [device async for device in self.amapi.iter_devices(self.enterprise)]
         except AmapiError as exc:

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.topics import AUDIT
 from ssp_contracts.topics import DEVICES as SNAPSHOTS
-from ssp_runtime.mongo import SerializedDatabase, guarded_update
+from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase, guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain import DeviceState, to_snapshot
@@ -24,9 +24,6 @@ IMPORT_MARK = "_import"
 Doc = dict[str, Any]
 KEY_KINDS = ("serial_number", "udid", "imei")
 _STATE_FIELDS = frozenset(DeviceState.model_fields)
-# FerretDB v1 keeps a database connection open per update of one `update` command until the
-# command ends and hangs at its pool size (100): bulk updates go in smaller batches.
-UPDATE_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -106,8 +103,8 @@ class DeviceStore:
         carries its snapshot and audit (outbox) and the import's mark. Returns the ids of the
         devices whose version moved meanwhile (not written; the caller decides them again)."""
         raced: set[str] = set()
-        for start in range(0, len(changes), UPDATE_BATCH):
-            raced |= await self._link_batch(changes[start:start + UPDATE_BATCH])
+        for start in range(0, len(changes), BULK_LIMIT):
+            raced |= await self._link_batch(changes[start:start + BULK_LIMIT])
         for change in changes:
             if change.after.device_id not in raced:
                 self.outbox.kick(DEVICES, change.after.device_id)
