@@ -2,8 +2,9 @@
 
 Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.imports.status` into its own
 projections (the last via `link_admin`, with CSV imports and reservations); produces
-`ssp.commands.requested`, `ssp.links.requests` and request/reply calls on `ssp.rpc.*`; serves
-/api/v1 (JSON), the web pages, /static, and /healthz /readyz /metrics /peers.
+`ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests` and
+request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
+/healthz /readyz /metrics /peers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.topics import (
     ACCESS,
+    COMMAND_TOPIC_BY_FAMILY,
     COMMANDS_REQUESTED,
     COMMANDS_STATUS,
     DEVICES,
@@ -75,8 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
     subscribe_projections(service, settings, Projections(stores, live))
-    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY,
-                     RPC_ADMIN)
+    service.produces(COMMANDS_REQUESTED, *COMMAND_TOPIC_BY_FAMILY.values(), LINKS_REQUESTS,
+                     RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
     imports, reservations = wire_link_admin(service, settings)
     policy = session_policy(settings)
