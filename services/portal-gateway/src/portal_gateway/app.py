@@ -41,9 +41,19 @@ from portal_gateway.http.guards import declare_public
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
 from portal_gateway.link_admin import wire_link_admin
-from portal_gateway.metrics import GatewayMetrics, MeteredAuthentication, MeteredLiveUpdates
+from portal_gateway.metrics import (
+    GatewayMetrics,
+    MeteredAuthentication,
+    MeteredLiveUpdates,
+    MeteredWipeBreaker,
+)
 from portal_gateway.passcode_reveals import PasscodeDesk, opening_key
-from portal_gateway.policies import command_policy, login_limit, session_policy
+from portal_gateway.policies import (
+    command_policy,
+    login_limit,
+    session_policy,
+    wipe_breaker_policy,
+)
 from portal_gateway.projections import Projections
 from portal_gateway.settings import SERVICE, Settings
 from portal_gateway.store.gateway_stores import GatewayStores
@@ -90,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await passcodes.sweep(utc_now())
 
     service.every(settings.session_sweep_s, sweep_expired)
+    wipe_breaker = MeteredWipeBreaker(metrics, stores.wipe_breaker, wipe_breaker_policy(settings))
+    service.on_startup(wipe_breaker.refresh)
+    service.every(settings.wipe_breaker_poll_s, wipe_breaker.refresh)
 
     app = FastAPI(title="Device self-service portal", version=service.version,
                   lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
@@ -97,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
         auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings)),
-        commands=CommandDesk(stores, service.publisher, command_policy(settings)),
+        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
     app.add_middleware(SecurityHeaders)

@@ -38,6 +38,7 @@ from portal_gateway.domain.sessions import SessionPolicy
 from portal_gateway.pending_slots import PendingSlots
 from portal_gateway.store.command_claims import Claim
 from portal_gateway.store.gateway_stores import GatewayStores
+from portal_gateway.wipe_breaker import WipeBreaker
 
 log = logging.getLogger(__name__)
 PUBLISH_ERRORS = (KafkaError, ConnectionError, TimeoutError, OSError, RuntimeError)
@@ -75,10 +76,12 @@ def new_command_id() -> str:
 
 
 class CommandDesk:
-    def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy) -> None:
+    def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy,
+                 wipe_breaker: WipeBreaker) -> None:
         self.stores = stores
         self.publisher = publisher
         self.policy = policy
+        self.wipe_breaker = wipe_breaker
         self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
 
     async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
@@ -96,6 +99,8 @@ class CommandDesk:
             token = confirming.require_token_given(req.confirmation_token)
         await self._count(self.policy.per_user, caller.user_id, now)
         await self._count(self.policy.per_device, device.device_id, now)
+        if req.action is Action.WIPE:
+            await self.wipe_breaker.admit(caller.org_id, now)
         command_id = new_command_id()
         await self.slots.claim(device.device_id, req.action, command_id, now)
         key_claimed = False
