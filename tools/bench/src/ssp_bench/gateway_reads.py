@@ -1,0 +1,198 @@
+"""`GET /api/v1/devices` on one gateway process (one uvicorn worker): latency at a fixed rate
+and the most requests per second, for N users with M devices each.
+
+The gateway's projections and sessions are written straight into its database with the
+gateway's own document shapes (replaying thousands of events through its consumers would only
+measure FerretDB's writes); every request carries one of the N session cookies, round robin.
+Latency at the fixed rate counts from when a request was due, not when it left, so a stalled
+server is not hidden by a stalled client (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from portal_gateway.domain.secrets_at_rest import secret_hash
+from portal_gateway.domain.sessions import SessionTimes
+from portal_gateway.store.access import access_fields
+from portal_gateway.store.devices import device_fields
+from portal_gateway.store.sessions import SessionStore, StoredSession
+from pymongo import AsyncMongoClient
+from ssp_contracts.access import UserAccess
+from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
+from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
+from ssp_devstack.processes import ServiceProcess, free_port
+
+from ssp_bench.stats import fmt, percentiles
+
+PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
+BATCH = 1000
+
+
+def _access(org: str, n: int, now: datetime) -> UserAccess:
+    return UserAccess(org_id=org, user_id=f"u-{n:07d}", version=1, username=f"user{n}",
+                      display_name=f"User {n}", permissions=PERMISSIONS)  # type: ignore[arg-type]
+
+
+def _device(org: str, n: int, owner: UserAccess | None, now: datetime) -> DeviceSnapshot:
+    return DeviceSnapshot(
+        org_id=org, device_id=f"dev-{n:08d}", version=1, platform=Platform.IOS,
+        management_mode=ManagementMode.IOS_SUPERVISED, name=f"iPhone {n}", model="iPhone 15",
+        identifiers=DeviceIdentifiers(serial_number=f"SN{n:010d}"), os_version="18.2",
+        battery_level=0.8, storage_total_bytes=128_000_000_000,
+        storage_free_bytes=51_000_000_000, last_contact_at=now,
+        owner=None if owner is None else DeviceOwner(
+            user_id=owner.user_id, username=owner.username, linked_at=now,
+            source=LinkSource.MANUAL))
+
+
+async def seed(mongo_url: str, database: str, org: str, users: int, per_user: int,
+               extra_devices: int) -> list[str]:
+    """Accounts, devices (per_user each, plus unlinked ones) and one session per user;
+    returns the session cookies."""
+    now = datetime.now(UTC)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = client[database]
+    try:
+        accounts = [_access(org, n, now) for n in range(users)]
+        for i in range(0, users, BATCH):
+            await db["access"].insert_many([{"_id": a.user_id, **access_fields(a)}
+                                            for a in accounts[i:i + BATCH]])
+        total = users * per_user + extra_devices
+        for i in range(0, total, BATCH):
+            docs = []
+            for n in range(i, min(total, i + BATCH)):
+                owner = accounts[n // per_user] if n < users * per_user else None
+                device = _device(org, n, owner, now)
+                docs.append({"_id": device.device_id, **device_fields(device)})
+            await db["devices"].insert_many(docs)
+        sessions = SessionStore(db)  # type: ignore[arg-type]
+        cookies = []
+        for account in accounts:
+            secret = secrets.token_urlsafe(32)
+            await sessions.create(StoredSession(
+                session_hash=secret_hash(secret), user_id=account.user_id, org_id=org,
+                username=account.username, display_name=account.display_name, locale="en",
+                permissions=tuple(PERMISSIONS), csrf_token=secrets.token_urlsafe(16),
+                times=SessionTimes(now, now)))
+            cookies.append(secret)
+        return cookies
+    finally:
+        await client.close()
+
+
+async def _get(http: httpx.AsyncClient, cookie: str, per_user: int) -> None:
+    resp = await http.get("/api/v1/devices", headers={"Cookie": f"ssp_session={cookie}"})
+    if resp.status_code != 200 or len(resp.json()["items"]) != per_user:
+        raise RuntimeError(f"unexpected answer {resp.status_code}: {resp.text[:200]}")
+
+
+async def fixed_rate(http: httpx.AsyncClient, cookies: list[str], per_user: int, rate: float,
+                     seconds: float) -> tuple[dict[str, float], int]:
+    """Requests due every 1/rate s; latency from when each was due. Returns (percentiles,
+    errors)."""
+    samples: list[float] = []
+    errors = 0
+    count = int(rate * seconds)
+    start = time.perf_counter() + 0.1
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        due = start + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        try:
+            await _get(http, cookies[i % len(cookies)], per_user)
+        except Exception:
+            errors += 1
+            return
+        samples.append((time.perf_counter() - due) * 1000)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return percentiles(samples), errors
+
+
+async def flat_out(http: httpx.AsyncClient, cookies: list[str], per_user: int,
+                   concurrency: int, seconds: float) -> tuple[float, dict[str, float], int]:
+    """`concurrency` clients, each sending its next request when the last one answered."""
+    samples: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(k: int) -> None:
+        nonlocal errors
+        i = k
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            try:
+                await _get(http, cookies[i % len(cookies)], per_user)
+                samples.append((time.perf_counter() - sent) * 1000)
+            except Exception:
+                errors += 1
+            i += concurrency
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(k) for k in range(concurrency)))
+    return len(samples) / (time.perf_counter() - began), percentiles(samples), errors
+
+
+async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
+                  extra_devices: int, rate: float, seconds: float,
+                  concurrency: int) -> list[str]:
+    org = f"bench{uuid.uuid4().hex[:6]}"
+    database = f"bench_gw_{org}"
+    began = time.perf_counter()
+    cookies = await seed(mongo_url, database, org, users, per_user, extra_devices)
+    seeded_s = time.perf_counter() - began
+    registry = users * per_user + extra_devices
+    gateway = ServiceProcess("portal_gateway", free_port(), {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URL": mongo_url,
+        "SSP_MONGODB_DATABASE": database, "SSP_LOG_LEVEL": "WARNING",
+        "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{org}",
+        "SSP_PROJECTIONS_FROM_BEGINNING": "false",
+    }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "gateway.log")
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    try:
+        gateway.start(timeout=90)
+        async with httpx.AsyncClient(base_url=gateway.url, limits=limits,
+                                     timeout=30) as http:
+            for cookie in cookies[:50]:  # warm-up: connections, caches, the first queries
+                await _get(http, cookie, per_user)
+            paced, paced_errors = await fixed_rate(http, cookies, per_user, rate, seconds)
+            rps, loaded, loaded_errors = await flat_out(http, cookies, per_user, concurrency,
+                                                        seconds)
+    finally:
+        gateway.stop()
+    where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
+             f"1 uvicorn worker, FerretDB (seeded in {seeded_s:.0f} s)")
+    return [
+        f"GET /api/v1/devices at {rate:.0f} req/s for {seconds:.0f} s ({where}): "
+        f"{fmt(paced)}, {paced_errors} errors (target p99 <= 25 ms)",
+        f"GET /api/v1/devices flat out, {concurrency} concurrent clients for {seconds:.0f} s "
+        f"({where}): {rps:,.0f} req/s, {fmt(loaded)}, {loaded_errors} errors "
+        f"(target >= 1,500 req/s)",
+    ]
+
+
+def run(bootstrap: str, mongo_url: str) -> list[str]:
+    env = os.environ.get
+    return asyncio.run(measure(
+        bootstrap, mongo_url, users=int(env("SSP_BENCH_GW_USERS", "1000")),
+        per_user=int(env("SSP_BENCH_GW_DEVICES_PER_USER", "3")),
+        extra_devices=int(env("SSP_BENCH_GW_EXTRA_DEVICES", "0")),
+        rate=float(env("SSP_BENCH_GW_RATE", "500")),
+        seconds=float(env("SSP_BENCH_GW_SECONDS", "20")),
+        concurrency=int(env("SSP_BENCH_GW_CONCURRENCY", "32"))))
+
+
+if __name__ == "__main__":
+    for line in run(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"]):
+        print(line)
