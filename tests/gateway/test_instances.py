@@ -1,8 +1,12 @@
 """Two gateway instances on one database and one set of consumer groups, as deployed behind a
-load balancer: the wipe circuit breaker counts across both."""
+load balancer: the wipe circuit breaker counts across both, and a live stream on one hears
+changes whose records the other one's projection consumers processed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ssp_contracts.topics import COMMANDS_STATUS
 from ssp_devstack.processes import ServiceProcess, free_port
 
 from tests.gateway.catch_up import wait_until_caught_up
@@ -17,6 +22,7 @@ from tests.gateway.conftest import gateway_env
 from tests.gateway.portal_world import World
 from tests.gateway.rpc_responder import RpcResponder
 from tests.gateway.test_destructive_actions import _confirmation
+from tests.gateway.test_live_status import status
 from tests.support.kafka import Producer
 from tests.support.waiting import eventually
 
@@ -109,3 +115,49 @@ async def test_the_wipe_breaker_counts_across_instances_and_an_admin_resets_it(w
                                     headers={"X-CSRF-Token": admin.csrf})
     assert reset.status_code == 200 and reset.json()["open"] is False
     assert (await wipe(on_two, phones[2])).status_code == 202
+
+
+async def test_a_stream_on_one_instance_hears_changes_processed_by_the_other(worlds):
+    """The projection consumers split the partitions between the two instances; the live
+    feed of each reads them all. Six devices spread their records over the partitions."""
+    one, two = worlds
+    alice = await one.user()
+    phones = [await one.device(alice) for _ in range(6)]
+    watcher, actor = await one.browser(alice), await two.browser(alice)
+    for phone in phones:
+        await two.sees_device(actor, phone.device_id)
+    commands = {}
+    for phone in phones:  # requested through instance two
+        resp = await actor.command(phone.device_id, "lock")
+        assert resp.status_code == 202, resp.text
+        commands[resp.json()["command_id"]] = phone.device_id
+    heard: set[str] = set()
+
+    async def listen() -> None:
+        async with watcher.http.stream("GET", "/api/v1/events") as stream:
+            current = None
+            async for line in stream.aiter_lines():
+                if line.startswith("event: "):
+                    current = line[len("event: "):]
+                elif line.startswith("data: ") and current == "command":
+                    event = json.loads(line[len("data: "):])
+                    if event["status"] == "acknowledged":
+                        heard.add(event["command_id"])
+
+    task = asyncio.create_task(listen())
+    try:
+        # As the dispatcher would: each command acknowledged. Sent again with a newer version
+        # until heard, since the feed's fresh consumer group starts at the topics' end.
+        for version in range(3, 30):
+            for command_id, device_id in commands.items():
+                if command_id not in heard:
+                    await one.producer.send_event(COMMANDS_STATUS, status(
+                        one, command_id, device_id, alice.user_id, "acknowledged", version))
+            with contextlib.suppress(AssertionError):
+                await eventually(lambda: asyncio.sleep(0, len(heard) == len(commands)),
+                                 timeout_s=3, what="all heard")
+                break
+        assert heard == set(commands)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -80,9 +80,13 @@ DOC_SERVER = "kafka:9092"
 
 def document(service: Service, description: str = "") -> dict[str, Any]:
     broker = KafkaBroker(DOC_SERVER)
+    dead_letters: set[str] = set()
     for reg in service.subs.registrations:
         broker.subscriber(reg.topic, group_id=reg.group, title=reg.title,
                           description=reg.description.strip())(_taking(reg.models))
+        if reg.topic in dead_letters:  # two subscribers of one topic share its DLQ
+            continue
+        dead_letters.add(reg.topic)
         broker.publisher(dlq_name(reg.topic), title=f"{service.name}:{dlq_name(reg.topic)}",
                          description=f"Records of {reg.topic} this service could not process "
                          "(original bytes and headers plus dlq_error_* headers)")

@@ -41,6 +41,7 @@ from portal_gateway.http.guards import declare_public
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
 from portal_gateway.link_admin import wire_link_admin
+from portal_gateway.live_feed import LiveFeed
 from portal_gateway.metrics import (
     GatewayMetrics,
     MeteredAuthentication,
@@ -67,16 +68,26 @@ def build_service(settings: Settings) -> Service:
     return Service(SERVICE, settings, rpc_client=True)
 
 
-def subscribe_projections(service: Service, settings: Settings, projections: Projections) -> None:
+def subscribe_projections(service: Service, settings: Settings, projections: Projections,
+                          feed: LiveFeed) -> None:
     def options(topic: str) -> dict[str, Any]:
         return {"group_id": f"{settings.consumer_group_prefix}.{topic}",
                 "from_beginning": settings.projections_from_beginning}
+
+    def own(topic: str) -> dict[str, Any]:
+        """This instance alone reads every partition, from now on (live updates only)."""
+        return {"group_id": f"{settings.consumer_group_prefix}.live.{settings.instance_id}."
+                            f"{topic}", "from_beginning": False}
 
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **options(DEVICES))(
         projections.on_device_snapshot)
     service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
         projections.on_command_status)
+    service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
+        feed.announce_device)
+    service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(
+        feed.announce_command_status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -86,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     stores = GatewayStores.of(service.db)
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
-    subscribe_projections(service, settings, Projections(stores, live))
+    subscribe_projections(service, settings, Projections(stores),
+                          LiveFeed(stores.devices, live))
     service.produces(COMMANDS_REQUESTED, *COMMAND_TOPIC_BY_FAMILY.values(), LINKS_REQUESTS,
                      RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
