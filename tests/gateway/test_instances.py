@@ -1,6 +1,7 @@
 """Two gateway instances on one database and one set of consumer groups, as deployed behind a
-load balancer: the wipe circuit breaker counts across both, and a live stream on one hears
-changes whose records the other one's projection consumers processed."""
+load balancer, with memory reads: the wipe circuit breaker counts across both, a live stream
+on one hears changes whose records the other one's projection consumers processed, and a
+logout on one is honoured by the other within the session cache time."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ from tests.gateway.test_live_status import status
 from tests.support.kafka import Producer
 from tests.support.waiting import eventually
 
+# Memory reads on (as a fast deployment runs): both instances answer from memory, kept
+# current by their live feeds.
 BREAKER = {"SSP_WIPE_BREAKER_MAX": "2", "SSP_WIPE_BREAKER_WINDOW_S": "3600",
-           "SSP_WIPE_BREAKER_POLL_S": "0.5"}
+           "SSP_WIPE_BREAKER_POLL_S": "0.5", "SSP_MEMORY_READS": "true",
+           "SSP_MEMORY_RESYNC_S": "5", "SSP_SESSION_CACHE_S": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +165,18 @@ async def test_a_stream_on_one_instance_hears_changes_processed_by_the_other(wor
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_logout_on_one_instance_ends_the_session_on_the_other(worlds):
+    one, two = worlds
+    alice = await one.user()
+    on_one = await one.browser(alice)
+    cookie = on_one.http.cookies.get("ssp_session")
+    elsewhere = two.client_with_session(cookie)
+    assert (await elsewhere.get("/api/v1/me")).status_code == 200  # remembered by two now
+    resp = await on_one.http.delete("/api/v1/session", headers={"X-CSRF-Token": on_one.csrf})
+    assert resp.status_code in (200, 204)
+
+    async def refused() -> bool:
+        return (await elsewhere.get("/api/v1/me")).status_code == 401
+    await eventually(refused, timeout_s=10, what="logout honoured by the other instance")

@@ -9,6 +9,7 @@ request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /stati
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,13 @@ from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.live_feed import LiveFeed
+from portal_gateway.memory_reads import (
+    CachedSessionStore,
+    DeviceMemory,
+    MemoryAccessProjection,
+    MemoryDeviceProjection,
+    MemoryFeed,
+)
 from portal_gateway.metrics import (
     GatewayMetrics,
     MeteredAuthentication,
@@ -69,7 +77,7 @@ def build_service(settings: Settings) -> Service:
 
 
 def subscribe_projections(service: Service, settings: Settings, projections: Projections,
-                          feed: LiveFeed) -> None:
+                          feed: LiveFeed, memory: MemoryFeed | None = None) -> None:
     def options(topic: str) -> dict[str, Any]:
         return {"group_id": f"{settings.consumer_group_prefix}.{topic}",
                 "from_beginning": settings.projections_from_beginning}
@@ -88,17 +96,42 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
         feed.announce_device)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(
         feed.announce_command_status)
+    if memory is not None:
+        service.subscribe(ACCESS, UserAccess, **own(ACCESS))(memory.remember_access)
+
+
+def with_memory_reads(service: Service, settings: Settings,
+                      stores: GatewayStores) -> tuple[GatewayStores, MemoryFeed | None]:
+    """`SSP_MEMORY_READS`: the hot reads from memory (memory_reads.py), loaded at start-up
+    and every `SSP_MEMORY_RESYNC_S`."""
+    if not settings.memory_reads:
+        return stores, None
+    db = service.db
+    devices = MemoryDeviceProjection(db, DeviceMemory())  # type: ignore[arg-type]
+    access = MemoryAccessProjection(db)  # type: ignore[arg-type]
+    sessions = CachedSessionStore(db, settings.session_cache_s)  # type: ignore[arg-type]
+
+    async def load() -> None:
+        await devices.load()
+        await access.load()
+        sessions.forget_stale()
+
+    service.on_startup(load)
+    service.every(settings.memory_resync_s, load)
+    return (replace(stores, devices=devices, access=access, sessions=sessions),
+            MemoryFeed(devices.memory, access, sessions))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = build_service(settings)
     assert service.rpc is not None
-    stores = GatewayStores.of(service.db)
+    stores, memory = with_memory_reads(service, settings, GatewayStores.of(service.db))
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
-    subscribe_projections(service, settings, Projections(stores),
-                          LiveFeed(stores.devices, live))
+    subscribe_projections(
+        service, settings, Projections(stores),
+        LiveFeed(stores.devices, live, memory.devices if memory else None), memory)
     service.produces(COMMANDS_REQUESTED, *COMMAND_TOPIC_BY_FAMILY.values(), LINKS_REQUESTS,
                      RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)

@@ -17,6 +17,7 @@ from ssp_contracts.devices import DeviceSnapshot
 from ssp_runtime.consuming import Delivery
 
 from portal_gateway.live_updates import LiveUpdate, LiveUpdates
+from portal_gateway.memory_reads import DeviceMemory
 from portal_gateway.store.devices import DeviceProjection
 
 REMEMBERED = 50_000  # devices and commands whose latest version this instance remembers
@@ -48,9 +49,11 @@ class _Latest:
 
 
 class LiveFeed:
-    def __init__(self, devices: DeviceProjection, live: LiveUpdates) -> None:
+    def __init__(self, devices: DeviceProjection, live: LiveUpdates,
+                 memory: DeviceMemory | None = None) -> None:
         self.devices = devices
         self.live = live
+        self.memory = memory
         self.device_versions = _Latest()
         self.command_versions = _Latest()
 
@@ -62,6 +65,11 @@ class LiveFeed:
     async def announce_device(self, snapshot: DeviceSnapshot | None,
                                  delivery: Delivery) -> None:
         """Announces device changes, and removals to the owner who lost the device."""
+        if self.memory is not None:  # memory reads: every instance's copy stays current
+            if snapshot is not None:
+                self.memory.apply(snapshot)
+            elif delivery.key:
+                self.memory.remove(delivery.key)
         if snapshot is None:
             if delivery.key and self.live.anyone_listening:
                 owner = await self._owner(delivery.key)

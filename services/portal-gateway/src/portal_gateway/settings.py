@@ -43,6 +43,15 @@ class Settings(ServiceSettings):
                                 "resets it (keep it at least the window)")
     wipe_breaker_poll_s: float = Field(
         15.0, gt=0, description="How often the open-breaker gauge is refreshed from the database")
+    memory_reads: bool = Field(
+        False, description="Answer device lists, sessions and accounts from memory, kept "
+                           "current by every instance's live feed (see memory_reads.py)")
+    memory_resync_s: float = Field(
+        60.0, gt=0, description="With memory reads: how often devices and accounts are "
+                                "reloaded from the projection")
+    session_cache_s: float = Field(
+        5.0, gt=0, description="With memory reads: how long a session is remembered (a logout "
+                               "on another instance applies here after at most this)")
     login_limit: int = Field(10, ge=1, description="Login attempts per username per window")
     login_window_s: int = Field(300, gt=0, description="Login attempt window")
     sse_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")

@@ -11,8 +11,11 @@ server is not hidden by a stalled client (no coordinated omission).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -20,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from portal_gateway.domain.secrets_at_rest import secret_hash
 from portal_gateway.domain.sessions import SessionTimes
 from portal_gateway.store.access import access_fields
@@ -90,63 +92,109 @@ async def seed(mongo_url: str, database: str, org: str, users: int, per_user: in
         await client.close()
 
 
-async def _get(http: httpx.AsyncClient, cookie: str, per_user: int) -> None:
-    resp = await http.get("/api/v1/devices", headers={"Cookie": f"ssp_session={cookie}"})
-    if resp.status_code != 200 or len(resp.json()["items"]) != per_user:
-        raise RuntimeError(f"unexpected answer {resp.status_code}: {resp.text[:200]}")
+class Connection:
+    """One keep-alive HTTP/1.1 connection. httpx's pool spends its time sorting thousands of
+    waiting requests (seen with py-spy), so the driver uses a fixed set of these instead."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, cookie: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                          f"Cookie: ssp_session={cookie}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
 
-async def fixed_rate(http: httpx.AsyncClient, cookies: list[str], per_user: int, rate: float,
+async def _get(conn: Connection, cookie: str, per_user: int) -> None:
+    status, body = await conn.get("/api/v1/devices", cookie)
+    if status != 200 or len(json.loads(body)["items"]) != per_user:
+        raise RuntimeError(f"unexpected answer {status}: {body[:200]!r}")
+
+
+async def fixed_rate(conns: list[Connection], cookies: list[str], per_user: int, rate: float,
                      seconds: float) -> tuple[dict[str, float], int]:
-    """Requests due every 1/rate s; latency from when each was due. Returns (percentiles,
-    errors)."""
+    """Requests due every 1/rate s, taken by whichever connection is free; latency from when
+    each was due (a request waiting for a connection is late, and counted so)."""
     samples: list[float] = []
     errors = 0
     count = int(rate * seconds)
     start = time.perf_counter() + 0.1
+    due: asyncio.Queue[int | None] = asyncio.Queue()
 
-    async def one(i: int) -> None:
+    async def pace() -> None:
+        for i in range(count):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            due.put_nowait(i)
+        for _ in conns:
+            due.put_nowait(None)
+
+    async def worker(conn: Connection) -> None:
         nonlocal errors
-        due = start + i / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        try:
-            await _get(http, cookies[i % len(cookies)], per_user)
-        except Exception:
-            errors += 1
-            return
-        samples.append((time.perf_counter() - due) * 1000)
+        while (i := await due.get()) is not None:
+            try:
+                await _get(conn, cookies[i % len(cookies)], per_user)
+                samples.append((time.perf_counter() - (start + i / rate)) * 1000)
+            except Exception:
+                errors += 1
+                await conn.close()
 
-    await asyncio.gather(*(one(i) for i in range(count)))
+    await asyncio.gather(pace(), *(worker(c) for c in conns))
     return percentiles(samples), errors
 
 
-async def flat_out(http: httpx.AsyncClient, cookies: list[str], per_user: int,
-                   concurrency: int, seconds: float) -> tuple[float, dict[str, float], int]:
-    """`concurrency` clients, each sending its next request when the last one answered."""
+async def flat_out(conns: list[Connection], cookies: list[str], per_user: int,
+                   seconds: float) -> tuple[float, dict[str, float], int]:
+    """Each connection sends its next request when the last one answered."""
     samples: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
 
-    async def client(k: int) -> None:
+    async def client(k: int, conn: Connection) -> None:
         nonlocal errors
         i = k
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
             try:
-                await _get(http, cookies[i % len(cookies)], per_user)
+                await _get(conn, cookies[i % len(cookies)], per_user)
                 samples.append((time.perf_counter() - sent) * 1000)
             except Exception:
                 errors += 1
-            i += concurrency
+                await conn.close()
+            i += len(conns)
 
     began = time.perf_counter()
-    await asyncio.gather(*(client(k) for k in range(concurrency)))
+    await asyncio.gather(*(client(k, c) for k, c in enumerate(conns)))
     return len(samples) / (time.perf_counter() - began), percentiles(samples), errors
 
 
+def _profile(pid: int, seconds: float, out: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy samples the gateway while it is loaded (a speedscope file to open later)."""
+    if out is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(  # noqa: S603 - our own dev tool, fixed arguments
+        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+         "--duration", str(int(seconds)), "--format", "speedscope", "--nonblocking",
+         "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
-                  extra_devices: int, rate: float, seconds: float,
-                  concurrency: int) -> list[str]:
+                  extra_devices: int, rate: float, seconds: float, concurrency: int,
+                  memory_reads: bool, profile_dir: Path | None = None) -> list[str]:
     org = f"bench{uuid.uuid4().hex[:6]}"
     database = f"bench_gw_{org}"
     began = time.perf_counter()
@@ -158,39 +206,51 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         "SSP_MONGODB_DATABASE": database, "SSP_LOG_LEVEL": "WARNING",
         "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{org}",
         "SSP_PROJECTIONS_FROM_BEGINNING": "false",
+        "SSP_MEMORY_READS": str(memory_reads).lower(),
     }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "gateway.log")
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    conns = [Connection("127.0.0.1", gateway.port) for _ in range(concurrency)]
     try:
         gateway.start(timeout=90)
-        async with httpx.AsyncClient(base_url=gateway.url, limits=limits,
-                                     timeout=30) as http:
-            for cookie in cookies[:50]:  # warm-up: connections, caches, the first queries
-                await _get(http, cookie, per_user)
-            paced, paced_errors = await fixed_rate(http, cookies, per_user, rate, seconds)
-            rps, loaded, loaded_errors = await flat_out(http, cookies, per_user, concurrency,
-                                                        seconds)
+        for i, cookie in enumerate(cookies):  # warm-up: connections, every session once
+            await _get(conns[i % concurrency], cookie, per_user)
+        paced, paced_errors = await fixed_rate(conns, cookies, per_user, rate, seconds)
+        assert gateway.proc is not None
+        spy = _profile(gateway.proc.pid, seconds, profile_dir and profile_dir / (
+            f"gateway-reads-{'memory' if memory_reads else 'db'}.speedscope.json"))
+        rps, loaded, loaded_errors = await flat_out(conns, cookies, per_user, seconds)
+        if spy is not None:
+            spy.wait(timeout=seconds + 30)
     finally:
+        for conn in conns:
+            await conn.close()
         gateway.stop()
+    reads = "SSP_MEMORY_READS=true" if memory_reads else "reads from FerretDB"
     where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
-             f"1 uvicorn worker, FerretDB (seeded in {seeded_s:.0f} s)")
+             f"1 uvicorn worker, {reads}; seeded in {seeded_s:.0f} s")
     return [
         f"GET /api/v1/devices at {rate:.0f} req/s for {seconds:.0f} s ({where}): "
         f"{fmt(paced)}, {paced_errors} errors (target p99 <= 25 ms)",
-        f"GET /api/v1/devices flat out, {concurrency} concurrent clients for {seconds:.0f} s "
+        f"GET /api/v1/devices flat out, {concurrency} keep-alive connections for {seconds:.0f} s "
         f"({where}): {rps:,.0f} req/s, {fmt(loaded)}, {loaded_errors} errors "
         f"(target >= 1,500 req/s)",
     ]
 
 
 def run(bootstrap: str, mongo_url: str) -> list[str]:
+    """SSP_BENCH_GW_MODES=memory,db: with memory reads, then reading FerretDB (the before)."""
     env = os.environ.get
-    return asyncio.run(measure(
-        bootstrap, mongo_url, users=int(env("SSP_BENCH_GW_USERS", "1000")),
-        per_user=int(env("SSP_BENCH_GW_DEVICES_PER_USER", "3")),
-        extra_devices=int(env("SSP_BENCH_GW_EXTRA_DEVICES", "0")),
-        rate=float(env("SSP_BENCH_GW_RATE", "500")),
-        seconds=float(env("SSP_BENCH_GW_SECONDS", "20")),
-        concurrency=int(env("SSP_BENCH_GW_CONCURRENCY", "32"))))
+    profile = env("SSP_BENCH_GW_PROFILE_DIR")
+    lines: list[str] = []
+    for mode in env("SSP_BENCH_GW_MODES", "memory,db").split(","):
+        lines += asyncio.run(measure(
+            bootstrap, mongo_url, users=int(env("SSP_BENCH_GW_USERS", "1000")),
+            per_user=int(env("SSP_BENCH_GW_DEVICES_PER_USER", "3")),
+            extra_devices=int(env("SSP_BENCH_GW_EXTRA_DEVICES", "0")),
+            rate=float(env("SSP_BENCH_GW_RATE", "500")),
+            seconds=float(env("SSP_BENCH_GW_SECONDS", "20")),
+            concurrency=int(env("SSP_BENCH_GW_CONCURRENCY", "32")),
+            memory_reads=mode == "memory", profile_dir=Path(profile) if profile else None))
+    return lines
 
 
 if __name__ == "__main__":
