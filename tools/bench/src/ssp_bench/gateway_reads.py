@@ -102,6 +102,15 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str, cookie: str) -> tuple[int, bytes]:
+        try:
+            return await self._get(path, cookie)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closes a keep-alive connection idle for 5 s (uvicorn's default):
+            # a request on it fails before any answer, so it is sent again on a new one.
+            await self.close()
+            return await self._get(path, cookie)
+
+    async def _get(self, path: str, cookie: str) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -207,6 +216,7 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{org}",
         "SSP_PROJECTIONS_FROM_BEGINNING": "false",
         "SSP_MEMORY_READS": str(memory_reads).lower(),
+        "SSP_SESSION_CACHE_S": os.environ.get("SSP_BENCH_GW_SESSION_CACHE_S", "5"),
     }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "gateway.log")
     conns = [Connection("127.0.0.1", gateway.port) for _ in range(concurrency)]
     try:
@@ -224,7 +234,9 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         for conn in conns:
             await conn.close()
         gateway.stop()
-    reads = "SSP_MEMORY_READS=true" if memory_reads else "reads from FerretDB"
+    reads = (f"SSP_MEMORY_READS=true, SSP_SESSION_CACHE_S="
+             f"{os.environ.get('SSP_BENCH_GW_SESSION_CACHE_S', '5')}" if memory_reads
+             else "reads from FerretDB")
     where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
              f"1 uvicorn worker, {reads}; seeded in {seeded_s:.0f} s")
     return [
