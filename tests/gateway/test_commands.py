@@ -114,16 +114,3 @@ async def test_unsafe_requests_need_the_csrf_token(world):
         assert resp.status_code == 403 and resp.json()["code"] == "csrf.invalid"
     assert (await b.http.delete("/api/v1/session")).status_code == 403
     assert (await b.http.get("/api/v1/me")).status_code == 200  # still logged in
-
-
-async def test_cancel_is_refused_honestly(world):
-    alice = await world.user()
-    phone = await world.device(alice)
-    b = await world.browser(alice)
-    await world.sees_device(b, phone.device_id)
-    command_id = (await b.command(phone.device_id, "lock")).json()["command_id"]
-    resp = await b.post(f"/api/v1/commands/{command_id}/cancel")
-    assert resp.status_code == 501 and resp.json()["code"] == "command.cancel_not_supported"
-    other = await world.browser(await world.user())
-    assert (await other.post(f"/api/v1/commands/{command_id}/cancel")).status_code == 404
-    assert (await other.http.get(f"/api/v1/commands/{command_id}")).status_code == 404

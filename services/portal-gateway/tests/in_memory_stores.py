@@ -89,6 +89,32 @@ class RateWindows:
         return self.counts[window.key]
 
 
+class WipeBreaker:
+    """Slots and breakers as sets of unique ids, like the unique inserts of the real store."""
+
+    def __init__(self) -> None:
+        self.slots: dict[str, str] = {}  # slot id -> org id
+        self.breakers: dict[str, datetime] = {}
+
+    async def take_slot(self, org_id: str, window: Any, ids: list[str]) -> bool:
+        free = next((i for i in ids if i not in self.slots), None)
+        if free is not None:
+            self.slots[free] = org_id
+        return free is not None
+
+    async def open_until(self, org_id: str) -> datetime | None:
+        return self.breakers.get(org_id)
+
+    async def trip(self, org_id: str, now: datetime, until: datetime) -> datetime:
+        if org_id not in self.breakers or self.breakers[org_id] <= now:
+            self.breakers[org_id] = until
+        return self.breakers[org_id]
+
+    async def reset(self, org_id: str) -> bool:
+        self.slots = {k: v for k, v in self.slots.items() if v != org_id}
+        return self.breakers.pop(org_id, None) is not None
+
+
 @dataclass
 class Publisher:
     fail_with: BaseException | None = None

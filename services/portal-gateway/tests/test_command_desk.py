@@ -10,9 +10,10 @@ from aiokafka.errors import KafkaTimeoutError
 from portal_gateway.command_requests import CommandDesk, CommandRequest
 from portal_gateway.domain.access import Caller
 from portal_gateway.domain.errors import Conflict, Forbidden, RateLimited, Unavailable
-from portal_gateway.policies import command_policy
+from portal_gateway.policies import command_policy, wipe_breaker_policy
 from portal_gateway.settings import Settings
 from portal_gateway.store.gateway_stores import GatewayStores
+from portal_gateway.wipe_breaker import WipeBreaker
 from ssp_contracts.enums import Action, Permission
 from ssp_contracts.topics import COMMANDS_REQUESTED
 
@@ -28,8 +29,10 @@ def desk(publisher: mem.Publisher | None = None) -> CommandDesk:
                            claims=mem.Claims(), sessions=None,  # type: ignore[arg-type]
                            confirmations=mem.Confirmations(),  # type: ignore[arg-type]
                            rate_windows=mem.RateWindows(),  # type: ignore[arg-type]
-                           passcodes=None)  # type: ignore[arg-type]
-    return CommandDesk(stores, publisher or mem.Publisher(), command_policy(Settings()))
+                           passcodes=None,  # type: ignore[arg-type]
+                           wipe_breaker=mem.WipeBreaker())  # type: ignore[arg-type]
+    return CommandDesk(stores, publisher or mem.Publisher(), command_policy(Settings()),
+                       WipeBreaker(stores.wipe_breaker, wipe_breaker_policy(Settings())))
 
 
 async def test_accepted_command_is_published_keyed_by_device_then_recorded(now):

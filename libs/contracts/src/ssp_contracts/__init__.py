@@ -5,6 +5,7 @@ from ssp_contracts.audit import AuditRecord, ServiceHeartbeat
 from ssp_contracts.base import Contract, Event, utcnow
 from ssp_contracts.commands import (
     CommandAuthorized,
+    CommandCancelRequested,
     CommandParams,
     CommandRequested,
     CommandResult,
@@ -50,10 +51,10 @@ from ssp_contracts.rpc import (
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
-        CommandRequested, CommandAuthorized, CommandStatusChanged, DeviceReported,
-        DeviceSnapshot, LinkRequested, ImportRowsSubmitted, ImportProgress, UserAccess,
-        AuditRecord, ServiceHeartbeat, VerifyCredentials, ReverifyPassword, AdminRequest,
-        ReservationRequest,
+        CommandRequested, CommandAuthorized, CommandCancelRequested, CommandStatusChanged,
+        DeviceReported, DeviceSnapshot, LinkRequested, ImportRowsSubmitted, ImportProgress,
+        UserAccess, AuditRecord, ServiceHeartbeat, VerifyCredentials, ReverifyPassword,
+        AdminRequest, ReservationRequest,
     )
 }
 
@@ -64,6 +65,7 @@ __all__ = [
     "AdminRequest",
     "AuditRecord",
     "CommandAuthorized",
+    "CommandCancelRequested",
     "CommandParams",
     "CommandRequested",
     "CommandResult",

@@ -113,6 +113,13 @@ FAMILY_OF_PLATFORM: dict[Platform, PlatformFamily] = {
     Platform.WINDOWS: PlatformFamily.WINDOWS,
 }
 
+# Families whose queued commands can be canceled: an Apple command waits in the queue until the
+# device fetches it, and handing it out is guarded against a cancel. Android commands go to
+# Google the moment they are queued, and a Windows SyncML answer is written before its commands
+# are marked sent, so for those two a cancel could report `canceled` for a command the device
+# still gets: they refuse instead (reason code `cancel_refused.platform`).
+CANCELABLE_FAMILIES: frozenset[PlatformFamily] = frozenset({PlatformFamily.APPLE})
+
 # Parameters an action needs on a platform, checked by gateway and authorizer alike.
 PIN_REQUIRED: frozenset[tuple[Action, Platform]] = frozenset(
     {(A.LOCK, Platform.MACOS), (A.WIPE, Platform.MACOS)}

@@ -85,6 +85,30 @@ class CommandAuthorized(Event):
         return self.device_id
 
 
+class CommandCancelRequested(Event):
+    """Asks the dispatcher to drop a command the device has not been sent yet.
+
+    Published on the platform family's command topic (`ssp.commands.<family>`), keyed by device
+    id like the command itself, so the dispatcher reads it in order with the command. The
+    answer is a `CommandStatusChanged`: `canceled` (reason_code `canceled_by_requester`), or,
+    when it is too late, the command's current status with reason_code `cancel_refused.sent`
+    (a command already ended keeps its status and gets no new record).
+    """
+
+    event_type: ClassVar[str] = "ssp.command.cancel_requested.v1"
+
+    command_id: EntityId
+    device_id: EntityId
+    action: Action = Field(description="The command's action, as requested")
+    requested_by: EntityId = Field(
+        description="User id of the canceller; only the command's requester may cancel it")
+    requested_at: datetime
+    source: str = Field("portal", max_length=64, description="Requesting system")
+
+    def subject(self) -> str:
+        return self.device_id
+
+
 class CommandStatusChanged(Event):
     event_type: ClassVar[str] = "ssp.command.status_changed.v1"
 

@@ -69,9 +69,12 @@ TOPICS: dict[str, TopicSpec] = {
     t.name: t
     for t in (
         TopicSpec(COMMANDS_REQUESTED, description="CommandRequested, keyed by device id"),
-        TopicSpec(COMMANDS_APPLE, description="CommandAuthorized for Apple devices"),
-        TopicSpec(COMMANDS_ANDROID, description="CommandAuthorized for Android devices"),
-        TopicSpec(COMMANDS_WINDOWS, description="CommandAuthorized for Windows devices"),
+        TopicSpec(COMMANDS_APPLE, description="CommandAuthorized and CommandCancelRequested "
+                  "for Apple devices, keyed by device id"),
+        TopicSpec(COMMANDS_ANDROID, description="CommandAuthorized and CommandCancelRequested "
+                  "for Android devices, keyed by device id"),
+        TopicSpec(COMMANDS_WINDOWS, description="CommandAuthorized and CommandCancelRequested "
+                  "for Windows devices, keyed by device id"),
         TopicSpec(COMMANDS_STATUS, description="CommandStatusChanged, keyed by device id"),
         TopicSpec(DEVICES, compact=True, retention_ms=None,
                   description="DeviceSnapshot (compacted; null value = device deleted)"),

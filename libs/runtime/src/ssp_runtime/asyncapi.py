@@ -24,6 +24,7 @@ from ssp_contracts import (
     AdminRequest,
     AuditRecord,
     CommandAuthorized,
+    CommandCancelRequested,
     CommandRequested,
     CommandStatusChanged,
     CredentialsVerdict,
@@ -50,9 +51,9 @@ from ssp_runtime.service import Service
 # What travels on each topic a service produces (consumers declare theirs when subscribing).
 TOPIC_EVENTS: dict[str, tuple[type[Any], ...]] = {
     t.COMMANDS_REQUESTED: (CommandRequested,),
-    t.COMMANDS_APPLE: (CommandAuthorized,),
-    t.COMMANDS_ANDROID: (CommandAuthorized,),
-    t.COMMANDS_WINDOWS: (CommandAuthorized,),
+    t.COMMANDS_APPLE: (CommandAuthorized, CommandCancelRequested),
+    t.COMMANDS_ANDROID: (CommandAuthorized, CommandCancelRequested),
+    t.COMMANDS_WINDOWS: (CommandAuthorized, CommandCancelRequested),
     t.COMMANDS_STATUS: (CommandStatusChanged,),
     t.DEVICES: (DeviceSnapshot,),
     t.DEVICES_REPORTS: (DeviceReported,),
@@ -66,15 +67,26 @@ TOPIC_EVENTS: dict[str, tuple[type[Any], ...]] = {
     t.RPC_ADMIN: (AdminRequest,),
     t.RPC_REGISTRY: (ReservationRequest,),
 }
+# Where producers of one topic send different events: (service, topic) -> what that one sends.
+PRODUCER_EVENTS: dict[tuple[str, str], tuple[type[Any], ...]] = {
+    **{("permission-service", topic): (CommandAuthorized,)
+       for topic in (t.COMMANDS_APPLE, t.COMMANDS_ANDROID, t.COMMANDS_WINDOWS)},
+    **{("portal-gateway", topic): (CommandCancelRequested,)
+       for topic in (t.COMMANDS_APPLE, t.COMMANDS_ANDROID, t.COMMANDS_WINDOWS)},
+}
 REPLIES = (CredentialsVerdict, ReverifyVerdict, AdminReply, ReservationReply)
 DOC_SERVER = "kafka:9092"
 
 
 def document(service: Service, description: str = "") -> dict[str, Any]:
     broker = KafkaBroker(DOC_SERVER)
+    dead_letters: set[str] = set()
     for reg in service.subs.registrations:
         broker.subscriber(reg.topic, group_id=reg.group, title=reg.title,
                           description=reg.description.strip())(_taking(reg.models))
+        if reg.topic in dead_letters:  # two subscribers of one topic share its DLQ
+            continue
+        dead_letters.add(reg.topic)
         broker.publisher(dlq_name(reg.topic), title=f"{service.name}:{dlq_name(reg.topic)}",
                          description=f"Records of {reg.topic} this service could not process "
                          "(original bytes and headers plus dlq_error_* headers)")
@@ -83,7 +95,7 @@ def document(service: Service, description: str = "") -> dict[str, Any]:
                           description="Answers to this service's requests, matched by the "
                           "correlation_id header")(_taking(REPLIES))
     for topic in sorted(service.produced):
-        models = TOPIC_EVENTS.get(topic)
+        models = PRODUCER_EVENTS.get((service.name, topic)) or TOPIC_EVENTS.get(topic)
         if models is None:
             raise KeyError(f"{topic}: add its event models to TOPIC_EVENTS")
         broker.publisher(topic, title=f"{service.name}:{topic}", schema=_payload(models),

@@ -43,3 +43,5 @@ def clear_settings_environment() -> None:
     for key in [k for k in os.environ if k.startswith("SSP_") or k in
                 ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL")]:
         del os.environ[key]
+    # Per-instance names (e.g. the gateway's live-update consumer groups) must not be random.
+    os.environ["SSP_INSTANCE_ID"] = "<instance-id>"

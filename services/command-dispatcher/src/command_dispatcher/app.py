@@ -1,7 +1,8 @@
 """The command-dispatcher: authorized commands in, platform MDM out, status events back.
 
-Consumes `ssp.commands.<family>` (one consumer group per platform family, so each family
-scales and deploys on its own; `--platform` picks the families), produces
+Consumes `ssp.commands.<family>` (authorized commands and their cancels; one consumer group per
+platform family, so each family scales and deploys on its own; `--platform` picks the
+families), produces
 `ssp.commands.status` and `ssp.devices.reports`, serves health/metrics on its ops port and the
 device-facing MDM endpoints on another (`/mdm/apple/checkin`, `/mdm/apple/connect`,
 `/mdm/windows/omadm`). Android devices talk to Google, not to us: a periodic devices.list
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 import httpx
 from cryptography import x509
-from ssp_contracts.commands import CommandAuthorized
+from ssp_contracts.commands import CommandAuthorized, CommandCancelRequested
 from ssp_contracts.enums import Action, PlatformFamily
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_STATUS, DEVICES_REPORTS
 from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
@@ -84,10 +85,10 @@ class Dispatcher:
 
         for family in settings.platforms:
             service.subscribe(
-                COMMAND_TOPIC_BY_FAMILY[family], CommandAuthorized,
+                COMMAND_TOPIC_BY_FAMILY[family], (CommandAuthorized, CommandCancelRequested),
                 group_id=f"{SERVICE}.{family.value}",
-                description=f"Authorized commands for {family.value} devices",
-            )(intake.on_command_authorized)
+                description=f"Authorized commands for {family.value} devices and their cancels",
+            )(intake.on_command_topic)
         service.every(settings.expiry_sweep_s, intake.expire_overdue)
         if PlatformFamily.APPLE in settings.platforms:
             service.on_startup(lambda: apple.wake_pending(commands))

@@ -174,16 +174,20 @@ class AppleEndpoints:
                 await self._save(cmd, CommandStatus.FAILED, reason_code=exc.code,
                                  reason=exc.message)
                 continue
-            if cmd.status is CommandStatus.QUEUED:
-                await self._save(cmd, CommandStatus.SENT)
+            # Handed out only once recorded as sent: a cancel (or anything else) that changed
+            # the command meanwhile wins, and the device never sees it.
+            if cmd.status is CommandStatus.QUEUED and not await self._save(
+                    cmd, CommandStatus.SENT):
+                continue
             return Response(payload, media_type=COMMAND_CONTENT_TYPE)
         return Response(status_code=200)
 
-    async def _save(self, cmd: Command, status: CommandStatus, **fields: Any) -> None:
+    async def _save(self, cmd: Command, status: CommandStatus, **fields: Any) -> bool:
         try:
-            await self.commands.save(cmd, transition(cmd, status, self.clock(), **fields))
+            return await self.commands.save(cmd, transition(cmd, status, self.clock(), **fields))
         except TransitionRefused:
             log.info("ignored a late transition", extra={"status": status.value})
+            return False
 
     async def _authenticated_body(self, request: Request) -> tuple[bytes, DeviceIdentity]:
         body = bytearray()

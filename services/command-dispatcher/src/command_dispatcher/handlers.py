@@ -7,16 +7,19 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
-from ssp_contracts.commands import CommandAuthorized
+from ssp_contracts.commands import CommandAuthorized, CommandCancelRequested
 from ssp_contracts.enums import Action, CommandStatus, PlatformFamily
 from ssp_runtime.consuming import Delivery
 
 from command_dispatcher.adapters import PlatformAdapter, Refusal
 from command_dispatcher.lifecycle import (
     DEFAULT_TTL,
+    CancelRefused,
     Command,
     TransitionRefused,
     accept,
+    cancel,
+    cancel_before_queue,
     is_overdue,
     refusal,
     to_status_event,
@@ -39,6 +42,41 @@ class CommandIntake:
         self.adapters = adapters
         self.ttl = dict(ttl or DEFAULT_TTL)
         self.clock = clock
+
+    async def on_command_topic(self, event: CommandAuthorized | CommandCancelRequested,
+                               delivery: Delivery | None = None) -> None:
+        """Authorized commands and their cancels, in order per device."""
+        if isinstance(event, CommandCancelRequested):
+            await self.on_cancel_requested(event)
+        else:
+            await self.on_command_authorized(event, delivery)
+
+    async def on_cancel_requested(self, request: CommandCancelRequested) -> None:
+        """Cancels a command not yet sent; a refusal is restated as the command's status."""
+        for _ in range(5):  # a lost race re-reads: the device may just have fetched it
+            found = await self.store.get(request.command_id)
+            now = self.clock()
+            if found is None:
+                await self.store.record_refusal(request.command_id,
+                                                cancel_before_queue(request, now))
+                return
+            cmd, _doc = found
+            if cmd.device_id != request.device_id:
+                log.warning("cancel names another device; ignored", extra={
+                    "command_id": cmd.command_id, "device_id": request.device_id})
+                return
+            try:
+                after = cancel(cmd, request.requested_by, now)
+            except CancelRefused as refused:
+                log.info("cancel refused", extra={"command_id": cmd.command_id,
+                                                  "reason_code": refused.code})
+                if refused.notice is None or await self.store.save(cmd, refused.notice):
+                    return
+                continue
+            if await self.store.save(cmd, after):
+                return
+        log.warning("cancel gave up: the command kept changing",
+                    extra={"command_id": request.command_id})
 
     async def on_command_authorized(self, request: CommandAuthorized,
                                     _d: Delivery | None = None) -> None:

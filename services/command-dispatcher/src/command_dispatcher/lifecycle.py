@@ -3,6 +3,9 @@
     authorized -> queued -> sent -> acknowledged | failed | expired
                      \\________\\__-> canceled
 
+A requester's cancel (`CommandCancelRequested`) succeeds only while the command is `queued`
+(or not yet known here: it overtook its own command); once `sent` it is refused.
+
 Versions continue the command's sequence across services: the gateway's `requested` is 1, the
 authorizer's decision 2, and every transition here adds one, so consumers can order them.
 """
@@ -12,8 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ssp_contracts.commands import CommandAuthorized, CommandResult, CommandStatusChanged
-from ssp_contracts.enums import Action, CommandStatus
+from ssp_contracts.capabilities import CANCELABLE_FAMILIES, FAMILY_OF_PLATFORM
+from ssp_contracts.commands import (
+    CommandAuthorized,
+    CommandCancelRequested,
+    CommandResult,
+    CommandStatusChanged,
+)
+from ssp_contracts.enums import Action, CommandStatus, Platform
 
 S = CommandStatus
 AUTHORIZED_VERSION = 2
@@ -38,8 +47,21 @@ _ALLOWED: dict[CommandStatus, frozenset[CommandStatus]] = {
 }
 
 
+CANCELED_BY_REQUESTER = "canceled_by_requester"
+
+
 class TransitionRefused(Exception):
     """The command is already past that point (e.g. a duplicate device answer)."""
+
+
+class CancelRefused(Exception):
+    """A cancel that comes too late or from someone else; `notice` is the command restated
+    with the refusal as its reason (published so the requester learns why), or None when
+    nothing is published (the command already ended, or the canceller is not its requester)."""
+
+    def __init__(self, code: str, reason: str, notice: Command | None = None) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code, self.reason, self.notice = code, reason, notice
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,44 @@ def transition(cmd: Command, status: CommandStatus, now: datetime, *,
         attempts=cmd.attempts + (1 if status is S.SENT else 0),
         history=(*cmd.history, (status.value, now)),
     )
+
+
+def cancel(cmd: Command, requested_by: str, now: datetime) -> Command:
+    """The requester's cancel: `queued` becomes `canceled`; anything later is refused."""
+    if requested_by != cmd.requested_by:
+        raise CancelRefused("cancel_refused.not_requester",
+                            "Only the user who requested a command can cancel it.")
+    if cmd.platform is not None and \
+            FAMILY_OF_PLATFORM[Platform(cmd.platform)] not in CANCELABLE_FAMILIES:
+        raise CancelRefused("cancel_refused.platform",
+                            "Commands for this platform are handed on at once and cannot be "
+                            "canceled.", notice=_restated(cmd, "cancel_refused.platform",
+                            "Not canceled: commands for this platform are handed on at once.",
+                            now))
+    if cmd.status is S.QUEUED:
+        return transition(cmd, S.CANCELED, now, reason_code=CANCELED_BY_REQUESTER,
+                          reason="Canceled by the requester before it was sent to the device.")
+    if cmd.status is S.SENT:
+        raise CancelRefused("cancel_refused.sent", "The command was already sent to the device.",
+                            notice=_restated(cmd, "cancel_refused.sent",
+                            "Not canceled: the command was already sent to the device.", now))
+    raise CancelRefused("cancel_refused.final", f"The command already ended as {cmd.status}.")
+
+
+def cancel_before_queue(request: CommandCancelRequested, now: datetime) -> CommandStatusChanged:
+    """A cancel that overtook its command (the authorizer had not decided yet): the command
+    ends `canceled` here, and when it arrives it finds itself already decided."""
+    return CommandStatusChanged(
+        org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
+        action=request.action, status=S.CANCELED, version=AUTHORIZED_VERSION + 1,
+        requested_by=request.requested_by, reason_code=CANCELED_BY_REQUESTER,
+        reason="Canceled by the requester before it was queued.", occurred_at=now)
+
+
+def _restated(cmd: Command, code: str, reason: str, now: datetime) -> Command:
+    """Same status, next version, the refusal as its reason (a later transition clears it)."""
+    return replace(cmd, version=cmd.version + 1, reason_code=code, reason=reason,
+                   history=(*cmd.history, (cmd.status.value, now)))
 
 
 def is_overdue(cmd: Command, now: datetime) -> bool:

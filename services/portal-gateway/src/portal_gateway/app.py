@@ -2,12 +2,14 @@
 
 Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.imports.status` into its own
 projections (the last via `link_admin`, with CSV imports and reservations); produces
-`ssp.commands.requested`, `ssp.links.requests` and request/reply calls on `ssp.rpc.*`; serves
-/api/v1 (JSON), the web pages, /static, and /healthz /readyz /metrics /peers.
+`ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests` and
+request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
+/healthz /readyz /metrics /peers.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.topics import (
     ACCESS,
+    COMMAND_TOPIC_BY_FAMILY,
     COMMANDS_REQUESTED,
     COMMANDS_STATUS,
     DEVICES,
@@ -39,13 +42,27 @@ from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders
 from portal_gateway.link_admin import wire_link_admin
-from portal_gateway.metrics import GatewayMetrics, MeteredAuthentication, MeteredLiveUpdates
+from portal_gateway.live_feed import LiveFeed
+from portal_gateway.memory_reads import (
+    CachedSessionStore,
+    DeviceMemory,
+    MemoryAccessProjection,
+    MemoryDeviceProjection,
+    MemoryFeed,
+)
+from portal_gateway.metrics import (
+    GatewayMetrics,
+    MeteredAuthentication,
+    MeteredLiveUpdates,
+    MeteredWipeBreaker,
+)
 from portal_gateway.passcode_reveals import PasscodeDesk, opening_key
 from portal_gateway.policies import (
     command_policy,
     login_address_limit,
     login_limit,
     session_policy,
+    wipe_breaker_policy,
 )
 from portal_gateway.projections import Projections
 from portal_gateway.settings import SERVICE, Settings
@@ -60,28 +77,64 @@ def build_service(settings: Settings) -> Service:
     return Service(SERVICE, settings, rpc_client=True)
 
 
-def subscribe_projections(service: Service, settings: Settings, projections: Projections) -> None:
+def subscribe_projections(service: Service, settings: Settings, projections: Projections,
+                          feed: LiveFeed, memory: MemoryFeed | None = None) -> None:
     def options(topic: str) -> dict[str, Any]:
         return {"group_id": f"{settings.consumer_group_prefix}.{topic}",
                 "from_beginning": settings.projections_from_beginning}
+
+    def own(topic: str) -> dict[str, Any]:
+        """This instance alone reads every partition, from now on (live updates only)."""
+        return {"group_id": f"{settings.consumer_group_prefix}.live.{settings.instance_id}."
+                            f"{topic}", "from_beginning": False}
 
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **options(DEVICES))(
         projections.on_device_snapshot)
     service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
         projections.on_command_status)
+    service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
+        feed.announce_device)
+    service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(
+        feed.announce_command_status)
+    if memory is not None:
+        service.subscribe(ACCESS, UserAccess, **own(ACCESS))(memory.remember_access)
+
+
+def with_memory_reads(service: Service, settings: Settings,
+                      stores: GatewayStores) -> tuple[GatewayStores, MemoryFeed | None]:
+    """`SSP_MEMORY_READS`: the hot reads from memory (memory_reads.py), loaded at start-up
+    and every `SSP_MEMORY_RESYNC_S`."""
+    if not settings.memory_reads:
+        return stores, None
+    db = service.db
+    devices = MemoryDeviceProjection(db, DeviceMemory())  # type: ignore[arg-type]
+    access = MemoryAccessProjection(db)  # type: ignore[arg-type]
+    sessions = CachedSessionStore(db, settings.session_cache_s)  # type: ignore[arg-type]
+
+    async def load() -> None:
+        await devices.load()
+        await access.load()
+        sessions.forget_stale()
+
+    service.on_startup(load)
+    service.every(settings.memory_resync_s, load)
+    return (replace(stores, devices=devices, access=access, sessions=sessions),
+            MemoryFeed(devices.memory, access, sessions))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = build_service(settings)
     assert service.rpc is not None
-    stores = GatewayStores.of(service.db)
+    stores, memory = with_memory_reads(service, settings, GatewayStores.of(service.db))
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
-    subscribe_projections(service, settings, Projections(stores, live))
-    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY,
-                     RPC_ADMIN)
+    subscribe_projections(
+        service, settings, Projections(stores),
+        LiveFeed(stores.devices, live, memory.devices if memory else None), memory)
+    service.produces(COMMANDS_REQUESTED, *COMMAND_TOPIC_BY_FAMILY.values(), LINKS_REQUESTS,
+                     RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
     imports, reservations = wire_link_admin(service, settings)
     policy = session_policy(settings)
@@ -93,6 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await passcodes.sweep(utc_now())
 
     service.every(settings.session_sweep_s, sweep_expired)
+    wipe_breaker = MeteredWipeBreaker(metrics, stores.wipe_breaker, wipe_breaker_policy(settings))
+    service.on_startup(wipe_breaker.refresh)
+    service.every(settings.wipe_breaker_poll_s, wipe_breaker.refresh)
 
     app = FastAPI(title="Device self-service portal", version=service.version,
                   lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
@@ -101,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, stores=stores, live=live,
         auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings),
                                    login_address_limit(settings)),
-        commands=CommandDesk(stores, service.publisher, command_policy(settings)),
+        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
     app.add_middleware(SecurityHeaders)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ssp_contracts.capabilities import CANCELABLE_FAMILIES, FAMILY_OF_PLATFORM
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import CommandStatus
 
 from portal_gateway.domain.access import Caller
 from portal_gateway.domain.command_view import CommandPublic, is_since_link
-from portal_gateway.domain.errors import Conflict, NotFound, NotImplementedYet
+from portal_gateway.domain.errors import Conflict, NotFound
 from portal_gateway.store.gateway_stores import GatewayStores
 
 CANCELABLE = frozenset({CommandStatus.REQUESTED, CommandStatus.AUTHORIZED, CommandStatus.QUEUED})
@@ -32,11 +33,25 @@ async def visible_command(stores: GatewayStores, caller: Caller,
     raise NotFound("command.not_found", "No such command among yours.")
 
 
-def refuse_cancel(command: CommandPublic) -> None:
-    """Canceling needs a cancel request the dispatcher understands; the contracts have none yet."""
+async def own_command(stores: GatewayStores, caller: Caller, command_id: str) -> CommandPublic:
+    """A command the caller requested; anyone else's (even on their own device) is 404."""
+    command = await stores.commands.get(caller.org_id, command_id)
+    if command is None or command.requested_by != caller.user_id:
+        raise NotFound("command.not_found", "No such command among yours.")
+    return command
+
+
+def check_cancelable(command: CommandPublic, device: DeviceSnapshot | None) -> None:
+    """What the gateway already knows is too late (the dispatcher decides the rest)."""
     if command.status not in CANCELABLE:
         raise Conflict("command.not_cancelable",
                        f"The command is already {command.status.value}; it can no longer be "
-                       "canceled.", status=command.status.value)
-    raise NotImplementedYet("command.cancel_not_supported",
-                            "Canceling a command is not available yet.")
+                       "canceled.", command_status=command.status.value)
+    if device is None:
+        raise Conflict("command.device_unknown",
+                       "The command's device is no longer known, so the cancel cannot be "
+                       "delivered.", command_status=command.status.value)
+    if FAMILY_OF_PLATFORM[device.platform] not in CANCELABLE_FAMILIES:
+        raise Conflict("command.cancel_unsupported",
+                       f"Commands for {device.platform.value} devices are handed on at once "
+                       "and cannot be canceled.", command_status=command.status.value)

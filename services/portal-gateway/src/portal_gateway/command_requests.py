@@ -19,15 +19,18 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, Field
 from ssp_contracts.base import Event
-from ssp_contracts.commands import CommandParams, CommandRequested
+from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
+from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
-from ssp_contracts.topics import COMMANDS_REQUESTED
+from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_REQUESTED
 
+from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
 from portal_gateway.domain.access import Caller
 from portal_gateway.domain.actions import require_available
 from portal_gateway.domain.command_params import validate_params
+from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.domain.errors import FieldProblem, Unavailable, ValidationFailed
 from portal_gateway.domain.rate_limits import RateLimit, check_count, window_for
 from portal_gateway.domain.secrets_at_rest import secret_hash
@@ -35,6 +38,7 @@ from portal_gateway.domain.sessions import SessionPolicy
 from portal_gateway.pending_slots import PendingSlots
 from portal_gateway.store.command_claims import Claim
 from portal_gateway.store.gateway_stores import GatewayStores
+from portal_gateway.wipe_breaker import WipeBreaker
 
 log = logging.getLogger(__name__)
 PUBLISH_ERRORS = (KafkaError, ConnectionError, TimeoutError, OSError, RuntimeError)
@@ -72,10 +76,12 @@ def new_command_id() -> str:
 
 
 class CommandDesk:
-    def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy) -> None:
+    def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy,
+                 wipe_breaker: WipeBreaker) -> None:
         self.stores = stores
         self.publisher = publisher
         self.policy = policy
+        self.wipe_breaker = wipe_breaker
         self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
 
     async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
@@ -93,6 +99,8 @@ class CommandDesk:
             token = confirming.require_token_given(req.confirmation_token)
         await self._count(self.policy.per_user, caller.user_id, now)
         await self._count(self.policy.per_device, device.device_id, now)
+        if req.action is Action.WIPE:
+            await self.wipe_breaker.admit(caller.org_id, now)
         command_id = new_command_id()
         await self.slots.claim(device.device_id, req.action, command_id, now)
         key_claimed = False
@@ -113,7 +121,7 @@ class CommandDesk:
                 org_id=caller.org_id, command_id=command_id, device_id=device.device_id,
                 action=req.action, params=req.params, requested_by=caller.user_id,
                 requested_at=now)
-            await self._publish(event)
+            await self._publish(COMMANDS_REQUESTED, event)
         except BaseException:
             await self.slots.release(device.device_id, req.action, command_id)
             if key_claimed and idempotency_key:
@@ -125,6 +133,19 @@ class CommandDesk:
             log.warning("command published but not recorded; the status topic will fill it",
                         extra={"command_id": command_id}, exc_info=True)
         return CommandAccepted(command_id)
+
+    async def cancel(self, caller: Caller, command_id: str, now: datetime) -> CommandPublic:
+        """Asks the dispatcher to cancel; it answers on the status topic (`canceled`, or the
+        command restated with a `cancel_refused.*` reason when it was too late)."""
+        command = await own_command(self.stores, caller, command_id)
+        device = await self.stores.devices.in_org(caller.org_id, command.device_id)
+        check_cancelable(command, device)
+        assert device is not None  # check_cancelable refuses an unknown device
+        event = CommandCancelRequested(
+            org_id=caller.org_id, command_id=command.command_id, device_id=command.device_id,
+            action=command.action, requested_by=caller.user_id, requested_at=now)
+        await self._publish(COMMAND_TOPIC_BY_FAMILY[FAMILY_OF_PLATFORM[device.platform]], event)
+        return command
 
     async def issue_confirmation(self, caller: Caller, device: DeviceSnapshot, action: Action,
                                  now: datetime) -> tuple[str, datetime]:
@@ -140,15 +161,16 @@ class CommandDesk:
         window = window_for(rule, subject, now)
         check_count(rule, window, await self.stores.rate_windows.hit(window), now)
 
-    async def _publish(self, event: CommandRequested) -> None:
+    async def _publish(self, topic: str, event: CommandRequested | CommandCancelRequested,
+                       ) -> None:
         try:
-            await self.publisher.publish(COMMANDS_REQUESTED, event, key=event.device_id)
+            await self.publisher.publish(topic, event, key=event.device_id)
         except PUBLISH_ERRORS as exc:
             log.warning("command not published", extra={"command_id": event.command_id,
                                                          "error": repr(exc)})
             raise Unavailable(
                 "broker.unavailable",
-                "The command could not be sent because the message broker is not reachable. "
+                "The request could not be sent because the message broker is not reachable. "
                 "Nothing was done; try again in a moment.") from exc
 
 

@@ -1,7 +1,7 @@
 """In-process pub/sub of device and command changes, keyed by user id, for the SSE stream.
 
-Each instance hears only the records its own projection consumers process (see the README
-of the gateway for what that means with several instances).
+Fed by `live_feed`, which reads every partition in each instance, so a change processed
+anywhere reaches the streams of every instance.
 """
 
 from __future__ import annotations

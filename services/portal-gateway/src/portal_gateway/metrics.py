@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +24,9 @@ from portal_gateway.domain.errors import (
     RateLimited,
     Unavailable,
 )
+from portal_gateway.domain.wipe_breaker import WipeBreakerOpen
 from portal_gateway.live_updates import LiveUpdates
+from portal_gateway.wipe_breaker import WipeBreaker
 
 OUTCOMES = ("ok", "failed", "rate_limited", "unavailable")
 
@@ -40,6 +42,12 @@ class GatewayMetrics:
         self.sse_connections = Gauge("ssp_gateway_sse_connections",
                                      "Open live-update (SSE) streams of this instance",
                                      registry=registry)
+        self.wipe_breaker_open = Gauge(
+            "ssp_gateway_wipe_breaker_open", "Orgs whose wipe circuit breaker is open (all "
+            "wipes refused), as last read from the shared database", registry=registry)
+        self.wipes_refused = Counter(
+            "ssp_gateway_wipes_refused", "Wipe requests refused by the open wipe circuit "
+            "breaker", registry=registry)
         for kind in ("login", "step_up"):  # zeros from the start, so rates are never absent
             for outcome in OUTCOMES:
                 self.logins.labels(kind, outcome)
@@ -55,6 +63,34 @@ class GatewayMetrics:
             return await respond(request, exc)  # type: ignore[no-any-return]
 
         app.add_exception_handler(RateLimited, on_rate_limited)
+
+
+class MeteredWipeBreaker(WipeBreaker):
+    """Counts refused wipes; the open gauge follows the database (`refresh`, periodic)."""
+
+    def __init__(self, metrics: GatewayMetrics, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+
+    async def admit(self, org_id: str, now: datetime) -> None:
+        try:
+            await super().admit(org_id, now)
+        except WipeBreakerOpen:
+            self.metrics.wipes_refused.inc()
+            raise
+
+    async def tripped(self, org_id: str, until: datetime) -> None:
+        await super().tripped(org_id, until)
+        await self.refresh()
+
+    async def reset(self, org_id: str) -> bool:
+        closed = await super().reset(org_id)
+        await self.refresh()
+        return closed
+
+    async def refresh(self, now: datetime | None = None) -> None:
+        self.metrics.wipe_breaker_open.set(
+            await self.store.open_count(now or datetime.now(UTC)))
 
 
 class MeteredLiveUpdates(LiveUpdates):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from portal_gateway.command_requests import CommandPolicy
 from portal_gateway.domain.rate_limits import RateLimit
 from portal_gateway.domain.sessions import SessionPolicy
+from portal_gateway.domain.wipe_breaker import BreakerPolicy
 from portal_gateway.settings import Settings
 
 
@@ -26,6 +27,12 @@ def command_policy(settings: Settings) -> CommandPolicy:
                            timedelta(seconds=settings.user_command_window_s)),
         per_device=RateLimit("commands.device", settings.device_command_limit,
                              timedelta(seconds=settings.device_command_window_s)))
+
+
+def wipe_breaker_policy(settings: Settings) -> BreakerPolicy:
+    return BreakerPolicy(max_wipes=settings.wipe_breaker_max,
+                         window=timedelta(seconds=settings.wipe_breaker_window_s),
+                         open_for=timedelta(seconds=settings.wipe_breaker_open_s))
 
 
 def login_limit(settings: Settings) -> RateLimit:

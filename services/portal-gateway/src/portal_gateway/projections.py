@@ -1,4 +1,4 @@
-"""Topics in, projections out: the gateway's read models and the live updates they trigger."""
+"""Topics in, projections out: the gateway's read models (live updates: `live_feed`)."""
 
 from __future__ import annotations
 
@@ -12,36 +12,23 @@ from ssp_runtime.consuming import Delivery
 from portal_gateway.domain.access import account_usable
 from portal_gateway.domain.command_view import is_pending
 from portal_gateway.domain.passcode_secrets import carries_passcode
-from portal_gateway.live_updates import LiveUpdate, LiveUpdates
 from portal_gateway.store.gateway_stores import GatewayStores
 
 log = logging.getLogger(__name__)
 
 
 class Projections:
-    def __init__(self, stores: GatewayStores, live: LiveUpdates) -> None:
+    def __init__(self, stores: GatewayStores) -> None:
         self.stores = stores
-        self.live = live
 
     async def on_device_snapshot(self, snapshot: DeviceSnapshot | None,
                                  delivery: Delivery) -> None:
         """Keeps the device projection; a tombstone (null value) deletes the device."""
         if snapshot is None:
             if delivery.key:
-                removed = await self.stores.devices.delete(delivery.key)
-                if removed is not None and removed.owner is not None:
-                    self.live.notify(removed.owner.user_id, LiveUpdate(
-                        "device_removed", {"device_id": delivery.key}))
+                await self.stores.devices.delete(delivery.key)
             return
-        previous_owner = (await self.stores.devices.owner_of(snapshot.device_id)
-                          if self.live.anyone_listening else None)
-        if not await self.stores.devices.apply(snapshot):
-            return
-        owner = snapshot.owner.user_id if snapshot.owner else None
-        if previous_owner and previous_owner != owner:
-            self.live.notify(previous_owner, LiveUpdate(
-                "device_removed", {"device_id": snapshot.device_id}))
-        self.live.notify(owner, LiveUpdate("device", {"device_id": snapshot.device_id}))
+        await self.stores.devices.apply(snapshot)
 
     async def on_user_access(self, access: UserAccess, _delivery: Delivery) -> None:
         """Keeps accounts and permissions; a disabled or deleted account loses its sessions."""
@@ -57,17 +44,7 @@ class Projections:
         """Keeps each command's latest status and history; frees the slot when it finished."""
         if carries_passcode(event):  # kept sealed before the status shows it acknowledged
             await self.stores.passcodes.keep(event)
-        applied = await self.stores.commands.apply(event)
+        await self.stores.commands.apply(event)
         if not is_pending(event.status):
             await self.stores.claims.release_slot(event.device_id, event.action.value,
                                                   event.command_id)
-        if not applied or not self.live.anyone_listening:
-            return
-        update = LiveUpdate("command", {
-            "command_id": event.command_id, "device_id": event.device_id,
-            "action": event.action.value, "status": event.status.value,
-            "reason": event.reason, "at": event.occurred_at.isoformat()})
-        owner = await self.stores.devices.owner_of(event.device_id)
-        self.live.notify(event.requested_by, update)
-        if owner != event.requested_by:
-            self.live.notify(owner, update)

@@ -34,6 +34,24 @@ class Settings(ServiceSettings):
     user_command_window_s: int = Field(600, gt=0, description="Per-user command window")
     device_command_limit: int = Field(10, ge=1, description="Commands per device per window")
     device_command_window_s: int = Field(600, gt=0, description="Per-device command window")
+    wipe_breaker_max: int = Field(
+        20, ge=1, description="Wipes per org per window before the wipe circuit breaker trips "
+                              "(all instances together)")
+    wipe_breaker_window_s: int = Field(600, gt=0, description="Wipe circuit breaker window")
+    wipe_breaker_open_s: int = Field(
+        3600, gt=0, description="How long a tripped wipe breaker stays open unless an admin "
+                                "resets it (keep it at least the window)")
+    wipe_breaker_poll_s: float = Field(
+        15.0, gt=0, description="How often the open-breaker gauge is refreshed from the database")
+    memory_reads: bool = Field(
+        False, description="Answer device lists, sessions and accounts from memory, kept "
+                           "current by every instance's live feed (see memory_reads.py)")
+    memory_resync_s: float = Field(
+        60.0, gt=0, description="With memory reads: how often devices and accounts are "
+                                "reloaded from the projection")
+    session_cache_s: float = Field(
+        5.0, gt=0, description="With memory reads: how long a session is remembered (a logout "
+                               "on another instance applies here after at most this)")
     login_limit: int = Field(10, ge=1, description="Login attempts per username per window")
     login_window_s: int = Field(300, gt=0, description="Login attempt window")
     login_address_limit: int = Field(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ssp_contracts.topics import TOPICS, dlq_name
 from ssp_runtime.kafka import ensure_topics
 
-from ssp_bench import apple_dispatch, authorizer, csv_import, kafka_floor
+from ssp_bench import apple_dispatch, authorizer, csv_import, gateway_reads, kafka_floor
 from ssp_bench.stats import machine
 
 OUT = Path("docs/benchmarks.md")
@@ -23,10 +24,23 @@ def main() -> int:
     asyncio.run(ensure_topics(bootstrap, [*TOPICS, *(dlq_name(t) for t in TOPICS)]))
     # Apple before the authorizer: the authorizer's run leaves its authorized commands for
     # unknown devices on ssp.commands.apple, which a dispatcher would have to refuse first.
-    figures = [kafka_floor.run(bootstrap), *apple_dispatch.run(bootstrap, mongo),
-               authorizer.run(bootstrap, mongo), *csv_import.run(bootstrap, mongo)]
+    benches: dict[str, Callable[[], list[str]]] = {
+        "kafka_floor": lambda: [kafka_floor.run(bootstrap)],
+        "apple_dispatch": lambda: apple_dispatch.run(bootstrap, mongo),
+        "authorizer": lambda: [authorizer.run(bootstrap, mongo)],
+        "csv_import": lambda: csv_import.run(bootstrap, mongo),
+        "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),
+    }
+    # SSP_BENCH_ONLY=gateway_reads,kafka_floor runs those alone (in this order).
+    only = [n for n in os.environ.get("SSP_BENCH_ONLY", "").split(",") if n]
+    unknown = set(only) - set(benches)
+    if unknown:
+        print(f"unknown benchmarks {sorted(unknown)}; known: {sorted(benches)}", file=sys.stderr)
+        return 2
+    figures = [line for name in (only or benches) for line in benches[name]()]
     section = [f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
-               f"Machine: {machine()}. Command: `make bench`.", ""]
+               f"Machine: {machine()}. Command: `make bench`"
+               + (f" with SSP_BENCH_ONLY={','.join(only)}." if only else "."), ""]
     section += [f"- {line}" for line in figures]
     text = OUT.read_text() if OUT.exists() else _HEADER
     OUT.write_text(text.rstrip() + "\n\n" + "\n".join(section) + "\n")

@@ -23,6 +23,7 @@ from portal_gateway.domain.device_view import device_public
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
 from portal_gateway.http.resources import EntityIdPath
+from portal_gateway.wipe_breaker import BreakerState
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -109,3 +110,18 @@ async def link_device(device_id: str, body: DeviceUserLink, caller: AdminUser,
 async def unlink_device(device_id: str, caller: AdminUser, request: Request) -> LinkAccepted:
     request_id = await gateway_of(request).admin.link_device(caller, device_id, None)
     return LinkAccepted(request_id=request_id)
+
+
+@router.get("/wipe-breaker")
+async def wipe_breaker_state(caller: AdminUser, request: Request) -> BreakerState:
+    """Whether the org's wipe circuit breaker is open (all wipes refused), and its limits."""
+    gw = gateway_of(request)
+    return await gw.commands.wipe_breaker.state(caller.org_id, gw.now())
+
+
+@router.delete("/wipe-breaker")
+async def reset_wipe_breaker(caller: AdminUser, request: Request) -> BreakerState:
+    """Close the org's wipe circuit breaker and start its count afresh."""
+    gw = gateway_of(request)
+    await gw.commands.wipe_breaker.reset(caller.org_id)
+    return await gw.commands.wipe_breaker.state(caller.org_id, gw.now())

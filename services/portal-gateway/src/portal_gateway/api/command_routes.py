@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from portal_gateway.api.schemas import (
+    CancelAcceptedPublic,
     CommandAcceptedPublic,
     CommandList,
     ConfirmationBody,
     ConfirmationPublic,
 )
-from portal_gateway.command_reads import device_history, refuse_cancel, visible_command
+from portal_gateway.command_reads import device_history, visible_command
 from portal_gateway.command_requests import CommandRequest
 from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.http.context import gateway_of
@@ -55,5 +56,13 @@ async def get_command(command_id: str, caller: CurrentUser, request: Request) ->
 
 
 @router.post("/commands/{command_id}/cancel", status_code=202)
-async def cancel_command(command_id: str, caller: CurrentUser, request: Request) -> None:
-    refuse_cancel(await visible_command(gateway_of(request).stores, caller, command_id))
+async def cancel_command(command_id: str, caller: CurrentUser,
+                         request: Request) -> CancelAcceptedPublic:
+    """Cancel a command not yet sent to the device.
+
+    Only the command's requester may cancel (anyone else: 404). 409 when the gateway already
+    knows it is too late; otherwise 202, and the outcome arrives as the command's status:
+    `canceled`, or its current status with reason_code `cancel_refused.sent`."""
+    gw = gateway_of(request)
+    command = await gw.commands.cancel(caller, command_id, gw.now())
+    return CancelAcceptedPublic(command_id=command.command_id, status=command.status)

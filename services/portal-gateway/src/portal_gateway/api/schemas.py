@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.base import OrgId
-from ssp_contracts.enums import Action, Permission
+from ssp_contracts.enums import Action, CommandStatus, Permission
 
 from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.domain.device_view import DevicePublic
@@ -60,6 +60,14 @@ class DeviceList(BaseModel):
 class CommandAcceptedPublic(BaseModel):
     command_id: str
     status: Literal["requested"] = "requested"
+
+
+class CancelAcceptedPublic(BaseModel):
+    """The cancel was handed to the dispatcher; `status` is the command's status until then."""
+
+    command_id: str
+    status: CommandStatus
+    cancel: Literal["requested"] = "requested"
 
 
 class ConfirmationBody(BaseModel):

@@ -83,11 +83,6 @@ class RateLimited(PortalError):
         self.retry_after_s = retry_after_s
 
 
-class NotImplementedYet(PortalError):
-    status = 501
-    title = "Not implemented"
-
-
 class Unavailable(PortalError):
     """A system this request needs (Kafka, a responding service) did not answer."""
 

@@ -10,6 +10,11 @@ from ssp_contracts.access import UserAccess
 from ssp_runtime.mongo import apply_if_newer
 
 
+def access_fields(access: UserAccess) -> dict[str, Any]:
+    """The stored document of an account, besides `_id` and `version`."""
+    return {**access.model_dump(mode="python"), "username_key": access.username.casefold()}
+
+
 class AccessProjection:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.coll = db["access"]
@@ -18,8 +23,8 @@ class AccessProjection:
         await self.coll.create_index([("org_id", ASCENDING), ("username_key", ASCENDING)])
 
     async def apply(self, access: UserAccess) -> bool:
-        fields = {**access.model_dump(mode="python"), "username_key": access.username.casefold()}
-        return await apply_if_newer(self.coll, access.user_id, access.version, fields)
+        return await apply_if_newer(self.coll, access.user_id, access.version,
+                                    access_fields(access))
 
     async def get(self, user_id: str) -> UserAccess | None:
         doc = await self.coll.find_one({"_id": user_id})

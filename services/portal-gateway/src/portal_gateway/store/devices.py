@@ -23,6 +23,11 @@ def _snapshot(doc: dict[str, Any]) -> DeviceSnapshot:
     return DeviceSnapshot.model_validate({k: v for k, v in doc.items() if k in SNAPSHOT_FIELDS})
 
 
+def device_fields(snapshot: DeviceSnapshot) -> dict[str, Any]:
+    """The stored document of a snapshot, besides `_id` and `version`."""
+    return snapshot.model_dump(mode="python")
+
+
 def _owned_by(caller: Caller) -> dict[str, Any]:
     return {"org_id": caller.org_id, "owner.user_id": caller.user_id}
 
@@ -45,8 +50,8 @@ class DeviceProjection:
         return owner.get("user_id")
 
     async def apply(self, snapshot: DeviceSnapshot) -> bool:
-        fields = snapshot.model_dump(mode="python")
-        return await apply_if_newer(self.coll, snapshot.device_id, snapshot.version, fields)
+        return await apply_if_newer(self.coll, snapshot.device_id, snapshot.version,
+                                    device_fields(snapshot))
 
     async def delete(self, device_id: str) -> DeviceSnapshot | None:
         doc = await self.coll.find_one_and_delete({"_id": device_id})

@@ -17,6 +17,7 @@ from portal_gateway.store.devices import DeviceProjection
 from portal_gateway.store.passcode_secrets import PasscodeSecrets
 from portal_gateway.store.rate_windows import RateWindows
 from portal_gateway.store.sessions import SessionStore
+from portal_gateway.store.wipe_breaker import WipeBreakerStore
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,13 @@ class GatewayStores:
     confirmations: ConfirmationStore
     rate_windows: RateWindows
     passcodes: PasscodeSecrets
+    wipe_breaker: WipeBreakerStore
 
     @classmethod
     def of(cls, db: AsyncDatabase[dict[str, Any]]) -> GatewayStores:
         return cls(DeviceProjection(db), AccessProjection(db), CommandProjection(db),
                    CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db),
-                   PasscodeSecrets(db))
+                   PasscodeSecrets(db), WipeBreakerStore(db))
 
     async def create_indexes(self) -> None:
         for store in (self.devices, self.access, self.commands, self.sessions, self.passcodes):
@@ -46,4 +48,5 @@ class GatewayStores:
         return (await self.sessions.sweep(sweep_cutoffs(policy, now))
                 + await self.confirmations.sweep(now)
                 + await self.rate_windows.sweep(now)
-                + await self.claims.sweep(now))
+                + await self.claims.sweep(now)
+                + await self.wipe_breaker.sweep(now))

@@ -46,6 +46,7 @@ class AppleFleet:
         self.apns = StandInApns(self._deliver)
         self._http: httpx.AsyncClient | None = None
         self._sessions: dict[str, DeviceSession] = {}
+        self.offline: set[str] = set()  # UDIDs of devices that are switched off
 
     @property
     def apns_url(self) -> str:
@@ -90,6 +91,15 @@ class AppleFleet:
         """Poll now, as if a push had arrived, and wait for the session to finish."""
         await self._sessions[device.udid].connect()
 
+    def go_offline(self, device: SimulatedDevice) -> None:
+        """Switched off: APNs still accepts pushes for it, but it does not connect."""
+        self.offline.add(device.udid)
+
+    async def come_online(self, device: SimulatedDevice) -> None:
+        """Switched on again: it connects once, as a device does after a restart."""
+        self.offline.discard(device.udid)
+        await self.connect(device)
+
     def _deliver(self, token: bytes, topic: str, push_magic: str) -> tuple[int, str | None]:
         device = next((d for d in self.devices if d.push_token and d.push_token == token), None)
         if device is None:
@@ -100,7 +110,7 @@ class AppleFleet:
             return 400, "DeviceTokenNotForTopic"
         if not device.state.enrolled:
             return 410, "Unregistered"  # the app (MDM profile) is gone from the device
-        if push_magic == device.push_magic:
+        if push_magic == device.push_magic and device.udid not in self.offline:
             self._sessions[device.udid].wake()
         # A wrong PushMagic is accepted by APNs and ignored by the device, as in reality.
         return 200, None

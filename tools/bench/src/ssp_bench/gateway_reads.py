@@ -1,0 +1,270 @@
+"""`GET /api/v1/devices` on one gateway process (one uvicorn worker): latency at a fixed rate
+and the most requests per second, for N users with M devices each.
+
+The gateway's projections and sessions are written straight into its database with the
+gateway's own document shapes (replaying thousands of events through its consumers would only
+measure FerretDB's writes); every request carries one of the N session cookies, round robin.
+Latency at the fixed rate counts from when a request was due, not when it left, so a stalled
+server is not hidden by a stalled client (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from portal_gateway.domain.secrets_at_rest import secret_hash
+from portal_gateway.domain.sessions import SessionTimes
+from portal_gateway.store.access import access_fields
+from portal_gateway.store.devices import device_fields
+from portal_gateway.store.sessions import SessionStore, StoredSession
+from pymongo import AsyncMongoClient
+from ssp_contracts.access import UserAccess
+from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
+from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
+from ssp_devstack.processes import ServiceProcess, free_port
+
+from ssp_bench.stats import fmt, percentiles
+
+PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
+BATCH = 1000
+
+
+def _access(org: str, n: int, now: datetime) -> UserAccess:
+    return UserAccess(org_id=org, user_id=f"u-{n:07d}", version=1, username=f"user{n}",
+                      display_name=f"User {n}", permissions=PERMISSIONS)  # type: ignore[arg-type]
+
+
+def _device(org: str, n: int, owner: UserAccess | None, now: datetime) -> DeviceSnapshot:
+    return DeviceSnapshot(
+        org_id=org, device_id=f"dev-{n:08d}", version=1, platform=Platform.IOS,
+        management_mode=ManagementMode.IOS_SUPERVISED, name=f"iPhone {n}", model="iPhone 15",
+        identifiers=DeviceIdentifiers(serial_number=f"SN{n:010d}"), os_version="18.2",
+        battery_level=0.8, storage_total_bytes=128_000_000_000,
+        storage_free_bytes=51_000_000_000, last_contact_at=now,
+        owner=None if owner is None else DeviceOwner(
+            user_id=owner.user_id, username=owner.username, linked_at=now,
+            source=LinkSource.MANUAL))
+
+
+async def seed(mongo_url: str, database: str, org: str, users: int, per_user: int,
+               extra_devices: int) -> list[str]:
+    """Accounts, devices (per_user each, plus unlinked ones) and one session per user;
+    returns the session cookies."""
+    now = datetime.now(UTC)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = client[database]
+    try:
+        accounts = [_access(org, n, now) for n in range(users)]
+        for i in range(0, users, BATCH):
+            await db["access"].insert_many([{"_id": a.user_id, **access_fields(a)}
+                                            for a in accounts[i:i + BATCH]])
+        total = users * per_user + extra_devices
+        for i in range(0, total, BATCH):
+            docs = []
+            for n in range(i, min(total, i + BATCH)):
+                owner = accounts[n // per_user] if n < users * per_user else None
+                device = _device(org, n, owner, now)
+                docs.append({"_id": device.device_id, **device_fields(device)})
+            await db["devices"].insert_many(docs)
+        sessions = SessionStore(db)  # type: ignore[arg-type]
+        cookies = []
+        for account in accounts:
+            secret = secrets.token_urlsafe(32)
+            await sessions.create(StoredSession(
+                session_hash=secret_hash(secret), user_id=account.user_id, org_id=org,
+                username=account.username, display_name=account.display_name, locale="en",
+                permissions=tuple(PERMISSIONS), csrf_token=secrets.token_urlsafe(16),
+                times=SessionTimes(now, now)))
+            cookies.append(secret)
+        return cookies
+    finally:
+        await client.close()
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection. httpx's pool spends its time sorting thousands of
+    waiting requests (seen with py-spy), so the driver uses a fixed set of these instead."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, cookie: str) -> tuple[int, bytes]:
+        try:
+            return await self._get(path, cookie)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closes a keep-alive connection idle for 5 s (uvicorn's default):
+            # a request on it fails before any answer, so it is sent again on a new one.
+            await self.close()
+            return await self._get(path, cookie)
+
+    async def _get(self, path: str, cookie: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                          f"Cookie: ssp_session={cookie}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def _get(conn: Connection, cookie: str, per_user: int) -> None:
+    status, body = await conn.get("/api/v1/devices", cookie)
+    if status != 200 or len(json.loads(body)["items"]) != per_user:
+        raise RuntimeError(f"unexpected answer {status}: {body[:200]!r}")
+
+
+async def fixed_rate(conns: list[Connection], cookies: list[str], per_user: int, rate: float,
+                     seconds: float) -> tuple[dict[str, float], int]:
+    """Requests due every 1/rate s, taken by whichever connection is free; latency from when
+    each was due (a request waiting for a connection is late, and counted so)."""
+    samples: list[float] = []
+    errors = 0
+    count = int(rate * seconds)
+    start = time.perf_counter() + 0.1
+    due: asyncio.Queue[int | None] = asyncio.Queue()
+
+    async def pace() -> None:
+        for i in range(count):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            due.put_nowait(i)
+        for _ in conns:
+            due.put_nowait(None)
+
+    async def worker(conn: Connection) -> None:
+        nonlocal errors
+        while (i := await due.get()) is not None:
+            try:
+                await _get(conn, cookies[i % len(cookies)], per_user)
+                samples.append((time.perf_counter() - (start + i / rate)) * 1000)
+            except Exception:
+                errors += 1
+                await conn.close()
+
+    await asyncio.gather(pace(), *(worker(c) for c in conns))
+    return percentiles(samples), errors
+
+
+async def flat_out(conns: list[Connection], cookies: list[str], per_user: int,
+                   seconds: float) -> tuple[float, dict[str, float], int]:
+    """Each connection sends its next request when the last one answered."""
+    samples: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(k: int, conn: Connection) -> None:
+        nonlocal errors
+        i = k
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            try:
+                await _get(conn, cookies[i % len(cookies)], per_user)
+                samples.append((time.perf_counter() - sent) * 1000)
+            except Exception:
+                errors += 1
+                await conn.close()
+            i += len(conns)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(k, c) for k, c in enumerate(conns)))
+    return len(samples) / (time.perf_counter() - began), percentiles(samples), errors
+
+
+def _profile(pid: int, seconds: float, out: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy samples the gateway while it is loaded (a speedscope file to open later)."""
+    if out is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(  # noqa: S603 - our own dev tool, fixed arguments
+        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+         "--duration", str(int(seconds)), "--format", "speedscope", "--nonblocking",
+         "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
+                  extra_devices: int, rate: float, seconds: float, concurrency: int,
+                  memory_reads: bool, profile_dir: Path | None = None) -> list[str]:
+    org = f"bench{uuid.uuid4().hex[:6]}"
+    database = f"bench_gw_{org}"
+    began = time.perf_counter()
+    cookies = await seed(mongo_url, database, org, users, per_user, extra_devices)
+    seeded_s = time.perf_counter() - began
+    registry = users * per_user + extra_devices
+    gateway = ServiceProcess("portal_gateway", free_port(), {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URL": mongo_url,
+        "SSP_MONGODB_DATABASE": database, "SSP_LOG_LEVEL": "WARNING",
+        "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{org}",
+        "SSP_PROJECTIONS_FROM_BEGINNING": "false",
+        "SSP_MEMORY_READS": str(memory_reads).lower(),
+        "SSP_SESSION_CACHE_S": os.environ.get("SSP_BENCH_GW_SESSION_CACHE_S", "5"),
+    }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "gateway.log")
+    conns = [Connection("127.0.0.1", gateway.port) for _ in range(concurrency)]
+    try:
+        gateway.start(timeout=90)
+        for i, cookie in enumerate(cookies):  # warm-up: connections, every session once
+            await _get(conns[i % concurrency], cookie, per_user)
+        paced, paced_errors = await fixed_rate(conns, cookies, per_user, rate, seconds)
+        assert gateway.proc is not None
+        spy = _profile(gateway.proc.pid, seconds, profile_dir and profile_dir / (
+            f"gateway-reads-{'memory' if memory_reads else 'db'}.speedscope.json"))
+        rps, loaded, loaded_errors = await flat_out(conns, cookies, per_user, seconds)
+        if spy is not None:
+            spy.wait(timeout=seconds + 30)
+    finally:
+        for conn in conns:
+            await conn.close()
+        gateway.stop()
+    reads = (f"SSP_MEMORY_READS=true, SSP_SESSION_CACHE_S="
+             f"{os.environ.get('SSP_BENCH_GW_SESSION_CACHE_S', '5')}" if memory_reads
+             else "reads from FerretDB")
+    where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
+             f"1 uvicorn worker, {reads}; seeded in {seeded_s:.0f} s")
+    return [
+        f"GET /api/v1/devices at {rate:.0f} req/s for {seconds:.0f} s ({where}): "
+        f"{fmt(paced)}, {paced_errors} errors (target p99 <= 25 ms)",
+        f"GET /api/v1/devices flat out, {concurrency} keep-alive connections for {seconds:.0f} s "
+        f"({where}): {rps:,.0f} req/s, {fmt(loaded)}, {loaded_errors} errors "
+        f"(target >= 1,500 req/s)",
+    ]
+
+
+def run(bootstrap: str, mongo_url: str) -> list[str]:
+    """SSP_BENCH_GW_MODES=memory,db: with memory reads, then reading FerretDB (the before)."""
+    env = os.environ.get
+    profile = env("SSP_BENCH_GW_PROFILE_DIR")
+    lines: list[str] = []
+    for mode in env("SSP_BENCH_GW_MODES", "memory,db").split(","):
+        lines += asyncio.run(measure(
+            bootstrap, mongo_url, users=int(env("SSP_BENCH_GW_USERS", "1000")),
+            per_user=int(env("SSP_BENCH_GW_DEVICES_PER_USER", "3")),
+            extra_devices=int(env("SSP_BENCH_GW_EXTRA_DEVICES", "0")),
+            rate=float(env("SSP_BENCH_GW_RATE", "500")),
+            seconds=float(env("SSP_BENCH_GW_SECONDS", "20")),
+            concurrency=int(env("SSP_BENCH_GW_CONCURRENCY", "32")),
+            memory_reads=mode == "memory", profile_dir=Path(profile) if profile else None))
+    return lines
+
+
+if __name__ == "__main__":
+    for line in run(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"]):
+        print(line)
