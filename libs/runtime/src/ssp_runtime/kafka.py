@@ -3,12 +3,19 @@ contract events as CloudEvents (binary mode)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -20,6 +27,10 @@ from ssp_contracts.topics import spec_for
 from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+# Errors after which an idempotent aiokafka producer never sends again: its sender task has
+# died and every later send raises the same error. A broker restart can cause the first one.
+PRODUCER_FATAL = (OutOfOrderSequenceNumber, ProducerFenced, InvalidProducerEpoch)
 
 
 def make_broker(settings: ServiceSettings, service: str,
@@ -85,6 +96,7 @@ class EventPublisher:
         self.bootstrap = bootstrap
         self.client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._replacing = asyncio.Lock()
         self.started = False
 
     async def start(self) -> None:
@@ -121,7 +133,26 @@ class EventPublisher:
         """A pre-serialised record: outbox entries, tombstones (value None), dead letters."""
         items = headers.items() if isinstance(headers, dict) else headers
         encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
-        await self._running().send_and_wait(topic, value, key=key.encode(), headers=encoded)
+        producer = self._running()
+        try:
+            await producer.send_and_wait(topic, value, key=key.encode(), headers=encoded)
+        except PRODUCER_FATAL as exc:
+            # The record was not written (an out-of-order batch is refused whole): a new
+            # producer (new producer id, sequences from 0) sends it again, and every later one.
+            log.warning("producer failed for good; starting a new one",
+                        extra={"error": repr(exc), "topic": topic})
+            await self._replace(producer)
+            await self._running().send_and_wait(topic, value, key=key.encode(),
+                                                headers=encoded)
+
+    async def _replace(self, broken: AIOKafkaProducer) -> None:
+        async with self._replacing:
+            if id(self._producer) != id(broken):
+                return  # a concurrent publish replaced it already
+            with contextlib.suppress(Exception):
+                await broken.stop()
+            self._producer = None
+            await self.start()
 
     def _running(self) -> AIOKafkaProducer:
         if self._producer is None:
