@@ -103,6 +103,10 @@ class Stack:
             os.killpg(pid, signal.SIGKILL)
         self._pidfile(component).unlink(missing_ok=True)
 
+    def pid(self, component: str) -> int | None:
+        """The component's process id while it runs (started by this stack directory)."""
+        return self._pid(component)
+
     def client_env(self) -> dict[str, str]:
         kafka = self.cfg.external_kafka or f"127.0.0.1:{self.cfg.kafka_port}"
         mongo = self.cfg.external_mongo or f"mongodb://127.0.0.1:{self.cfg.mongo_port}/"
