@@ -19,14 +19,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pymongo import AsyncMongoClient
+from ssp_contracts.commands import CommandStatusChanged
+from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
 
-from tests.support.kafka import Tail, json_of
+from tests.support.kafka import Tail, headers_of, json_of
 
 TERMINAL = frozenset({"rejected", "acknowledged", "failed", "expired", "canceled"})
 SIDE_EFFECTS = frozenset({Action.LOCK, Action.WIPE, Action.ENABLE_LOST_MODE,
@@ -64,8 +66,7 @@ class Oracle:
     def finals(self) -> dict[str, list[dict]]:
         """Command id -> every terminal status record seen for it (distinct by version)."""
         out: dict[str, dict[int, dict]] = {}
-        for record in self.statuses.seen:
-            body = json_of(record)
+        for body in bodies(self.statuses, CommandStatusChanged.event_type):
             if body["command_id"] in self.accepted and body["status"] in TERMINAL:
                 out.setdefault(body["command_id"], {})[body["version"]] = body
         return {cid: list(by_version.values()) for cid, by_version in out.items()}
@@ -73,10 +74,7 @@ class Oracle:
     def latest_snapshots(self) -> dict[str, dict]:
         devices = {a.device_id for a in self.accepted.values()}
         latest: dict[str, dict] = {}
-        for record in self.snapshots.seen:
-            if record.value is None:
-                continue
-            body = json_of(record)
+        for body in bodies(self.snapshots, DeviceSnapshot.event_type):
             if body["device_id"] in devices and body["version"] >= latest.get(
                     body["device_id"], {}).get("version", -1):
                 latest[body["device_id"]] = body
@@ -182,14 +180,20 @@ class Oracle:
 
     def _last_status(self, command_id: str) -> str | None:
         last = None
-        for record in self.statuses.seen:
-            body = json_of(record)
+        for body in bodies(self.statuses, CommandStatusChanged.event_type):
             if body["command_id"] == command_id:
                 last = body["status"]
         return last
 
     def summary(self) -> Counter[str]:
         return Counter(found[0]["status"] for found in self.finals().values())
+
+
+def bodies(tail: Tail, event_type: str) -> Iterator[dict]:
+    """The records of one contract type (poison and tombstones on the topic are skipped)."""
+    for record in tail.seen:
+        if record.value is not None and headers_of(record).get("ce_type") == event_type:
+            yield json_of(record)
 
 
 def _ms(text: str) -> datetime:

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ssp_contracts.audit import ServiceHeartbeat
 from ssp_contracts.commands import CommandRequested
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS, DEVICES, HEARTBEATS
@@ -34,9 +35,9 @@ from tests.browser.demo_org import DemoOrg
 from tests.browser.device_links import link_devices
 from tests.browser.portal_stack import demo_env, enroll_all
 from tests.conftest import database_name
-from tests.faults.oracle import Execution, Oracle
+from tests.faults.oracle import Execution, Oracle, bodies
 from tests.support.android import AmapiStandIn, amapi_stand_in, android_id
-from tests.support.kafka import Producer, Tail, json_of
+from tests.support.kafka import Producer, Tail
 from tests.support.windows import windows_id
 
 StartService = Callable[..., ServiceProcess]
@@ -122,8 +123,9 @@ class Pipeline:
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 await beats.poll(0.5)
-                seen = Counter(service for service, _ in {
-                    (b["service"], b["instance_id"]) for b in map(json_of, beats.seen)})
+                beating = {(b["service"], b["instance_id"])
+                           for b in bodies(beats, ServiceHeartbeat.event_type)}
+                seen = Counter(service for service, _ in beating)
                 if not wanted - seen:
                     return []
         return [f"no heartbeat within {timeout_s}s from {n} {service} process(es)"
@@ -139,7 +141,7 @@ def local_stack() -> Stack | None:
 
 
 def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi: AmapiStandIn,
-                    ports: dict[str, int], dispatcher_env: dict[str, str],
+                    ports: dict[str, int], dispatcher_env: dict[str, str], gateway: bool,
                     ) -> dict[str, ServiceProcess]:
     env = demo_env(demo)
     family_env = {
@@ -154,6 +156,10 @@ def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi
             "command_dispatcher", wait=False, args=["--platform", family],
             **{**env, **family_env[family], **dispatcher_env,
                "SSP_DEVICE_HTTP_PORT": str(ports[family])})
+    if gateway:  # its own consumer groups for this org; projections start at the topics' end
+        procs["portal_gateway"] = start(
+            "portal_gateway", wait=False, SSP_CONSUMER_GROUP_PREFIX=f"portal-gateway-{demo.org}",
+            SSP_PROJECTIONS_FROM_BEGINNING="false", **env)
     for proc in procs.values():
         proc.wait_ready(120)
     return procs
@@ -162,7 +168,7 @@ def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi
 @contextlib.asynccontextmanager
 async def running_pipeline(start: StartService, bootstrap: str, run_id: str, *, iphones: int = 3,
                            androids: int = 3, laptops: int = 3,
-                           behaviour: Behaviour | None = None,
+                           behaviour: Behaviour | None = None, gateway: bool = False,
                            **dispatcher_env: str) -> AsyncIterator[Pipeline]:
     demo = DemoOrg()
     ports = {family: free_port() for family in DISPATCHERS}
@@ -176,7 +182,7 @@ async def running_pipeline(start: StartService, bootstrap: str, run_id: str, *, 
         try:
             # In a thread: the APNs and AMAPI stand-ins answer on this loop meanwhile.
             procs = await asyncio.to_thread(_start_services, start, demo, apple, amapi, ports,
-                                            dispatcher_env)
+                                            dispatcher_env, gateway)
             await enroll_all(apple)
             targets = [(d.udid, "apple") for d in apple.devices]
             targets += [(android_id(name), "android") for name in amapi.state.devices]
