@@ -33,12 +33,17 @@ log = logging.getLogger(__name__)
 PRODUCER_FATAL = (OutOfOrderSequenceNumber, ProducerFenced, InvalidProducerEpoch)
 
 
+def bootstrap_list(servers: str) -> list[str]:
+    """`host:port,host:port` as a list: FastStream takes a string for one single server."""
+    return [server.strip() for server in servers.split(",") if server.strip()]
+
+
 def make_broker(settings: ServiceSettings, service: str,
                 registry: CollectorRegistry) -> KafkaBroker:
     """aiokafka's defaults (acks=1, no idempotence) and FastStream's (commit on receipt) can lose
     records; every producer and consumer here is set explicitly instead."""
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        bootstrap_list(settings.kafka_bootstrap_servers),
         client_id=f"{service}-{settings.instance_id}",
         acks="all",
         enable_idempotence=True,

@@ -1,5 +1,7 @@
-"""The publisher outlives a producer that died for good (found by tests/faults: after a broker
-restart one dispatcher's producer answered OutOfOrderSequenceNumber to every send, forever)."""
+"""Kafka clients that the fault suite (tests/faults) found wanting: the publisher outlives a
+producer that died for good (after a broker restart one dispatcher's producer answered
+OutOfOrderSequenceNumber to every send, forever), and a service reaches every broker it is
+given."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka.errors import KafkaTimeoutError, OutOfOrderSequenceNumber
+from prometheus_client import CollectorRegistry
 from ssp_contracts import ServiceHeartbeat
 from ssp_runtime import kafka
-from ssp_runtime.kafka import EventPublisher
+from ssp_runtime.kafka import EventPublisher, make_broker
+from ssp_runtime.settings import ServiceSettings
 
 BEAT = ServiceHeartbeat(org_id="system", service="s", instance_id="i", version="1",
                         started_at=datetime(2026, 11, 27, tzinfo=UTC),
@@ -81,3 +85,11 @@ async def test_other_errors_reach_the_caller_and_keep_the_producer(fake_producer
         await publisher.publish("ssp.heartbeats", BEAT)
     assert len(fake_producer.made) == 1
 
+
+
+def test_every_broker_of_the_bootstrap_list_is_a_server_of_its_own():
+    # Found by tests/faults against a 3-broker cluster: FastStream took "a:1,b:2" for one host
+    # named "a:1,b:2", and no service could start against more than one broker.
+    settings = ServiceSettings(kafka_bootstrap_servers="h1:9092, h2:9092,h3:9092")
+    broker = make_broker(settings, "s", CollectorRegistry())
+    assert broker._connection_kwargs["bootstrap_servers"] == ["h1:9092", "h2:9092", "h3:9092"]
