@@ -57,6 +57,7 @@ class Oracle:
     statuses: Tail  # ssp.commands.status, opened before the first command was accepted
     snapshots: Tail  # ssp.devices, likewise
     accepted: dict[str, Accepted] = field(default_factory=dict)
+    _last_terminal_seen: float = 0.0
 
     def accept(self, command_id: str, device_id: str, action: Action) -> None:
         self.accepted[command_id] = Accepted(command_id, device_id, action)
@@ -86,6 +87,7 @@ class Oracle:
         deadline = time.monotonic() + timeout_s
         while len(self.finals()) < len(self.accepted) and time.monotonic() < deadline:
             await self.statuses.poll(0.5)
+        self._last_terminal_seen = time.monotonic()
         for _ in range(10):
             await self.statuses.poll(0.3)
 
@@ -184,6 +186,10 @@ class Oracle:
             if body["command_id"] == command_id:
                 last = body["status"]
         return last
+
+    def last_terminal_at(self) -> float:
+        """When (time.monotonic) the test saw the last first-terminal status arrive."""
+        return self._last_terminal_seen
 
     def summary(self) -> Counter[str]:
         return Counter(found[0]["status"] for found in self.finals().values())
