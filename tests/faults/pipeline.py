@@ -63,6 +63,7 @@ class Pipeline:
     run_id: str
     targets: list[tuple[str, str]]  # (device id, family), in the order commands go round
     sent: int = 0
+    recoveries: dict[str, float] = dataclasses.field(default_factory=dict)  # fault -> seconds
 
     async def request(self, count: int) -> None:
         """`count` commands, round the devices, alternating each family's actions."""
@@ -79,18 +80,21 @@ class Pipeline:
             self.sent += 1
 
     async def inflict(self, fault: str, *, down_s: float = 1.0) -> None:
-        """SIGKILL a service and start it again, or stop a stack component and start it."""
+        """SIGKILL a service and start it again, or stop a stack component and start it; how
+        long until it was back (ready) goes to `recoveries`."""
+        began = time.monotonic()
         if fault in STACK_FAULTS:
             stack = local_stack()
             assert stack is not None, "the stack is external: cannot stop its components"
             await asyncio.to_thread(stack.stop, fault)
             await asyncio.sleep(down_s)
             await asyncio.to_thread(stack.start, fault)
-            return
-        proc = self.procs[fault]
-        proc.kill()
-        await asyncio.sleep(down_s)
-        await asyncio.to_thread(proc.start, True, 120)
+        else:
+            proc = self.procs[fault]
+            proc.kill()
+            await asyncio.sleep(down_s)
+            await asyncio.to_thread(proc.start, True, 120)
+        self.recoveries[fault] = round(time.monotonic() - began, 1)
 
     def executions(self) -> list[Execution]:
         """What the devices carried out: Apple by CommandUUID, Android by AMAPI operation."""

@@ -30,12 +30,14 @@ async def _run_under_faults(services, bootstrap, mongo, run_id, commands: int) -
         # An Apple command whose answer died with the killed dispatcher is sent again: Apple's
         # protocol has no other way to learn its fate, so one repeat (the command in flight at
         # the kill) is tolerated, as in tests/e2e/test_apple_lifecycle.py.
-        problems = await pipeline.verdict(mongo, timeout_s=240 + commands * 0.3,
+        # The authorizer decides ~1.5 commands/s on FerretDB (docs/benchmarks.md): the backlog
+        # of a fast sender takes that long to drain.
+        problems = await pipeline.verdict(mongo, timeout_s=240 + commands * 0.9,
                                           tolerated_repeats=1)
         print(f"\n{commands} commands under {len(FAULTS)} faults: "
               f"{dict(pipeline.oracle.summary())}; start {ready - began:.0f} s, requests and "
               f"faults {faulted - ready:.0f} s, settling and checks "
-              f"{time.monotonic() - faulted:.0f} s")
+              f"{time.monotonic() - faulted:.0f} s; down and back (s): {pipeline.recoveries}")
         assert not problems, "\n".join(problems[:50])
 
 
@@ -45,6 +47,6 @@ async def test_100_commands_survive_every_crash_and_outage(services, bootstrap, 
 
 
 @pytest.mark.faults_long
-@pytest.mark.timeout(1200)
+@pytest.mark.timeout(1800)
 async def test_1000_commands_survive_every_crash_and_outage(services, bootstrap, mongo, run_id):
     await _run_under_faults(services, bootstrap, mongo, run_id, 1000)

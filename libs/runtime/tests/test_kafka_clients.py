@@ -93,3 +93,5 @@ def test_every_broker_of_the_bootstrap_list_is_a_server_of_its_own():
     settings = ServiceSettings(kafka_bootstrap_servers="h1:9092, h2:9092,h3:9092")
     broker = make_broker(settings, "s", CollectorRegistry())
     assert broker._connection_kwargs["bootstrap_servers"] == ["h1:9092", "h2:9092", "h3:9092"]
+    # and forgets a dead broker within seconds, not aiokafka's default 5 minutes
+    assert broker._connection_kwargs["metadata_max_age_ms"] <= 30_000

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # Errors after which an idempotent aiokafka producer never sends again: its sender task has
 # died and every later send raises the same error. A broker restart can cause the first one.
 PRODUCER_FATAL = (OutOfOrderSequenceNumber, ProducerFenced, InvalidProducerEpoch)
+# aiokafka keeps a dead broker in its metadata until the next refresh, 5 minutes by default:
+# tests/faults measured every client stalling that long after one broker of three died.
+METADATA_MAX_AGE_MS = 10_000
 
 
 def bootstrap_list(servers: str) -> list[str]:
@@ -50,6 +53,7 @@ def make_broker(settings: ServiceSettings, service: str,
         linger_ms=1,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         allow_auto_create_topics=False,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,  # one line per record at INFO would drown the real logs
@@ -109,6 +113,7 @@ class EventPublisher:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all",
             enable_idempotence=True, linger_ms=1, request_timeout_ms=15000,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         await self._producer.start()
         self.started = True
