@@ -26,7 +26,7 @@ from ssp_contracts.commands import CommandRequested
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS, DEVICES, HEARTBEATS
 from ssp_devstack.processes import ServiceProcess, free_port
-from ssp_devstack.stack import Stack, StackConfig
+from ssp_devstack.stack import DevstackError, Stack, StackConfig
 from ssp_simulators.apple.fleet import AppleFleet
 from ssp_simulators.apple.session import Behaviour
 from ssp_simulators.windows import WindowsFleet
@@ -88,7 +88,7 @@ class Pipeline:
             assert stack is not None, "the stack is external: cannot stop its components"
             await asyncio.to_thread(stack.stop, fault)
             await asyncio.sleep(down_s)
-            await asyncio.to_thread(stack.start, fault)
+            await _start_again(stack, fault)
         else:
             proc = self.procs[fault]
             proc.kill()
@@ -134,6 +134,19 @@ class Pipeline:
                     return []
         return [f"no heartbeat within {timeout_s}s from {n} {service} process(es)"
                 for service, n in (wanted - seen).items()]
+
+
+async def _start_again(stack: Stack, component: str, attempts: int = 10) -> None:
+    """The test ports lie in Linux's ephemeral range (32768-60999): while a component is down,
+    an outgoing connection of any program may hold its port for a while; so try again."""
+    for attempt in range(attempts):
+        try:
+            await asyncio.to_thread(stack.start, component)
+            return
+        except DevstackError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(3)
 
 
 def local_stack() -> Stack | None:
