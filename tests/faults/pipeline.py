@@ -137,8 +137,10 @@ class Pipeline:
 
 
 async def _start_again(stack: Stack, component: str, attempts: int = 10) -> None:
-    """The test ports lie in Linux's ephemeral range (32768-60999): while a component is down,
-    an outgoing connection of any program may hold its port for a while; so try again."""
+    """Ports in Linux's ephemeral range (32768-60999) can be taken while a component is down:
+    by another program's outgoing connection, or by a client reconnecting to that very port
+    that connects to itself (TCP self-connect), which holds it until the client gives up. Try
+    again for a while; a stack on ports below 32768 (make test's defaults for Kafka) avoids it."""
     for attempt in range(attempts):
         try:
             await asyncio.to_thread(stack.start, component)
