@@ -11,11 +11,12 @@ TEST_MONGO_PORT ?= 37017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
-.PHONY: help install system-deps run test test-unit test-stack stack-up stack-down lint schemas bench clean
+.PHONY: help install system-deps run test test-faults test-unit test-stack stack-up stack-down lint schemas bench clean
 
 help:
 	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
 	@echo "make test    - install everything, start the real test stack, run the whole suite"
+	@echo "make test-faults - the long fault runs (1,000 commands, 3-broker cluster) on the test stack"
 	@echo "make lint    - ruff and mypy"
 	@echo "make schemas - export the JSON Schema of every event into docs/schemas/"
 	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
@@ -39,6 +40,11 @@ system-deps:
 
 test: install system-deps
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
+
+# The long fault-injection runs (marker faults_long; `make test` runs their small versions).
+test-faults: install
+	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest tests/faults -m faults_long \
+	  --durations=0 $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) pytest libs services tools -q

@@ -27,7 +27,7 @@ from tests.support.kafka import Producer, Tail
 StartService = Callable[..., ServiceProcess]
 
 
-def _env(demo: DemoOrg) -> dict[str, str]:
+def demo_env(demo: DemoOrg) -> dict[str, str]:
     """What every service shares: demo mode, this run's org, the demo users' password."""
     return {"SSP_DEMO_MODE": "true", "SSP_DEFAULT_ORG": demo.org,
             "SSP_DEFAULT_ORG_ID": demo.org, "SSP_DEMO_PASSWORD": demo.password,
@@ -37,7 +37,7 @@ def _env(demo: DemoOrg) -> dict[str, str]:
 def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
                     amapi: AmapiStandIn, device_port: int) -> ServiceProcess:
     """All four at once; then each one's readiness. Returns the gateway."""
-    env = _env(demo)
+    env = demo_env(demo)
     dispatcher = {**amapi.dispatcher_env(), **env, "SSP_DEVICE_HTTP_PORT": str(device_port),
                   "SSP_APNS_BASE_URL": fleet.apns_url}
     # Its projections start at the topics' end: replaying a long-lived test broker's history
@@ -53,7 +53,7 @@ def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
     return procs[-1]
 
 
-async def _enroll(fleet: AppleFleet, timeout_s: float = 30) -> None:
+async def enroll_all(fleet: AppleFleet, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while await fleet.enroll_pending():
         assert time.monotonic() < deadline, "the iPhones could not enroll"
@@ -74,7 +74,7 @@ async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[D
                                               device_port)
             demo.url = gateway.url
             await wait_until_caught_up(demo, bootstrap)
-            await _enroll(fleet)
+            await enroll_all(fleet)
             demo.iphones = list(fleet.devices)
             [demo.android] = amapi.state.devices.values()
             demo.owners = {demo.iphones[0].udid: "alice", demo.iphones[1].udid: "alice",

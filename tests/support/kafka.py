@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
+from ssp_runtime.kafka import METADATA_MAX_AGE_MS
 
 
 class Producer:
@@ -20,7 +21,8 @@ class Producer:
 
     async def __aenter__(self) -> Producer:
         self._p = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                   enable_idempotence=True)
+                                   enable_idempotence=True,
+                                   metadata_max_age_ms=METADATA_MAX_AGE_MS)
         await self._p.start()
         return self
 
@@ -55,7 +57,8 @@ class Tail:
 
     async def __aenter__(self) -> Tail:
         self._c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                   enable_auto_commit=False, fetch_max_wait_ms=100)
+                                   enable_auto_commit=False, fetch_max_wait_ms=100,
+                                   metadata_max_age_ms=METADATA_MAX_AGE_MS)
         await self._c.start()
         parts = None
         for _ in range(100):

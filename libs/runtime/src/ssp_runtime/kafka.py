@@ -4,13 +4,19 @@ contract events as CloudEvents (binary mode)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -23,19 +29,32 @@ from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+# Errors after which an idempotent aiokafka producer never sends again: its sender task has
+# died and every later send raises the same error. A broker restart can cause the first one.
+PRODUCER_FATAL = (OutOfOrderSequenceNumber, ProducerFenced, InvalidProducerEpoch)
+# aiokafka keeps a dead broker in its metadata until the next refresh, 5 minutes by default:
+# tests/faults measured every client stalling that long after one broker of three died.
+METADATA_MAX_AGE_MS = 10_000
+
+
+def bootstrap_list(servers: str) -> list[str]:
+    """`host:port,host:port` as a list: FastStream takes a string for one single server."""
+    return [server.strip() for server in servers.split(",") if server.strip()]
+
 
 def make_broker(settings: ServiceSettings, service: str,
                 registry: CollectorRegistry) -> KafkaBroker:
     """aiokafka's defaults (acks=1, no idempotence) and FastStream's (commit on receipt) can lose
     records; every producer and consumer here is set explicitly instead."""
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        bootstrap_list(settings.kafka_bootstrap_servers),
         client_id=f"{service}-{settings.instance_id}",
         acks="all",
         enable_idempotence=True,
         linger_ms=1,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         allow_auto_create_topics=False,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,  # one line per record at INFO would drown the real logs
@@ -87,6 +106,7 @@ class EventPublisher:
         self.bootstrap = bootstrap
         self.client_id = client_id
         self._producer: AIOKafkaProducer | None = None
+        self._replacing = asyncio.Lock()
         self.started = False
 
     async def start(self) -> None:
@@ -94,6 +114,7 @@ class EventPublisher:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all",
             enable_idempotence=True, linger_ms=1, request_timeout_ms=15000,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         await self._producer.start()
         self.started = True
@@ -129,7 +150,37 @@ class EventPublisher:
         broker's ack), so many records can be in flight at once."""
         items = headers.items() if isinstance(headers, dict) else headers
         encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
-        return await self._running().send(topic, value, key=key.encode(), headers=encoded)
+        producer = self._running()
+        try:
+            sent = await producer.send(topic, value, key=key.encode(), headers=encoded)
+        except PRODUCER_FATAL as exc:
+            return asyncio.ensure_future(self._resend(producer, exc, topic, value, key, encoded))
+        return asyncio.ensure_future(self._delivered(producer, sent, topic, value, key, encoded))
+
+    async def _delivered(self, producer: AIOKafkaProducer, sent: asyncio.Future[Any], topic: str,
+                         value: bytes | None, key: str, headers: list[tuple[str, bytes]]) -> Any:
+        try:
+            return await sent
+        except PRODUCER_FATAL as exc:
+            return await self._resend(producer, exc, topic, value, key, headers)
+
+    async def _resend(self, producer: AIOKafkaProducer, exc: BaseException, topic: str,
+                      value: bytes | None, key: str, headers: list[tuple[str, bytes]]) -> Any:
+        # The record was not written (an out-of-order batch is refused whole): a new
+        # producer (new producer id, sequences from 0) sends it again, and every later one.
+        log.warning("producer failed for good; starting a new one",
+                    extra={"error": repr(exc), "topic": topic})
+        await self._replace(producer)
+        return await self._running().send_and_wait(topic, value, key=key.encode(), headers=headers)
+
+    async def _replace(self, broken: AIOKafkaProducer) -> None:
+        async with self._replacing:
+            if id(self._producer) != id(broken):
+                return  # a concurrent publish replaced it already
+            with contextlib.suppress(Exception):
+                await broken.stop()
+            self._producer = None
+            await self.start()
 
     def _running(self) -> AIOKafkaProducer:
         if self._producer is None:

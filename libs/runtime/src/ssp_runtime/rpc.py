@@ -24,7 +24,7 @@ from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 
 from ssp_runtime.consuming import Delivery, Subscriptions
-from ssp_runtime.kafka import EventPublisher
+from ssp_runtime.kafka import METADATA_MAX_AGE_MS, EventPublisher
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class RpcClient:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=None, auto_offset_reset="latest",
             enable_auto_commit=False, fetch_max_wait_ms=50,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         await consumer.start()
         partitions = await _partitions(consumer, self.reply_topic)

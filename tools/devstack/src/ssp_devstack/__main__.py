@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from ssp_devstack.cluster import ClusterConfig, KafkaCluster
 from ssp_devstack.stack import COMPONENTS, DevstackError, Stack, StackConfig
 
 
@@ -30,9 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     for verb in ("start", "stop"):
         p = sub.add_parser(verb, help=f"{verb} one component (fault tests)")
         p.add_argument("component", choices=COMPONENTS)
+    cluster = sub.add_parser("cluster", help="an N-broker Kafka cluster in <dir>/cluster "
+                             "(failover tests); the single-broker stack is not touched")
+    cluster.add_argument("action", choices=("up", "down", "status", "kill", "start"))
+    cluster.add_argument("node", nargs="?", type=int, help="node number (kill, start)")
+    cluster.add_argument("--brokers", type=int, default=3)
+    cluster.add_argument("--base-port", type=int, default=29092,
+                         help="node i listens on base+2(i-1), its controller on base+2(i-1)+1")
     args = parser.parse_args(argv)
 
     stack = Stack(StackConfig.from_env())
+    if args.verb == "cluster":
+        return _cluster(stack.cfg, args)
     try:
         if args.verb == "up":
             stack.up(fresh=args.fresh)
@@ -52,6 +62,27 @@ def main(argv: list[str] | None = None) -> int:
             stack.start(args.component)
         elif args.verb == "stop":
             stack.stop(args.component)
+    except DevstackError as exc:
+        print(f"devstack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cluster(cfg: StackConfig, args: argparse.Namespace) -> int:
+    cluster = KafkaCluster(ClusterConfig.on_ports(cfg.home / "cluster", cfg.cache, args.brokers,
+                                                  args.base_port))
+    try:
+        if args.action in ("kill", "start"):
+            if not args.node or not 1 <= args.node <= args.brokers:
+                raise DevstackError(f"name a node from 1 to {args.brokers}")
+            getattr(cluster, args.action)(args.node - 1)
+        elif args.action == "up":
+            cluster.up()
+            print(f"{cluster.describe()}\nexport KAFKA_BOOTSTRAP_SERVERS={cluster.bootstrap}")
+        elif args.action == "down":
+            cluster.down()
+        else:
+            print(cluster.describe())
     except DevstackError as exc:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1

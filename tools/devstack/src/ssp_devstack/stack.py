@@ -45,6 +45,10 @@ class StackConfig:
     external_kafka: str | None
     external_mongo: str | None
     kafka_heap: str
+    # Cluster mode (ssp_devstack.cluster): this node's id and every node's extra settings.
+    # The defaults are the single-broker stack, whose settings stay exactly the template's.
+    node_id: int = 1
+    kafka_overrides: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -105,6 +109,10 @@ class Stack:
             os.killpg(pid, signal.SIGKILL)
         self._pidfile(component).unlink(missing_ok=True)
 
+    def pid(self, component: str) -> int | None:
+        """The component's process id while it runs (started by this stack directory)."""
+        return self._pid(component)
+
     def client_env(self) -> dict[str, str]:
         kafka = self.cfg.external_kafka or f"127.0.0.1:{self.cfg.kafka_port}"
         mongo = self.cfg.external_mongo or f"mongodb://127.0.0.1:{self.cfg.mongo_port}/"
@@ -134,6 +142,12 @@ class Stack:
     # -- Kafka --------------------------------------------------------------------------------
 
     def _start_kafka(self) -> None:
+        self.spawn_kafka()
+        self.wait_kafka()
+
+    def spawn_kafka(self) -> None:
+        """Format the storage (first time) and start the broker, without waiting for it: the
+        nodes of a cluster only become ready together."""
         java = _require("java",
                         "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
         _check_java_version(java)
@@ -148,10 +162,13 @@ class Stack:
         log_config.write_text(_KAFKA_LOG4J)
         classpath = f"{libs}/*"
         if not (home / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = dict(self.cfg.kafka_overrides).get("ssp.cluster.id") or \
+                new_cluster_id()
+            # One node formats itself as the whole quorum; a cluster's nodes share voters.
+            quorum = [] if self.cfg.kafka_overrides else ["--standalone"]
             _run(
                 [java, "-cp", classpath, f"-Dlog4j2.configurationFile=file:{log_config}",
-                 "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
+                 "kafka.tools.StorageTool", "format", *quorum, "-t", cluster_id,
                  "-c", str(props), "--ignore-formatted"],
                 "format Kafka's storage",
             )
@@ -164,15 +181,26 @@ class Stack:
              "kafka.Kafka", str(props)],
             log,
         )
-        self._wait_ready(
-            "kafka", self.cfg.kafka_port, log, ready_line="Kafka Server started", timeout=120
-        )
+
+    def wait_kafka(self, timeout: float = 120) -> None:
+        self._wait_ready("kafka", self.cfg.kafka_port, self.cfg.home / "kafka" / "kafka.log",
+                         ready_line="Kafka Server started", timeout=timeout)
+
+    def kill(self, component: str) -> None:
+        """SIGKILL, no shutdown: what a crashed machine does (fault tests)."""
+        pid = self._pid(component)
+        if pid is not None:
+            os.killpg(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.05)
+            self._pidfile(component).unlink(missing_ok=True)
 
     def _kafka_properties(self, data: Path) -> str:
         c = self.cfg
-        return _KAFKA_PROPERTIES.format(
+        text = _KAFKA_PROPERTIES.format(
             port=c.kafka_port, controller=c.controller_port, data=data
         )
+        return _override(text, {"node.id": str(c.node_id), **dict(c.kafka_overrides)})
 
     def _kafka_libs(self) -> Path:
         pom = SOURCES / "kafka" / "pom.xml"
@@ -353,6 +381,33 @@ def _download_module(go: str, cwd: Path, module: str) -> Path:
         raise DevstackError(f"could not download {module}:\n{proc.stdout[-2000:]}"
                             f"{proc.stderr[-2000:]}")
     return Path(json.loads(proc.stdout)["Dir"])
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64. One starting with "-" would be
+    read as an option by the storage tool, so those are drawn again."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
+def _override(properties: str, values: dict[str, str]) -> str:
+    """`properties` with the given keys set (replaced in place, or appended); a value of ""
+    removes the key. Keys starting with `ssp.` are ours, not Kafka's, and are left out."""
+    values = {k: v for k, v in values.items() if not k.startswith("ssp.")}
+    lines = []
+    for line in properties.splitlines():
+        key = line.split("=", 1)[0]
+        if key in values and not line.startswith("#"):
+            if values[key]:
+                lines.append(f"{key}={values.pop(key)}")
+            else:
+                values.pop(key)
+            continue
+        lines.append(line)
+    lines += [f"{k}={v}" for k, v in values.items() if v]
+    return "\n".join(lines) + "\n"
 
 
 def _digest(*files: Path) -> str:

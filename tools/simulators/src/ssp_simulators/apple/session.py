@@ -62,6 +62,7 @@ class DeviceSession:
         self._woken = False
         self._task: asyncio.Task[None] | None = None
         self.http_errors: list[str] = []  # what went wrong, for tests and the CLI log
+        self.answers: dict[str, dict[str, Any]] = {}  # CommandUUID -> the last report sent
 
     async def _put(self, url: str, message: dict[str, Any], content_type: str) -> httpx.Response:
         body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
@@ -114,6 +115,13 @@ class DeviceSession:
                     await asyncio.sleep(self._behaviour.not_now_retry_s)
                     self._woken = True
 
+    async def answer_again(self, command_uuid: str) -> httpx.Response:
+        """Send the last answer to `command_uuid` once more, as a device does when it retries a
+        request whose reply it lost. The server's reply (maybe a next command) is not acted on."""
+        async with self._lock:
+            return await self._put(self._endpoints.connect_url, self.answers[command_uuid],
+                                   CONNECT_CONTENT_TYPE)
+
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
@@ -153,6 +161,7 @@ class DeviceSession:
                 await self._acknowledge_then_erase(result.report)
                 return False
             report = result.report
+            self.answers[report["CommandUUID"]] = report
         return declined
 
     async def _acknowledge_then_erase(self, report: dict[str, Any]) -> None:

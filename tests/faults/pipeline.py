@@ -1,0 +1,216 @@
+"""The command pipeline as real processes, with simulated Apple, Android and Windows devices,
+and the faults the scenarios inflict on it.
+
+Processes: the permission-service (the authorizer), the device-registry and one
+command-dispatcher per platform family (`--platform`), in a demo org of their own. The gateway
+is not in this path: commands are requested on `ssp.commands.requested`, as an integration does
+(docs/events.md). Devices: supervised iPhones (an APNs stand-in and their HTTP sessions in this
+test process), an Android Management API stand-in, Windows laptops polling over OMA-DM; every
+device is linked to the demo user alice (full access), who requests every command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ssp_contracts.audit import ServiceHeartbeat
+from ssp_contracts.commands import CommandRequested
+from ssp_contracts.enums import Action
+from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS, DEVICES, HEARTBEATS
+from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_devstack.stack import DevstackError, Stack, StackConfig
+from ssp_simulators.apple.fleet import AppleFleet
+from ssp_simulators.apple.session import Behaviour
+from ssp_simulators.windows import WindowsFleet
+
+from tests.browser.demo_org import DemoOrg
+from tests.browser.device_links import link_devices
+from tests.browser.portal_stack import demo_env, enroll_all
+from tests.conftest import database_name
+from tests.faults.oracle import Execution, Oracle, bodies
+from tests.support.android import AmapiStandIn, amapi_stand_in, android_id
+from tests.support.kafka import Producer, Tail
+from tests.support.windows import windows_id
+
+StartService = Callable[..., ServiceProcess]
+DISPATCHERS = ("apple", "android", "windows")
+# What each family's devices are asked to do: one command with side effects where the platform
+# has one in its capability matrix for these devices, and one that reports back.
+ACTIONS = {"apple": (Action.LOCK, Action.REFRESH), "android": (Action.LOCK, Action.REFRESH),
+           "windows": (Action.LOCATE, Action.REFRESH)}
+SERVICE_FAULTS = ("permission_service", "device_registry",
+                  *(f"command_dispatcher:{family}" for family in DISPATCHERS))
+STACK_FAULTS = ("kafka", "ferretdb")
+
+
+@dataclass
+class Pipeline:
+    demo: DemoOrg
+    procs: dict[str, ServiceProcess]
+    apple: AppleFleet
+    amapi: AmapiStandIn
+    windows: WindowsFleet
+    producer: Producer
+    oracle: Oracle
+    run_id: str
+    targets: list[tuple[str, str]]  # (device id, family), in the order commands go round
+    sent: int = 0
+    recoveries: dict[str, float] = dataclasses.field(default_factory=dict)  # fault -> seconds
+
+    async def request(self, count: int) -> None:
+        """`count` commands, round the devices, alternating each family's actions."""
+        for _ in range(count):
+            device_id, family = self.targets[self.sent % len(self.targets)]
+            actions = ACTIONS[family]
+            action = actions[(self.sent // len(self.targets)) % len(actions)]
+            command = CommandRequested(
+                org_id=self.demo.org, command_id=f"cmd-{uuid.uuid4()}", device_id=device_id,
+                action=action, requested_by=self.demo.user_id("alice"),
+                requested_at=datetime.now(UTC), source="faults")
+            await self.producer.send_event(COMMANDS_REQUESTED, command)
+            self.oracle.accept(command.command_id, device_id, action)  # on Kafka: accepted
+            self.sent += 1
+
+    async def inflict(self, fault: str, *, down_s: float = 1.0) -> None:
+        """SIGKILL a service and start it again, or stop a stack component and start it; how
+        long until it was back (ready) goes to `recoveries`."""
+        began = time.monotonic()
+        if fault in STACK_FAULTS:
+            stack = local_stack()
+            assert stack is not None, "the stack is external: cannot stop its components"
+            await asyncio.to_thread(stack.stop, fault)
+            await asyncio.sleep(down_s)
+            await _start_again(stack, fault)
+        else:
+            proc = self.procs[fault]
+            proc.kill()
+            await asyncio.sleep(down_s)
+            await asyncio.to_thread(proc.start, True, 120)
+        self.recoveries[fault] = round(time.monotonic() - began, 1)
+
+    def executions(self) -> list[Execution]:
+        """What the devices carried out: Apple by CommandUUID, Android by AMAPI operation."""
+        out = [Execution(d.udid, self.oracle.accepted[r.command_uuid].action, r.command_uuid)
+               for d in self.apple.devices for r in d.received
+               if r.executed and r.command_uuid in self.oracle.accepted]
+        for name, effects in self.amapi.state.effects.items():
+            out += [Execution(android_id(name), Action(e.command_type.lower()))
+                    for e in effects if e.outcome == "SUCCESS" and e.command_type == "LOCK"]
+        return out
+
+    def database(self, module: str) -> str:
+        return database_name(self.run_id, module)
+
+    async def verdict(self, mongo, *, timeout_s: float, tolerated_repeats: int = 0,  # type: ignore[no-untyped-def]
+                      ) -> list[str]:
+        """Every problem the oracle finds once the run has settled (empty: clean run)."""
+        await self.oracle.wait_terminal(timeout_s)
+        problems = self.oracle.terminal_problems()
+        problems += self.oracle.execution_problems(self.executions(), tolerated_repeats)
+        problems += await self.oracle.wait_snapshots(60)
+        problems += await self.oracle.projection_problems(
+            mongo, self.database("device_registry"), self.database("permission_service"))
+        return problems + await self.silent_processes()
+
+    async def silent_processes(self, timeout_s: float = 30) -> list[str]:
+        """Every process still publishes: a heartbeat from each one, after all the faults."""
+        wanted = Counter(proc.module.replace("_", "-") for proc in self.procs.values())
+        async with Tail(self.producer.bootstrap, HEARTBEATS) as beats:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                await beats.poll(0.5)
+                beating = {(b["service"], b["instance_id"])
+                           for b in bodies(beats, ServiceHeartbeat.event_type)}
+                seen = Counter(service for service, _ in beating)
+                if not wanted - seen:
+                    return []
+        return [f"no heartbeat within {timeout_s}s from {n} {service} process(es)"
+                for service, n in (wanted - seen).items()]
+
+
+async def _start_again(stack: Stack, component: str, attempts: int = 10) -> None:
+    """Ports in Linux's ephemeral range (32768-60999) can be taken while a component is down:
+    by another program's outgoing connection, or by a client reconnecting to that very port
+    that connects to itself (TCP self-connect), which holds it until the client gives up. Try
+    again for a while; a stack on ports below 32768 (make test's defaults for Kafka) avoids it."""
+    for attempt in range(attempts):
+        try:
+            await asyncio.to_thread(stack.start, component)
+            return
+        except DevstackError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(3)
+
+
+def local_stack() -> Stack | None:
+    """The devstack this test session runs on, when it was started on this machine."""
+    stack = Stack(dataclasses.replace(StackConfig.from_env(), external_kafka=None,
+                                      external_mongo=None))
+    running = all(stack.pid(c) for c in STACK_FAULTS)
+    return stack if running else None
+
+
+def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi: AmapiStandIn,
+                    ports: dict[str, int], dispatcher_env: dict[str, str], gateway: bool,
+                    ) -> dict[str, ServiceProcess]:
+    env = demo_env(demo)
+    family_env = {
+        "apple": {"SSP_APNS_BASE_URL": apple.apns_url, "SSP_APPLE_REPUSH_S": "5"},
+        "android": amapi.dispatcher_env(),
+        "windows": {},
+    }
+    procs = {"permission_service": start("permission_service", wait=False, **env),
+             "device_registry": start("device_registry", wait=False, **env)}
+    for family in DISPATCHERS:
+        procs[f"command_dispatcher:{family}"] = start(
+            "command_dispatcher", wait=False, args=["--platform", family],
+            **{**env, **family_env[family], **dispatcher_env,
+               "SSP_DEVICE_HTTP_PORT": str(ports[family])})
+    if gateway:  # its own consumer groups for this org; projections start at the topics' end
+        procs["portal_gateway"] = start(
+            "portal_gateway", wait=False, SSP_CONSUMER_GROUP_PREFIX=f"portal-gateway-{demo.org}",
+            SSP_PROJECTIONS_FROM_BEGINNING="false", **env)
+    for proc in procs.values():
+        proc.wait_ready(120)
+    return procs
+
+
+@contextlib.asynccontextmanager
+async def running_pipeline(start: StartService, bootstrap: str, run_id: str, *, iphones: int = 3,
+                           androids: int = 3, laptops: int = 3,
+                           behaviour: Behaviour | None = None, gateway: bool = False,
+                           **dispatcher_env: str) -> AsyncIterator[Pipeline]:
+    demo = DemoOrg()
+    ports = {family: free_port() for family in DISPATCHERS}
+    apple = AppleFleet(f"http://127.0.0.1:{ports['apple']}", iphones=iphones, macs=0,
+                       behaviour=behaviour)
+    windows = WindowsFleet(f"http://127.0.0.1:{ports['windows']}", devices=laptops)
+    async with amapi_stand_in(androids, delay_s=0.3) as amapi, Producer(bootstrap) as producer, \
+            Tail(bootstrap, COMMANDS_STATUS) as statuses, Tail(bootstrap, DEVICES) as snapshots:
+        await apple.start(enroll=False)
+        polling = asyncio.create_task(windows.poll(1.0))
+        try:
+            # In a thread: the APNs and AMAPI stand-ins answer on this loop meanwhile.
+            procs = await asyncio.to_thread(_start_services, start, demo, apple, amapi, ports,
+                                            dispatcher_env, gateway)
+            await enroll_all(apple)
+            targets = [(d.udid, "apple") for d in apple.devices]
+            targets += [(android_id(name), "android") for name in amapi.state.devices]
+            targets += [(windows_id(d), "windows") for d in windows.devices]
+            demo.owners = {device_id: "alice" for device_id, _ in targets}
+            await link_devices(demo, producer, snapshots)
+            yield Pipeline(demo, procs, apple, amapi, windows, producer,
+                           Oracle(statuses, snapshots), run_id, targets)
+        finally:
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+            await apple.stop()
