@@ -31,11 +31,17 @@ install: .venv/.installed
 run: install
 	$(PY) python -m ssp_devstack.run
 
-# The browser tests drive Debian's Chromium (never a downloaded browser); root installs it.
+# Debian packages the tests use (never downloaded binaries); root installs what is missing:
+# Chromium drives the browser tests, `prometheus` brings promtool (checks of deploy/prometheus)
+# and the Prometheus that `make run` starts.
+SYSTEM_DEBS := chromium:/usr/bin/chromium prometheus:/usr/bin/promtool
 system-deps:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	  || echo "Chromium missing and not root: browser tests will be skipped"; }
+	@missing=""; for dep in $(SYSTEM_DEBS); do test -x "$${dep#*:}" || missing="$$missing $${dep%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Missing Debian packages:$$missing (not root): their tests will be skipped"; fi; \
+	fi
 
 test: install system-deps
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
