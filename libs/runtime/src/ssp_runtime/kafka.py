@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 from ssp_contracts.topics import spec_for
 
+from ssp_runtime import tracing
 from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,11 @@ log = logging.getLogger(__name__)
 def make_broker(settings: ServiceSettings, service: str,
                 registry: CollectorRegistry) -> KafkaBroker:
     """aiokafka's defaults (acks=1, no idempotence) and FastStream's (commit on receipt) can lose
-    records; every producer and consumer here is set explicitly instead."""
+    records; every producer and consumer here is set explicitly instead. With tracing on, the
+    telemetry middleware continues each record's trace (its `traceparent` header)."""
+    middlewares: list[Any] = [KafkaPrometheusMiddleware(registry=registry, app_name=service)]
+    if tracing.enabled():
+        middlewares.insert(0, KafkaTelemetryMiddleware())
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=f"{service}-{settings.instance_id}",
@@ -34,7 +41,7 @@ def make_broker(settings: ServiceSettings, service: str,
         linger_ms=1,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         allow_auto_create_topics=False,
-        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
+        middlewares=middlewares,
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,  # one line per record at INFO would drown the real logs
         graceful_timeout=15.0,
@@ -118,10 +125,18 @@ class EventPublisher:
 
     async def publish_raw(self, topic: str, value: bytes | None, *, key: str,
                           headers: dict[str, str] | list[tuple[str, bytes]]) -> None:
-        """A pre-serialised record: outbox entries, tombstones (value None), dead letters."""
-        items = headers.items() if isinstance(headers, dict) else headers
-        encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
-        await self._running().send_and_wait(topic, value, key=key.encode(), headers=encoded)
+        """A pre-serialised record: outbox entries, tombstones (value None), dead letters.
+        It carries the trace it belongs to: the one its headers name (an outbox entry keeps
+        the context it was written in), else the current one."""
+        items = list(headers.items() if isinstance(headers, dict) else headers)
+        text = {k: v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+                for k, v in items}
+        with tracing.producer_span(topic, text) as trace_headers:
+            encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items
+                       if k not in trace_headers]
+            encoded += [(k, v.encode()) for k, v in trace_headers.items()]
+            await self._running().send_and_wait(topic, value, key=key.encode(),
+                                                headers=encoded)
 
     def _running(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -23,6 +23,7 @@ from ssp_contracts.commands import CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED
+from ssp_runtime import tracing
 
 from portal_gateway.domain import confirmations as confirming
 from portal_gateway.domain.access import Caller
@@ -141,6 +142,7 @@ class CommandDesk:
         check_count(rule, window, await self.stores.rate_windows.hit(window), now)
 
     async def _publish(self, event: CommandRequested) -> None:
+        tracing.mark(**{"ssp.command_id": event.command_id})
         try:
             await self.publisher.publish(COMMANDS_REQUESTED, event, key=event.device_id)
         except PUBLISH_ERRORS as exc:
