@@ -64,7 +64,7 @@ def binary() -> str | None:
 
 class Prometheus:
     def __init__(self, home: Path, port: int, targets: Iterable[tuple[str, int]]) -> None:
-        self.home = home
+        self.home = home.resolve()  # it runs in `home`: relative paths would point elsewhere
         self.port = port
         self.targets = list(targets)
         self.proc: subprocess.Popen[bytes] | None = None

@@ -56,6 +56,9 @@ def main() -> int:
         if stopping:
             return
         stopping = True
+        # Ctrl-C reaches this process twice (from the terminal and forwarded by `uv run`): a
+        # second KeyboardInterrupt must not abort the clean-up and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("\nstopping ...", flush=True)
         prometheus.stop()
         for sim in simulators:
