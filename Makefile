@@ -11,7 +11,8 @@ TEST_MONGO_PORT ?= 37017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
-.PHONY: help install system-deps run test test-unit test-stack stack-up stack-down lint schemas bench clean
+.PHONY: help install system-deps run test test-unit test-stack stack-up stack-down lint schemas bench \
+	dashboard-screenshots clean
 
 help:
 	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
@@ -19,6 +20,7 @@ help:
 	@echo "make lint    - ruff and mypy"
 	@echo "make schemas - export the JSON Schema of every event into docs/schemas/"
 	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
+	@echo "make dashboard-screenshots - draw the dashboards from make run's Prometheus"
 
 install: .venv/.installed
 
@@ -61,6 +63,11 @@ lint: install
 
 schemas: install
 	$(PY) python -m ssp_contracts.schemas docs/schemas
+
+# The Grafana dashboards drawn from a running Prometheus (`make run`'s) into docs/screenshots/.
+PROMETHEUS_URL ?= http://127.0.0.1:9090
+dashboard-screenshots: install system-deps
+	$(PY) python -m ssp_devstack.dashboards --prometheus $(PROMETHEUS_URL) --out docs/screenshots
 
 bench: install
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) python -m ssp_bench

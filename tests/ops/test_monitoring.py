@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from ssp_devstack import dashboards, run
 from ssp_devstack import prometheus as local_prometheus
-from ssp_devstack import run
 from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_runtime import repo_services
 
@@ -130,6 +130,18 @@ async def test_make_runs_prometheus_scrapes_every_service(services, run_id, tmp_
         rules: Any = await asyncio.to_thread(prometheus.get_json, "/api/v1/rules")
         loaded = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
         assert "SspServiceDown" in loaded and len(loaded) >= 10
+
+        async def drawn() -> str | None:  # the dashboard renderer, on what was scraped
+            page = await asyncio.to_thread(
+                dashboards.render, json.loads((DASHBOARDS / "portal.json").read_text()),
+                dashboards.Prometheus(prometheus.url), minutes=2)
+            return page if all(f"<b>1</b><span>{job}</span>" in page
+                               for job in repo_services.SERVICES) else None
+        page = await eventually(drawn, timeout_s=30, what="instances up drawn")
+        board = json.loads((DASHBOARDS / "portal.json").read_text())
+        assert [p["title"] for p in board["panels"]] == re.findall(r'data-panel="([^"]+)"',
+                                                                   page)
+        assert page.count("<polyline") >= 1  # the gateway answered scrapes: a request rate
     finally:
         prometheus.stop()
 
