@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import time
 import urllib.error
@@ -78,6 +79,9 @@ class Prometheus:
         if exe is None:
             raise RuntimeError("prometheus is not installed (Debian: apt-get install "
                                "prometheus; `make test` does it as root)")
+        if not _port_free(self.port):  # Debian's own prometheus service listens on 9090
+            raise RuntimeError(f"port {self.port} is taken (by the system's prometheus "
+                               "service?); choose another with SSP_DEVSTACK_PROMETHEUS_PORT")
         config = write_config(self.home, self.targets)
         log = self.home / "prometheus.log"
         with log.open("ab") as out:
@@ -125,3 +129,12 @@ class Prometheus:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
