@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from ssp_contracts.commands import CommandStatusChanged
@@ -25,42 +27,49 @@ from tests.support.waiting import eventually
 SERVER, PRODUCER, CONSUMER = 2, 4, 5  # OTLP span kinds
 
 
+@pytest.fixture
+def otlp() -> Iterator[OtlpReceiver]:
+    """Set up before `services`, so torn down after them: their last spans, flushed while
+    they stop, still find the receiver (an exporter would otherwise retry for many seconds)."""
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
 async def test_one_command_is_one_trace_from_the_request_to_the_device_answer(
-        services, bootstrap):
-    with OtlpReceiver() as otlp:
-        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+        otlp, services, bootstrap):
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
 
-        def start(module: str, **env: str):
-            return services(module, **env, **otel)
+    def start(module: str, **env: str):
+        return services(module, **env, **otel)
 
-        async with running_portal(start, bootstrap) as demo, \
-                httpx.AsyncClient(base_url=demo.url, timeout=30) as http:
-            login = await http.post("/api/v1/session", json={
-                "username": "alice", "password": demo.password, "org": demo.org})
-            assert login.status_code == 200, login.text
-            device_id = demo.iphones[0].udid
-            resp = await http.post(f"/api/v1/devices/{device_id}/commands",
-                                   json={"action": "refresh", "params": {}},
-                                   headers={"X-CSRF-Token": login.json()["csrf_token"]})
-            assert resp.status_code == 202, resp.text
-            command_id = resp.json()["command_id"]
+    async with running_portal(start, bootstrap) as demo, \
+            httpx.AsyncClient(base_url=demo.url, timeout=30) as http:
+        login = await http.post("/api/v1/session", json={
+            "username": "alice", "password": demo.password, "org": demo.org})
+        assert login.status_code == 200, login.text
+        device_id = demo.iphones[0].udid
+        resp = await http.post(f"/api/v1/devices/{device_id}/commands",
+                               json={"action": "refresh", "params": {}},
+                               headers={"X-CSRF-Token": login.json()["csrf_token"]})
+        assert resp.status_code == 202, resp.text
+        command_id = resp.json()["command_id"]
 
-            async def request_span() -> ReceivedSpan | None:
-                return next((s for s in otlp.snapshot() if s.kind == SERVER
-                             and s.attributes.get("ssp.command_id") == command_id), None)
-            root = await eventually(request_span, timeout_s=30, what="gateway request span")
-            assert root.service == "portal-gateway" and root.parent_span_id == ""
-            assert "/api/v1/devices/{device_id}/commands" in root.name
+        async def request_span() -> ReceivedSpan | None:
+            return next((s for s in otlp.snapshot() if s.kind == SERVER
+                         and s.attributes.get("ssp.command_id") == command_id), None)
+        root = await eventually(request_span, timeout_s=30, what="gateway request span")
+        assert root.service == "portal-gateway" and root.parent_span_id == ""
+        assert "/api/v1/devices/{device_id}/commands" in root.name
 
-            def answered(spans: list[ReceivedSpan]) -> bool:
-                return any(s.name == "command acknowledged" for s in spans) and any(
-                    s.name == "ssp.commands.status publish" and s.service == "command-dispatcher"
-                    for s in spans)
+        def answered(spans: list[ReceivedSpan]) -> bool:
+            return any(s.name == "command acknowledged" for s in spans) and any(
+                s.name == "ssp.commands.status publish" and s.service == "command-dispatcher"
+                for s in spans)
 
-            async def whole_trace() -> list[ReceivedSpan] | None:
-                spans = otlp.trace(root.trace_id)
-                return spans if answered(spans) else None
-            spans = await eventually(whole_trace, timeout_s=60, what="device answer traced")
+        async def whole_trace() -> list[ReceivedSpan] | None:
+            spans = otlp.trace(root.trace_id)
+            return spans if answered(spans) else None
+        spans = await eventually(whole_trace, timeout_s=60, what="device answer traced")
 
     by_id = {s.span_id: s for s in spans}
     orphans = [s.name for s in spans if s.parent_span_id and s.parent_span_id not in by_id]
