@@ -11,7 +11,8 @@ TEST_MONGO_PORT ?= 37017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
-.PHONY: help install system-deps run test test-faults test-unit test-stack stack-up stack-down lint schemas bench clean
+.PHONY: help install system-deps run test test-faults test-unit test-stack stack-up stack-down lint \
+	schemas bench dashboard-screenshots clean
 
 help:
 	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
@@ -20,6 +21,7 @@ help:
 	@echo "make lint    - ruff and mypy"
 	@echo "make schemas - export the JSON Schema of every event into docs/schemas/"
 	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
+	@echo "make dashboard-screenshots - draw the dashboards from make run's Prometheus"
 
 install: .venv/.installed
 
@@ -32,11 +34,17 @@ install: .venv/.installed
 run: install
 	$(PY) python -m ssp_devstack.run
 
-# The browser tests drive Debian's Chromium (never a downloaded browser); root installs it.
+# Debian packages the tests use (never downloaded binaries); root installs what is missing:
+# Chromium drives the browser tests, `prometheus` brings promtool (checks of deploy/prometheus)
+# and the Prometheus that `make run` starts.
+SYSTEM_DEBS := chromium:/usr/bin/chromium prometheus:/usr/bin/promtool
 system-deps:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	  || echo "Chromium missing and not root: browser tests will be skipped"; }
+	@missing=""; for dep in $(SYSTEM_DEBS); do test -x "$${dep#*:}" || missing="$$missing $${dep%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Missing Debian packages:$$missing (not root): their tests will be skipped"; fi; \
+	fi
 
 test: install system-deps
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
@@ -61,6 +69,11 @@ lint: install
 
 schemas: install
 	$(PY) python -m ssp_contracts.schemas docs/schemas
+
+# The Grafana dashboards drawn from a running Prometheus (`make run`'s) into docs/screenshots/.
+PROMETHEUS_URL ?= http://127.0.0.1:9090
+dashboard-screenshots: install system-deps
+	$(PY) python -m ssp_devstack.dashboards --prometheus $(PROMETHEUS_URL) --out docs/screenshots
 
 bench: install
 	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) python -m ssp_bench

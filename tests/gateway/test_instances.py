@@ -19,9 +19,9 @@ from ssp_contracts.topics import COMMANDS_STATUS
 from ssp_devstack.processes import ServiceProcess, free_port
 
 from tests.gateway.catch_up import wait_until_caught_up
-from tests.gateway.session_gateway import gateway_env
 from tests.gateway.portal_world import World
 from tests.gateway.rpc_responder import RpcResponder
+from tests.gateway.session_gateway import gateway_env
 from tests.gateway.test_destructive_actions import _confirmation
 from tests.gateway.test_live_status import status
 from tests.support.kafka import Producer

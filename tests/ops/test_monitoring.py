@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 import urllib.request
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from ssp_devstack import dashboards, run
+from ssp_devstack import prometheus as local_prometheus
+from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime import repo_services
 
 from tests.ops.monitoring_files import (
     DASHBOARDS,
@@ -18,6 +24,7 @@ from tests.ops.monitoring_files import (
     dashboard_queries,
     exported,
     queried,
+    rule_texts,
 )
 from tests.support.waiting import eventually
 
@@ -26,12 +33,16 @@ PROMTOOL = shutil.which("promtool")
 NO_PROMTOOL = "promtool not on PATH (Debian: apt-get install prometheus)"
 
 
-async def test_every_queried_metric_is_exported(services, run_id):
+def every_service(services, run_id: str) -> dict[str, ServiceProcess]:
     env = {"command_dispatcher": {"SSP_SECRET_KEY": Fernet.generate_key().decode()},
            "portal_gateway": {"SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-t{run_id}"}}
+    return {module: services(module, SSP_CONSUMER_LAG_INTERVAL_S="1", **env.get(module, {}))
+            for module in MODULES}
+
+
+async def test_every_queried_metric_is_exported(services, run_id):
     names: set[str] = set()
-    for module in MODULES:
-        proc = services(module, SSP_CONSUMER_LAG_INTERVAL_S="1", **env.get(module, {}))
+    for proc in every_service(services, run_id).values():
         names |= exported(await asyncio.to_thread(get_text, proc.url + "/metrics"))
     wanted = queried()
     assert len(wanted) > 15, "the regex found too few metrics: is deploy/ there?"
@@ -82,6 +93,57 @@ def test_promtool_accepts_alert_rules():
     result = subprocess.run([PROMTOOL, "check", "rules", *rules],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_make_run_prometheus_config_covers_every_service(tmp_path):
+    config = local_prometheus.write_config(tmp_path, [(m, p) for m, p, _ in run.SERVICES])
+    body = json.loads(config.read_text().split("\n", 1)[1])
+    jobs = {job["job_name"]: job["static_configs"][0]["targets"]
+            for job in body["scrape_configs"]}
+    assert jobs == {local_prometheus.job_name(package): [f"127.0.0.1:{port}"]
+                    for package, port, _ in run.SERVICES}
+    assert set(jobs) == set(repo_services.SERVICES)  # every service of the repository
+    service_down = re.search(r'up\{job=~"([^"]+)"\}', rule_texts()["ssp-alerts.yml"])
+    assert service_down and set(service_down.group(1).split("|")) == set(jobs)
+    assert (tmp_path / "rules" / "ssp-alerts.yml").exists()
+    if PROMTOOL is not None:  # make test installs it; also checks the copied rules
+        result = subprocess.run([PROMTOOL, "check", "config", str(config)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "SUCCESS: 1 rule files found" in result.stdout
+
+
+@pytest.mark.skipif(local_prometheus.binary() is None,
+                    reason="prometheus not on PATH (Debian: apt-get install prometheus)")
+async def test_make_runs_prometheus_scrapes_every_service(services, run_id, tmp_path):
+    procs = every_service(services, run_id)
+    prometheus = local_prometheus.Prometheus(
+        tmp_path / "prometheus", free_port(), [(m, p.port) for m, p in procs.items()])
+    await asyncio.to_thread(prometheus.start)
+    try:
+        async def all_up() -> dict[str, str] | None:
+            health = await asyncio.to_thread(prometheus.targets_health)
+            return health if len(health) == len(procs) and set(health.values()) == {"up"} \
+                else None
+        health = await eventually(all_up, timeout_s=60, what="every target up")
+        assert set(health) == set(repo_services.SERVICES)
+        rules: Any = await asyncio.to_thread(prometheus.get_json, "/api/v1/rules")
+        loaded = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
+        assert "SspServiceDown" in loaded and len(loaded) >= 10
+
+        async def drawn() -> str | None:  # the dashboard renderer, on what was scraped
+            page = await asyncio.to_thread(
+                dashboards.render, json.loads((DASHBOARDS / "portal.json").read_text()),
+                dashboards.Prometheus(prometheus.url), minutes=2)
+            return page if all(f"<b>1</b><span>{job}</span>" in page
+                               for job in repo_services.SERVICES) else None
+        page = await eventually(drawn, timeout_s=30, what="instances up drawn")
+        board = json.loads((DASHBOARDS / "portal.json").read_text())
+        assert [p["title"] for p in board["panels"]] == re.findall(r'data-panel="([^"]+)"',
+                                                                   page)
+        assert page.count("<polyline") >= 1  # the gateway answered scrapes: a request rate
+    finally:
+        prometheus.stop()
 
 
 def get_text(url: str) -> str:

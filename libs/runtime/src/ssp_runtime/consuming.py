@@ -31,6 +31,7 @@ from ssp_contracts.base import Event
 from ssp_contracts.cloudevents import header_text
 from ssp_contracts.topics import dlq_name
 
+from ssp_runtime import tracing
 from ssp_runtime.kafka import EventPublisher
 from ssp_runtime.logs import correlation_id
 
@@ -179,7 +180,10 @@ class Subscriptions:
         except ContractViolation as exc:
             await self.dead_letter(record, delivery, exc, attempts=0, group=group)
             return
-        token = correlation_id.set(_correlation(event, delivery))
+        cid = _correlation(event, delivery)
+        token = correlation_id.set(cid)
+        if cid:
+            tracing.mark(**{"ssp.correlation_id": cid})
         try:
             await self._run_with_retries(record, delivery, event, handler, group)
         finally:

@@ -19,12 +19,14 @@ from aiokafka.errors import (
 )
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 from ssp_contracts.topics import spec_for
 
+from ssp_runtime import tracing
 from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,11 @@ def bootstrap_list(servers: str) -> list[str]:
 def make_broker(settings: ServiceSettings, service: str,
                 registry: CollectorRegistry) -> KafkaBroker:
     """aiokafka's defaults (acks=1, no idempotence) and FastStream's (commit on receipt) can lose
-    records; every producer and consumer here is set explicitly instead."""
+    records; every producer and consumer here is set explicitly instead. With tracing on, the
+    telemetry middleware continues each record's trace (its `traceparent` header)."""
+    middlewares: list[Any] = [KafkaPrometheusMiddleware(registry=registry, app_name=service)]
+    if tracing.enabled():
+        middlewares.insert(0, KafkaTelemetryMiddleware())
     return KafkaBroker(
         bootstrap_list(settings.kafka_bootstrap_servers),
         client_id=f"{service}-{settings.instance_id}",
@@ -55,7 +61,7 @@ def make_broker(settings: ServiceSettings, service: str,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         allow_auto_create_topics=False,
         metadata_max_age_ms=METADATA_MAX_AGE_MS,
-        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service)],
+        middlewares=middlewares,
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,  # one line per record at INFO would drown the real logs
         graceful_timeout=15.0,
@@ -147,14 +153,22 @@ class EventPublisher:
     async def send_raw(self, topic: str, value: bytes | None, *, key: str,
                        headers: dict[str, str] | list[tuple[str, bytes]]) -> asyncio.Future[Any]:
         """Hand a record to the producer and return its delivery future (resolved by the
-        broker's ack), so many records can be in flight at once."""
-        items = headers.items() if isinstance(headers, dict) else headers
-        encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
+        broker's ack), so many records can be in flight at once. The record carries the trace
+        it belongs to: the one its headers name (an outbox entry keeps the context it was
+        written in), else the current one."""
+        items = list(headers.items() if isinstance(headers, dict) else headers)
+        text = {k: v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+                for k, v in items}
         producer = self._running()
-        try:
-            sent = await producer.send(topic, value, key=key.encode(), headers=encoded)
-        except PRODUCER_FATAL as exc:
-            return asyncio.ensure_future(self._resend(producer, exc, topic, value, key, encoded))
+        with tracing.producer_span(topic, text) as trace_headers:
+            encoded = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in items
+                       if k not in trace_headers]
+            encoded += [(k, v.encode()) for k, v in trace_headers.items()]
+            try:
+                sent = await producer.send(topic, value, key=key.encode(), headers=encoded)
+            except PRODUCER_FATAL as exc:
+                return asyncio.ensure_future(
+                    self._resend(producer, exc, topic, value, key, encoded))
         return asyncio.ensure_future(self._delivered(producer, sent, topic, value, key, encoded))
 
     async def _delivered(self, producer: AIOKafkaProducer, sent: asyncio.Future[Any], topic: str,

@@ -1,4 +1,5 @@
-"""JSON logs on stdout, with the correlation id (command id) of the work in hand."""
+"""JSON logs on stdout, with the correlation id (command id) of the work in hand and, with
+tracing on, its trace id."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from ssp_runtime.tracing import current_trace_id
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
@@ -31,6 +34,9 @@ class JsonFormatter(logging.Formatter):
         cid = correlation_id.get()
         if cid:
             out["correlation_id"] = cid
+        trace_id = current_trace_id()
+        if trace_id:
+            out["trace_id"] = trace_id
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
                 out[key] = value

@@ -31,6 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 
+from ssp_runtime import tracing
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
 from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase
@@ -45,7 +46,8 @@ LEASE = "_outbox_lease"
 def outbox_entry(topic: str, event: Event, *, key: str | None = None,
                  source: str = "ssp") -> dict[str, Any]:
     """A pending event to `$push` into the aggregate's document in the same update."""
-    headers = cloudevents.to_headers(event, source=source)
+    # The trace this entry was written in: the relay publishes it later, outside that trace.
+    headers = cloudevents.to_headers(event, source=source) | tracing.current_headers()
     return {"id": headers["ce_id"], "topic": topic, "key": key or event.subject(),
             "headers": headers, "value": cloudevents.to_value(event).decode(),
             "created_at": datetime.now(UTC)}
@@ -53,7 +55,8 @@ def outbox_entry(topic: str, event: Event, *, key: str | None = None,
 
 def tombstone_entry(topic: str, key: str) -> dict[str, Any]:
     """Deletes `key` from a compacted topic."""
-    return {"id": str(uuid.uuid4()), "topic": topic, "key": key, "headers": {}, "value": None,
+    return {"id": str(uuid.uuid4()), "topic": topic, "key": key,
+            "headers": tracing.current_headers(), "value": None,
             "created_at": datetime.now(UTC)}
 
 

@@ -36,6 +36,7 @@ from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.outbox import OutboxRelay
 from ssp_runtime.rpc import RpcClient, responder
 from ssp_runtime.settings import ServiceSettings
+from ssp_runtime.tracing import configure_tracing, flush
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class Service:
         self.settings = settings
         self.version = version
         self.registry = CollectorRegistry()
+        # Before the broker: its telemetry middleware is added only when tracing is on.
+        self.tracing = configure_tracing(name, settings.otel_endpoint, settings.instance_id)
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=self.registry)
         self.broker = make_broker(settings, name, self.registry)
@@ -158,6 +161,7 @@ class Service:
             await hook()
         await self.publisher.stop()
         await self.mongo.close()
+        await asyncio.to_thread(flush)  # the last spans of this process
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:

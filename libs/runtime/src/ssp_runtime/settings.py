@@ -51,6 +51,10 @@ class ServiceSettings(BaseSettings):
         30.0, gt=0, description="Safety-net sweep of unpublished outbox events (kicks and "
         "retries publish at once; the sweep scans collections, so keep it rare)")
     rpc_timeout_s: float = Field(10.0, gt=0, description="Request/reply timeout")
+    otel_endpoint: str = Field(
+        "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "SSP_OTEL_ENDPOINT"),
+        description="OTLP/HTTP collector base URL (spans go to <url>/v1/traces); empty = "
+        "tracing off")
     consumer_lag_interval_s: float = Field(
         30.0, ge=0, description="How often the lag of this service's consumer groups is asked "
         "of the broker for the ssp_consumer_lag metric (0 = never)")

@@ -81,6 +81,7 @@ class Command:
     attempts: int = 0
     history: tuple[tuple[str, datetime], ...] = field(default_factory=tuple)
     platform: str | None = None  # for metrics; stored beside the command, not in its events
+    traceparent: str | None = None  # the trace it arrived in, for the device's later answer
 
     @property
     def pending(self) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from ssp_contracts.access import UserAccess
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
@@ -71,6 +72,8 @@ from portal_gateway.web import web_router
 from portal_gateway.web.rendering import render_page_error
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+# Probes, scrapes and files: no trace (regular expressions, comma-separated).
+UNTRACED_PATHS = "/healthz$,/readyz$,/metrics$,/peers$,/static/"
 
 
 def build_service(settings: Settings) -> Service:
@@ -163,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
+    if service.tracing:  # one server span per request, continued over Kafka
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     app.include_router(api_router())
     app.include_router(web_router())
     app.router.routes.append(declare_public(

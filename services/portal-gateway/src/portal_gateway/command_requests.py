@@ -24,6 +24,7 @@ from ssp_contracts.commands import CommandCancelRequested, CommandParams, Comman
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_REQUESTED
+from ssp_runtime import tracing
 
 from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
@@ -163,6 +164,7 @@ class CommandDesk:
 
     async def _publish(self, topic: str, event: CommandRequested | CommandCancelRequested,
                        ) -> None:
+        tracing.mark(**{"ssp.command_id": event.command_id})
         try:
             await self.publisher.publish(topic, event, key=event.device_id)
         except PUBLISH_ERRORS as exc:

@@ -1,7 +1,8 @@
 """`make run`: the whole system on this machine, with demo data, ready to click through.
 
 Starts Kafka and FerretDB (or uses KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL), then every service
-on its default port in demo mode, prints where to go, and stops everything it started on Ctrl-C.
+on its default port in demo mode, Prometheus (Debian's package) scraping them all, prints where
+to go, and stops everything it started on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ssp_devstack import demo
 from ssp_devstack.processes import ServiceProcess
+from ssp_devstack.prometheus import Prometheus
 from ssp_devstack.stack import DevstackError, Stack, StackConfig
 
 # (module, port, extra args): the default local ports of the architecture document.
@@ -40,7 +42,11 @@ def main() -> int:
     for key in ("SSP_BOOTSTRAP_ADMIN_USERNAME", "SSP_BOOTSTRAP_ADMIN_PASSWORD"):
         if os.environ.get(key):
             env[key] = os.environ[key]
-    logs = Path(os.environ.get("SSP_DEVSTACK_DIR", ".devstack")) / "logs"
+    home = Path(os.environ.get("SSP_DEVSTACK_DIR", ".devstack"))
+    logs = home / "logs"
+    prometheus = Prometheus(home / "prometheus",
+                            int(os.environ.get("SSP_DEVSTACK_PROMETHEUS_PORT", "9090")),
+                            [(module, port) for module, port, _ in SERVICES])
     procs: list[ServiceProcess] = []
     simulators = [demo.apple_fleet(logs), demo.android_fleet(logs), demo.windows_fleet(logs)]
     stopping = False
@@ -50,7 +56,11 @@ def main() -> int:
         if stopping:
             return
         stopping = True
+        # Ctrl-C reaches this process twice (from the terminal and forwarded by `uv run`): a
+        # second KeyboardInterrupt must not abort the clean-up and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print("\nstopping ...", flush=True)
+        prometheus.stop()
         for sim in simulators:
             sim.stop()
         for proc in reversed(procs):
@@ -64,11 +74,17 @@ def main() -> int:
             procs.append(proc)
             proc.start(wait=True, timeout=90)
             print(f"  {module:20} {proc.url}/healthz  (log: {proc.log_path})", flush=True)
+        try:
+            prometheus.start()
+            monitoring = f"{prometheus.url}/targets (every service, alert rules loaded)"
+        except (RuntimeError, TimeoutError) as exc:  # the portal runs without it
+            monitoring = f"not started: {exc}"
+        print(f"  {'prometheus':20} {monitoring}", flush=True)
         for sim in simulators:
             sim.start()
         seen, linked = demo.link(env["KAFKA_BOOTSTRAP_SERVERS"])
         print(f"  {seen} simulated devices, {linked} newly linked to demo users", flush=True)
-        print(_banner(stack.describe(), password), flush=True)
+        print(_banner(stack.describe(), password, monitoring), flush=True)
         while True:
             for proc in procs:
                 if proc.proc is not None and proc.proc.poll() is not None:
@@ -84,12 +100,13 @@ def main() -> int:
         stop_all()
 
 
-def _banner(stack: str, password: str) -> str:
+def _banner(stack: str, password: str, monitoring: str) -> str:
     return f"""
 Device self-service portal is running (demo mode).
   Portal:        http://127.0.0.1:8000/
   API docs:      http://127.0.0.1:8000/docs
   Metrics:       http://127.0.0.1:8000/metrics (and :8001, :8002, :8003)
+  Prometheus:    {monitoring}
   Demo logins (organisation "{demo.DEMO_ORG}", password for all: {password}):
     alice  full access (most devices)   bob    read access (every third device)
     carol  no self-service permission   admin  administrator, no device

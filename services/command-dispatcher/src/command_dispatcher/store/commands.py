@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from ssp_contracts.commands import CommandParams, CommandResult, CommandStatusChanged
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS
+from ssp_runtime import tracing
 from ssp_runtime.mongo import guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
@@ -44,6 +45,7 @@ class CommandStore:
         """False when the command id is known already (a redelivered request)."""
         doc = _to_doc(cmd) | {"params": params.model_dump(exclude_none=True),
                               "platform": platform.value, "management_mode": mode.value,
+                              "traceparent": tracing.current_headers().get("traceparent"),
                               "_outbox": [self._entry(e) for e in events]}
         try:
             await self.col.insert_one(doc)
@@ -77,11 +79,17 @@ class CommandStore:
         return True
 
     async def save(self, before: Command, after: Command, extra: Doc | None = None) -> bool:
-        """Optimistic write of a transition; False if someone else changed the command first."""
+        """Optimistic write of a transition; False if someone else changed the command first.
+        A transition the device causes (its answer, over its own HTTP request) is traced in
+        the command's own trace."""
         event = to_status_event(after, after.history[-1][1])
-        saved = await guarded_update(
-            self.db, COMMANDS, before.command_id, {"version": before.version},
-            {"$set": _to_doc(after) | (extra or {}), "$push": push_outbox(self._entry(event))})
+        with tracing.resumed(after.traceparent, f"command {after.status.value}",
+                             **{"ssp.command_id": after.command_id,
+                                "ssp.action": after.action.value}):
+            saved = await guarded_update(
+                self.db, COMMANDS, before.command_id, {"version": before.version},
+                {"$set": _to_doc(after) | (extra or {}),
+                 "$push": push_outbox(self._entry(event))})
         if saved:
             self.outbox.kick(COMMANDS, after.command_id)
             if self.metrics:
@@ -145,5 +153,5 @@ def _from_doc(doc: Doc) -> Command:
         result=CommandResult.model_validate(doc["result"]) if doc.get("result") else None,
         attempts=doc.get("attempts", 0),
         history=tuple((h["status"], h["at"]) for h in doc.get("history", [])),
-        platform=doc.get("platform"),
+        platform=doc.get("platform"), traceparent=doc.get("traceparent"),
     )

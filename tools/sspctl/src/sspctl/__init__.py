@@ -1,0 +1,1 @@
+"""sspctl: administer the self-service portal through the gateway admin API."""

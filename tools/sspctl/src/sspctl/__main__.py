@@ -1,0 +1,3 @@
+from sspctl.cli import main
+
+main()
