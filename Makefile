@@ -4,10 +4,12 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := $(UV) run --frozen
 
-# The test stack gets its own ports and data, so it never collides with `make run`.
+# The test stack gets its own ports and data, so it never collides with `make run`. The ports
+# sit below 32768, outside Linux's ephemeral range: a component restarted by the fault tests
+# must never find its port held by some client's outgoing connection.
 TEST_KAFKA_PORT ?= 19092
 TEST_CONTROLLER_PORT ?= 19093
-TEST_MONGO_PORT ?= 37017
+TEST_MONGO_PORT ?= 28017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 

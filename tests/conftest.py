@@ -24,7 +24,7 @@ from tests.gateway.session_gateway import gateway, producer, responder, world
 _ = (gateway, producer, responder, world)  # fixtures, registered by name
 
 TEST_PORTS = {"SSP_DEVSTACK_DIR": ".devstack/test", "SSP_DEVSTACK_KAFKA_PORT": "19092",
-              "SSP_DEVSTACK_CONTROLLER_PORT": "19093", "SSP_DEVSTACK_MONGO_PORT": "37017"}
+              "SSP_DEVSTACK_CONTROLLER_PORT": "19093", "SSP_DEVSTACK_MONGO_PORT": "28017"}
 
 
 @pytest.fixture(scope="session")
