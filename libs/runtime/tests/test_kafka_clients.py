@@ -38,11 +38,19 @@ class FakeProducer:
     async def stop(self) -> None:
         self.stopped = True
 
-    async def send_and_wait(self, topic, value, *, key, headers):  # type: ignore[no-untyped-def]
+    async def send(self, topic, value, *, key, headers):  # type: ignore[no-untyped-def]
+        """The delivery future, failed like aiokafka's when the producer is dead."""
         await asyncio.sleep(0)
+        delivery = asyncio.get_running_loop().create_future()
         if self.error is not None:
-            raise self.error
-        self.sent.append((topic, key))
+            delivery.set_exception(self.error)
+        else:
+            self.sent.append((topic, key))
+            delivery.set_result(None)
+        return delivery
+
+    async def send_and_wait(self, topic, value, *, key, headers):  # type: ignore[no-untyped-def]
+        return await (await self.send(topic, value, key=key, headers=headers))
 
 
 @pytest.fixture
