@@ -85,5 +85,5 @@ async def test_wipe_needs_the_typed_device_name_and_the_password(new_page, porta
     await expect(page.get_by_text("The device has been erased.").first).to_be_visible(
         timeout=LIVE_TIMEOUT_MS)
     await expect(history_row(page, "Erase device").locator("[data-field=status]")).to_have_text(
-        "done")
+        "done", timeout=LIVE_TIMEOUT_MS)
     assert iphone.wipe_count == 1

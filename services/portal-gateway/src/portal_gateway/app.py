@@ -31,6 +31,7 @@ from ssp_contracts.topics import (
     RPC_AUTH_REVERIFY,
     RPC_AUTH_VERIFY,
 )
+from ssp_runtime.consuming import Delivery
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.service import Service
 from starlette.routing import Mount
@@ -91,11 +92,23 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
         return {"group_id": f"{settings.consumer_group_prefix}.live.{settings.instance_id}."
                             f"{topic}", "from_beginning": False}
 
+    # The live feed announces a change as soon as it reads it, which can be before this
+    # instance's projection stored it: a page that reloads on that announcement (a wiped
+    # device does) then reads the older state and hears nothing more. So a change is announced
+    # again once projected here.
+    async def project_device(snapshot: DeviceSnapshot | None, delivery: Delivery) -> None:
+        if await projections.on_device_snapshot(snapshot, delivery):
+            await feed.announce_device(snapshot, delivery, stored=True)
+
+    async def project_status(event: CommandStatusChanged, delivery: Delivery) -> None:
+        if await projections.on_command_status(event, delivery):
+            await feed.announce_command_status(event, delivery, stored=True)
+
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **options(DEVICES))(
-        projections.on_device_snapshot)
+        project_device)
     service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
-        projections.on_command_status)
+        project_status)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
         feed.announce_device)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(

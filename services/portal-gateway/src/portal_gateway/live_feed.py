@@ -63,8 +63,10 @@ class LiveFeed:
         return seen[1] if seen is not None else await self.devices.owner_of(device_id)
 
     async def announce_device(self, snapshot: DeviceSnapshot | None,
-                                 delivery: Delivery) -> None:
-        """Announces device changes, and removals to the owner who lost the device."""
+                              delivery: Delivery, *, stored: bool = False) -> None:
+        """Announces device changes, and removals to the owner who lost the device. `stored`:
+        this instance's projection now holds the change, so it is announced again even if the
+        feed already did (a page that reloaded on the first announcement read older data)."""
         if self.memory is not None:  # memory reads: every instance's copy stays current
             if snapshot is not None:
                 self.memory.apply(snapshot)
@@ -80,7 +82,8 @@ class LiveFeed:
             return
         owner = snapshot.owner.user_id if snapshot.owner else None
         previous = await self._owner(snapshot.device_id) if self.live.anyone_listening else None
-        if not self.device_versions.newer(snapshot.device_id, snapshot.version, owner):
+        if not self.device_versions.newer(snapshot.device_id, snapshot.version, owner) \
+                and not stored:
             return
         if previous and previous != owner:
             self.live.notify(previous, LiveUpdate("device_removed",
@@ -88,9 +91,10 @@ class LiveFeed:
         self.live.notify(owner, LiveUpdate("device", {"device_id": snapshot.device_id}))
 
     async def announce_command_status(self, event: CommandStatusChanged,
-                                      _delivery: Delivery) -> None:
-        """Announces a command's new status to its requester and to the device's owner."""
-        if not self.command_versions.newer(event.command_id, event.version):
+                                      _delivery: Delivery, *, stored: bool = False) -> None:
+        """Announces a command's new status to its requester and to the device's owner
+        (`stored`: as for devices)."""
+        if not self.command_versions.newer(event.command_id, event.version) and not stored:
             return
         if not self.live.anyone_listening:
             return

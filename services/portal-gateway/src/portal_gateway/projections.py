@@ -22,13 +22,14 @@ class Projections:
         self.stores = stores
 
     async def on_device_snapshot(self, snapshot: DeviceSnapshot | None,
-                                 delivery: Delivery) -> None:
-        """Keeps the device projection; a tombstone (null value) deletes the device."""
+                                 delivery: Delivery) -> bool:
+        """Keeps the device projection; a tombstone (null value) deletes the device. True if
+        the projection changed."""
         if snapshot is None:
             if delivery.key:
-                await self.stores.devices.delete(delivery.key)
-            return
-        await self.stores.devices.apply(snapshot)
+                return await self.stores.devices.delete(delivery.key) is not None
+            return False
+        return bool(await self.stores.devices.apply(snapshot))
 
     async def on_user_access(self, access: UserAccess, _delivery: Delivery) -> None:
         """Keeps accounts and permissions; a disabled or deleted account loses its sessions."""
@@ -40,11 +41,13 @@ class Projections:
             revoked = await self.stores.sessions.revoke_user(access.user_id)
             log.info("sessions revoked", extra={"user_id": access.user_id, "count": revoked})
 
-    async def on_command_status(self, event: CommandStatusChanged, _delivery: Delivery) -> None:
-        """Keeps each command's latest status and history; frees the slot when it finished."""
+    async def on_command_status(self, event: CommandStatusChanged, _delivery: Delivery) -> bool:
+        """Keeps each command's latest status and history; frees the slot when it finished.
+        True if the projection took this status (not an older or repeated one)."""
         if carries_passcode(event):  # kept sealed before the status shows it acknowledged
             await self.stores.passcodes.keep(event)
-        await self.stores.commands.apply(event)
+        applied = bool(await self.stores.commands.apply(event))
         if not is_pending(event.status):
             await self.stores.claims.release_slot(event.device_id, event.action.value,
                                                   event.command_id)
+        return applied
