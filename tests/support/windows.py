@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Callable
 
 import httpx
@@ -19,20 +17,7 @@ def start_fleet_and_dispatcher(services: Callable[..., ServiceProcess], *, devic
     fleet = WindowsFleet(f"http://127.0.0.1:{port}", devices=devices)
     dispatcher = services("command_dispatcher", args=["--platform", "windows"],
                           SSP_DEVICE_HTTP_PORT=str(port), SSP_DEMO_MODE="true", **env)
-    _wait_listening(port)  # the device listener starts after the service reports ready
     return fleet, dispatcher
-
-
-def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def windows_id(device: SimulatedWindowsDevice) -> str:

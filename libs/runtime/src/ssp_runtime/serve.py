@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import uvicorn
@@ -17,13 +19,15 @@ def serve(app: Any, settings: ServiceSettings, service: str, default_port: int,
     """Serve `app` (whose lifespan starts the service) and any `extra` (app, host, port)
     listeners, e.g. device-facing endpoints that must not share the operator's port."""
     configure_logging(service, settings.log_level, settings.log_json)
+    others: list[uvicorn.Server] = []
     main = uvicorn.Server(uvicorn.Config(
-        app, host=settings.http_host, port=settings.http_port or default_port,
+        ReadyWhenListening(app, lambda: all(server.started for server in others)),
+        host=settings.http_host, port=settings.http_port or default_port,
         log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10,
     ))
-    others = [uvicorn.Server(uvicorn.Config(
+    others.extend(uvicorn.Server(uvicorn.Config(
         extra_app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
-        timeout_graceful_shutdown=10)) for extra_app, host, port in extra or []]
+        timeout_graceful_shutdown=10)) for extra_app, host, port in extra or [])
 
     async def run_all() -> None:
         main_task = asyncio.create_task(main.serve())
@@ -40,3 +44,29 @@ def serve(app: Any, settings: ServiceSettings, service: str, default_port: int,
     asyncio.run(run_all())
     if not main.started:  # start-up failed (broker or database unreachable): say so
         sys.exit(3)
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ReadyWhenListening:
+    """`/readyz` answers 503 until every extra listener accepts connections: the extras start
+    once the main app's lifespan has run, and a device that connects in between would be
+    refused by a service that already said it was ready."""
+
+    def __init__(self, app: Any, listening: Callable[[], bool]) -> None:
+        self.app = app
+        self.listening = listening
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/readyz" and not self.listening():
+            body = json.dumps({"status": "not ready",
+                               "checks": {"listeners": "starting"}}).encode()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
