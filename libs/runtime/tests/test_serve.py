@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from ssp_runtime.serve import ReadyWhenListening
+from ssp_runtime.serve import ReadyWhenListening, loop_factory
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -30,3 +30,20 @@ async def test_readyz_is_503_until_the_extra_listeners_accept() -> None:
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json() == {"status": "ready"}
+
+
+def test_the_event_loop_is_uvloop_unless_asyncio_is_asked_for() -> None:
+    import asyncio
+
+    import uvloop
+
+    assert loop_factory("asyncio") is None
+    for choice in ("auto", "uvloop"):
+        factory = loop_factory(choice)
+        assert factory is not None
+        loop = factory()
+        try:
+            assert isinstance(loop, uvloop.Loop)
+            assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+        finally:
+            loop.close()

@@ -41,9 +41,23 @@ def serve(app: Any, settings: ServiceSettings, service: str, default_port: int,
             server.should_exit = True
         await asyncio.gather(*other_tasks, return_exceptions=True)
 
-    asyncio.run(run_all())
+    with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+        runner.run(run_all())
     if not main.started:  # start-up failed (broker or database unreachable): say so
         sys.exit(3)
+
+
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when asked for or (auto) installed; None is asyncio's default."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop  # optional: not built for every platform
+    except ImportError:
+        if choice == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop
 
 
 Scope = MutableMapping[str, Any]

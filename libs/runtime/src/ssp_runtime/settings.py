@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class ServiceSettings(BaseSettings):
         default_factory=lambda: f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}",
         description="Unique per process; names this instance in heartbeats and metrics",
     )
+    event_loop: Literal["auto", "asyncio", "uvloop"] = Field(
+        "auto", description="Event loop of the process: uvloop when installed (auto) or "
+        "asyncio's own")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_json: bool = Field(True, description="One JSON object per log line")
     demo_mode: bool = Field(False, description="Seed demo data and allow demo secrets")
