@@ -34,7 +34,7 @@ from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
 from ssp_devstack.processes import ServiceProcess, free_port
 
-from ssp_bench.stats import fmt, percentiles
+from ssp_bench.stats import cpu_seconds, fmt, percentiles
 
 PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
 BATCH = 1000
@@ -227,7 +227,9 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         assert gateway.proc is not None
         spy = _profile(gateway.proc.pid, seconds, profile_dir and profile_dir / (
             f"gateway-reads-{'memory' if memory_reads else 'db'}.speedscope.json"))
+        cpu_before = cpu_seconds(gateway.proc.pid)
         rps, loaded, loaded_errors = await flat_out(conns, cookies, per_user, seconds)
+        cpu_ms = (cpu_seconds(gateway.proc.pid) - cpu_before) * 1000 / max(1, loaded["n"])
         if spy is not None:
             spy.wait(timeout=seconds + 30)
     finally:
@@ -238,12 +240,14 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
              f"{os.environ.get('SSP_BENCH_GW_SESSION_CACHE_S', '5')}" if memory_reads
              else "reads from FerretDB")
     where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
-             f"1 uvicorn worker, {reads}; seeded in {seeded_s:.0f} s")
+             f"1 uvicorn worker, SSP_EVENT_LOOP={os.environ.get('SSP_EVENT_LOOP', 'auto')}, "
+             f"{reads}; seeded in {seeded_s:.0f} s")
     return [
         f"GET /api/v1/devices at {rate:.0f} req/s for {seconds:.0f} s ({where}): "
         f"{fmt(paced)}, {paced_errors} errors (target p99 <= 25 ms)",
         f"GET /api/v1/devices flat out, {concurrency} keep-alive connections for {seconds:.0f} s "
-        f"({where}): {rps:,.0f} req/s, {fmt(loaded)}, {loaded_errors} errors "
+        f"({where}): {rps:,.0f} req/s, {fmt(loaded)}, {loaded_errors} errors, "
+        f"gateway CPU {cpu_ms:.2f} ms per request "
         f"(target >= 1,500 req/s)",
     ]
 
