@@ -68,6 +68,7 @@ stack-down: install
 lint: install
 	$(PY) ruff check .
 	$(PY) mypy libs/contracts/src libs/runtime/src
+	for src in services/*/src; do $(PY) mypy $$src || exit 1; done
 
 schemas: install
 	$(PY) python -m ssp_contracts.schemas docs/schemas

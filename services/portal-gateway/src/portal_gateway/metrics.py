@@ -60,7 +60,8 @@ class GatewayMetrics:
         async def on_rate_limited(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, RateLimited)
             self.rate_limited.labels(exc.code.removeprefix("rate_limited.")).inc()
-            return await respond(request, exc)  # type: ignore[no-any-return]
+            answer = respond(request, exc)
+            return answer if isinstance(answer, Response) else await answer
 
         app.add_exception_handler(RateLimited, on_rate_limited)
 
