@@ -6,6 +6,7 @@ from __future__ import annotations
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS
 
 from tests.gateway.test_live_status import status
+from tests.gateway.test_web_pages import hidden, page_login
 from tests.support.kafka import Tail, headers_of, json_of
 from tests.support.waiting import eventually
 
@@ -70,3 +71,36 @@ async def test_android_commands_cannot_be_canceled(world):
     _, _, b, command_id = await requested_lock(world, mode="android_fully_managed")
     resp = await b.post(f"/api/v1/commands/{command_id}/cancel")
     assert resp.status_code == 409 and resp.json()["code"] == "command.cancel_unsupported"
+
+
+async def test_the_device_page_offers_cancel_for_the_callers_pending_apple_commands(
+        world, bootstrap):
+    alice, phone, b, lock = await requested_lock(world)
+    other_phone = await world.device(alice, mode="ios_supervised")
+    await world.sees_device(b, other_phone.device_id)
+    elsewhere = (await b.command(other_phone.device_id, "lock")).json()["command_id"]
+    http = await page_login(world, alice)
+    page = await http.get(f"/devices/{phone.device_id}")
+    url = f"/devices/{phone.device_id}/commands/{lock}/cancel"
+    assert f'action="{url}"' in page.text
+    async with Tail(bootstrap, COMMANDS_APPLE) as tail:
+        assert (await http.post(url)).status_code == 403  # no CSRF token
+        token = {"csrf_token": hidden(page.text, "csrf_token")}
+        # A command of another of her devices, under this device's address: not found.
+        wrong = await http.post(f"/devices/{phone.device_id}/commands/{elsewhere}/cancel",
+                                data=token)
+        assert wrong.status_code == 404
+        resp = await http.post(url, data=token)
+        assert resp.status_code == 303
+        assert resp.headers["location"].endswith("?notice=cancel_requested")
+        await tail.wait_for(lambda r: json_of(r).get("command_id") == lock)
+    assert [json_of(r)["command_id"] for r in tail.seen
+            if headers_of(r)["ce_type"] == "ssp.command.cancel_requested.v1"] == [lock]
+    assert "The cancel was sent." in (await http.get(resp.headers["location"])).text
+
+
+async def test_no_cancel_button_where_a_cancel_would_be_refused(world):
+    alice, android, _, command_id = await requested_lock(world, mode="android_fully_managed")
+    http = await page_login(world, alice)
+    page = await http.get(f"/devices/{android.device_id}")
+    assert f"command-{command_id}" in page.text and "/cancel" not in page.text

@@ -41,6 +41,13 @@ async def own_command(stores: GatewayStores, caller: Caller, command_id: str) ->
     return command
 
 
+def cancel_offered(command: CommandPublic, device: DeviceSnapshot, caller: Caller) -> bool:
+    """Whether a page offers to cancel: the caller's own command, not yet sent as far as the
+    gateway knows, on a platform whose dispatcher can still withdraw it."""
+    return (command.requested_by == caller.user_id and command.status in CANCELABLE
+            and FAMILY_OF_PLATFORM[device.platform] in CANCELABLE_FAMILIES)
+
+
 def check_cancelable(command: CommandPublic, device: DeviceSnapshot | None) -> None:
     """What the gateway already knows is too late (the dispatcher decides the rest)."""
     if command.status not in CANCELABLE:

@@ -12,11 +12,11 @@ from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, CommandStatus
 from starlette.responses import RedirectResponse, Response
 
-from portal_gateway.command_reads import device_history
+from portal_gateway.command_reads import cancel_offered, device_history, own_command
 from portal_gateway.domain.access import Caller, portal_access
 from portal_gateway.domain.actions import action_availability
 from portal_gateway.domain.device_view import device_public
-from portal_gateway.domain.errors import NotAuthenticated, PortalError
+from portal_gateway.domain.errors import NotAuthenticated, NotFound, PortalError
 from portal_gateway.domain.sessions import is_freshly_authenticated
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import set_session_cookie
@@ -44,11 +44,13 @@ async def _device_context(request: Request, caller: Caller,
     gw = gateway_of(request)
     t = translator(page_locale(request))
     availability = action_availability(device, caller.permissions)
+    commands = await device_history(gw.stores, caller, device)
     return {
         "device": device_public(device, caller.permissions, availability), "live": True,
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
                         for a, why in availability.unavailable.items()],
-        "commands": await device_history(gw.stores, caller, device),
+        "commands": commands,
+        "cancelable": {c.command_id for c in commands if cancel_offered(c, device, caller)},
         "needs_pin": {a.value for a in Action if (a, device.platform) in PIN_REQUIRED},
         "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
         "confirm_name": device.name or device.identifiers.serial_number or "",
@@ -96,3 +98,22 @@ async def device_action(
     if new_secret:  # the old session id is gone: the browser must get the new one either way
         set_session_cookie(response, request, gw.settings, new_secret)
     return response
+
+
+@router.post("/devices/{device_id}/commands/{command_id}/cancel")
+async def cancel_from_page(device: OwnedDevice, command_id: str, caller: CurrentUser,
+                           request: Request) -> Response:
+    """The history's Cancel button: as `POST /api/v1/commands/{command_id}/cancel`, for a
+    command of this very device."""
+    gw = gateway_of(request)
+    try:
+        command = await own_command(gw.stores, caller, command_id)
+        if command.device_id != device.device_id:
+            raise NotFound("command.not_found", "No such command among yours.")
+        await gw.commands.cancel(caller, command_id, gw.now())
+        return RedirectResponse(f"/devices/{device.device_id}?notice=cancel_requested",
+                                status_code=303)
+    except PortalError as exc:
+        context = await _device_context(request, caller, device)
+        return render(request, "device.html",
+                      {**context, "error": error_text(request, exc)}, exc.status)

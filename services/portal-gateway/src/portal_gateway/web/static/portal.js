@@ -101,7 +101,7 @@
     if (!row) {
       row = document.createElement("tr");
       row.id = "command-" + data.command_id;
-      ["action", "status", "at", "reason"].forEach(function (field) {
+      ["action", "status", "at", "reason", "cancel"].forEach(function (field) {
         var td = document.createElement("td");
         td.setAttribute("data-field", field);
         row.appendChild(td);
@@ -114,6 +114,11 @@
     cell(row, "status", statuses[data.status] || data.status);
     cell(row, "at", (data.at || "").replace("T", " ").slice(0, 16) + " UTC");
     cell(row, "reason", data.reason || "");
+    // Sent or ended: too late to cancel, so the button goes.
+    if (["requested", "authorized", "queued"].indexOf(data.status) < 0) {
+      var cancel = row.querySelector("[data-field=cancel] form");
+      if (cancel) cancel.remove();
+    }
     // A new passcode may be ready to show: the page offers it after a reload.
     if (data.action === "reset_passcode" && data.status === "acknowledged") reloadSoon();
   }
