@@ -60,10 +60,9 @@ class DeviceOwner(Contract):
 WipeState = Literal["none", "pending", "wiped"]
 
 
-class DeviceSnapshot(Event):
-    """The whole current state of a device (compacted topic; a null value deletes it)."""
-
-    event_type: ClassVar[str] = "ssp.device.snapshot.v1"
+class DeviceRecord(Contract):
+    """What is known of a device: the snapshot's fields, and the registry's own record
+    of the device (which adds its organisation)."""
 
     device_id: EntityId
     version: Version
@@ -84,6 +83,12 @@ class DeviceSnapshot(Event):
     locked_at: datetime | None = None
     wipe_state: WipeState = "none"
     owner: DeviceOwner | None = None
+
+
+class DeviceSnapshot(DeviceRecord, Event):
+    """The whole current state of a device (compacted topic; a null value deletes it)."""
+
+    event_type: ClassVar[str] = "ssp.device.snapshot.v1"
 
     def subject(self) -> str:
         return self.device_id

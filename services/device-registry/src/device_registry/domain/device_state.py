@@ -6,20 +6,12 @@ write and the snapshot; otherwise the copy has `version + 1`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from ssp_contracts.base import EntityId, OrgId, Version
-from ssp_contracts.commands import CommandStatusChanged, Location
-from ssp_contracts.devices import (
-    DeviceIdentifiers,
-    DeviceOwner,
-    DeviceReported,
-    DeviceSnapshot,
-    WipeState,
-)
-from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
+from ssp_contracts.base import OrgId, Version
+from ssp_contracts.commands import CommandStatusChanged
+from ssp_contracts.devices import DeviceOwner, DeviceRecord, DeviceReported, DeviceSnapshot
+from ssp_contracts.enums import DeviceReportKind
 
 from device_registry.domain.command_effects import command_updates
 from device_registry.domain.errors import DeviceMismatch
@@ -27,31 +19,11 @@ from device_registry.domain.inventory_merge import inventory_updates, merged_ide
 from device_registry.domain.timestamps import is_later
 
 
-class DeviceState(BaseModel):
+class DeviceState(DeviceRecord):
     """The registry's record of a device: the fields of `DeviceSnapshot`, one to one."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     org_id: OrgId
-    device_id: EntityId
     version: Version = 1
-    platform: Platform
-    management_mode: ManagementMode
-    enrolled: bool = True
-    identifiers: DeviceIdentifiers = Field(default_factory=DeviceIdentifiers)
-    name: str | None = None
-    model: str | None = None
-    os_version: str | None = None
-    battery_level: float | None = Field(None, ge=0, le=1)
-    storage_total_bytes: int | None = None
-    storage_free_bytes: int | None = None
-    last_contact_at: datetime | None = None
-    enrolled_at: datetime | None = None
-    lost_mode: bool = False
-    last_location: Location | None = None
-    locked_at: datetime | None = None
-    wipe_state: WipeState = "none"
-    owner: DeviceOwner | None = None
 
 
 def _evolve(state: DeviceState, updates: dict[str, Any], *, bump: bool = True) -> DeviceState:
