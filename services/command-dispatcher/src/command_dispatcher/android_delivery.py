@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ssp_contracts.commands import CommandParams, CommandResult
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_runtime.failpoints import failpoint
 from ssp_runtime.sealing import seal_secret
 
 from command_dispatcher.android.backoff import Backoff, fits_before
@@ -88,6 +89,7 @@ class AndroidDelivery:
             await self._finish(cmd, S.FAILED, exc.code, exc.message)
 
     async def _deliver(self, cmd: Command) -> None:
+        failpoint("android.before_issue", cmd.command_id)
         device = await self.reports.device(cmd.device_id)
         found = await self.commands.get(cmd.command_id)
         if found is None:
