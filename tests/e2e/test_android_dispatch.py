@@ -176,8 +176,27 @@ async def test_a_command_queued_when_the_dispatcher_died_is_issued_after_the_res
             services, amapi, SSP_FAILPOINTS=f"android.before_issue@{lock.command_id}")
         await reports.wait_for(_report(android_id(device.name), "enrolled"))
         await producer.send_event(COMMANDS_ANDROID, lock)
-        await status.wait_for(_status(lock.command_id, "queued"), 30)
-        assert await asyncio.to_thread(first.wait_exit, 30) == EXIT_CODE
+        assert await asyncio.to_thread(first.wait_exit, 30) == EXIT_CODE  # stored, not issued
         await start_dispatcher(services, amapi)
         await status.wait_for(_status(lock.command_id, "acknowledged"), 30)
         assert device.lock_count == 1
+
+
+async def test_a_command_whose_dispatcher_died_mid_issue_fails_as_unknown_not_twice(
+        services, bootstrap):
+    """Claimed for issuing, then the process died: Google may have it already, so the restarted
+    dispatcher does not issue it again but ends it failed, saying why, once the claim runs out."""
+    async with amapi_stand_in(1) as amapi, Producer(bootstrap) as producer, \
+            Tail(bootstrap, COMMANDS_STATUS) as status, Tail(bootstrap, DEVICES_REPORTS) as reports:
+        [device] = amapi.state.devices.values()
+        lock = _command(device, Action.LOCK)
+        first = await start_dispatcher(
+            services, amapi, SSP_FAILPOINTS=f"android.after_claim@{lock.command_id}",
+            SSP_ANDROID_ISSUE_LEASE_S="2")
+        await reports.wait_for(_report(android_id(device.name), "enrolled"))
+        await producer.send_event(COMMANDS_ANDROID, lock)
+        assert await asyncio.to_thread(first.wait_exit, 30) == EXIT_CODE
+        await start_dispatcher(services, amapi)
+        [failed] = await status.wait_for(_status(lock.command_id, "failed"), 30)
+        assert json_of(failed)["reason_code"] == "android.delivery_unknown"
+        assert device.lock_count == 0
