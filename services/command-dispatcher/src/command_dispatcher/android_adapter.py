@@ -71,8 +71,11 @@ class AndroidAdapter:
         delivery = self.delivery
         now = delivery.clock()
         counts = {"polled": 0, "issued": 0, "given_up": 0}
+        # A task that ends while the query runs leaves a stale snapshot of its command behind;
+        # skip those too (a real orphan is taken up next round; every take-up re-reads anyway).
+        followed = set(self._tasks)
         for cmd, doc in await self.commands.pending_of(Platform.ANDROID):
-            if cmd.command_id in self._tasks:
+            if cmd.command_id in followed or cmd.command_id in self._tasks:
                 continue
             android = doc.get("android") or {}
             if cmd.status is CommandStatus.SENT:
