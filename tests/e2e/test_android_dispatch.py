@@ -4,6 +4,7 @@ real broker."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 from command_dispatcher.android.sealing import open_sealed
@@ -11,6 +12,7 @@ from command_dispatcher.gateway_key import demo_gateway_private_key
 from nacl.public import PrivateKey
 from ssp_contracts import Action, CommandParams, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_ANDROID, COMMANDS_STATUS, DEVICES_REPORTS
+from ssp_runtime.failpoints import EXIT_CODE
 from ssp_simulators.android import DeviceKind
 
 from tests.support.android import amapi_stand_in, android_id, start_dispatcher
@@ -159,3 +161,42 @@ async def test_a_restarted_dispatcher_resumes_polling_sent_commands(services, bo
         await status.wait_for(_status(lock.command_id, "acknowledged"), 30)
         assert device.lock_count == 1
         assert "resumed polling android commands" in second.log_path.read_text()
+
+
+async def test_a_command_queued_when_the_dispatcher_died_is_issued_after_the_restart(
+        services, bootstrap):
+    """Stored `queued`, its delivery task gone before Google heard of it: the redelivered
+    request finds it stored and does nothing, so only the restarted dispatcher's resume job
+    can still issue it (else it sat `queued` until its TTL: the lost lock of the fault run)."""
+    async with amapi_stand_in(1) as amapi, Producer(bootstrap) as producer, \
+            Tail(bootstrap, COMMANDS_STATUS) as status, Tail(bootstrap, DEVICES_REPORTS) as reports:
+        [device] = amapi.state.devices.values()
+        lock = _command(device, Action.LOCK)
+        first = await start_dispatcher(
+            services, amapi, SSP_FAILPOINTS=f"android.before_issue@{lock.command_id}")
+        await reports.wait_for(_report(android_id(device.name), "enrolled"))
+        await producer.send_event(COMMANDS_ANDROID, lock)
+        assert await asyncio.to_thread(first.wait_exit, 30) == EXIT_CODE  # stored, not issued
+        await start_dispatcher(services, amapi)
+        await status.wait_for(_status(lock.command_id, "acknowledged"), 30)
+        assert device.lock_count == 1
+
+
+async def test_a_command_whose_dispatcher_died_mid_issue_fails_as_unknown_not_twice(
+        services, bootstrap):
+    """Claimed for issuing, then the process died: Google may have it already, so the restarted
+    dispatcher does not issue it again but ends it failed, saying why, once the claim runs out."""
+    async with amapi_stand_in(1) as amapi, Producer(bootstrap) as producer, \
+            Tail(bootstrap, COMMANDS_STATUS) as status, Tail(bootstrap, DEVICES_REPORTS) as reports:
+        [device] = amapi.state.devices.values()
+        lock = _command(device, Action.LOCK)
+        first = await start_dispatcher(
+            services, amapi, SSP_FAILPOINTS=f"android.after_claim@{lock.command_id}",
+            SSP_ANDROID_ISSUE_LEASE_S="2")
+        await reports.wait_for(_report(android_id(device.name), "enrolled"))
+        await producer.send_event(COMMANDS_ANDROID, lock)
+        assert await asyncio.to_thread(first.wait_exit, 30) == EXIT_CODE
+        await start_dispatcher(services, amapi)
+        [failed] = await status.wait_for(_status(lock.command_id, "failed"), 30)
+        assert json_of(failed)["reason_code"] == "android.delivery_unknown"
+        assert device.lock_count == 0

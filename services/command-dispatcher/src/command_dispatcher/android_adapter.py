@@ -1,9 +1,12 @@
 """The Android family's side of the lifecycle: refuse what AMAPI cannot do, deliver the rest.
 
 Each queued command gets a background task (issue, then poll its operation). The tasks die with
-the process; a periodic job resumes polling every `sent` command whose operation name is stored,
-so a restart loses no outcome. A command still `queued` when its process died is not issued
-again (it may have reached Google already) and ends `expired`.
+the process, or with a database outage under them; a periodic job picks up every pending command
+no task of this process follows, so a restart loses no command: a `sent` one is polled again by
+its stored operation name; a `queued` one nobody claimed is issued (its task died before Google
+heard of it, or the redelivered request found it stored and did nothing); a `queued` one whose
+claimant died mid-issue may have reached Google already, so it is not issued twice but fails
+with a reason that says so (android_delivery.py).
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from typing import Any
 
 from ssp_contracts.capabilities import capability
 from ssp_contracts.commands import CommandAuthorized
-from ssp_contracts.enums import Action, ManagementMode, Platform, PlatformFamily
+from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform, PlatformFamily
 
 from command_dispatcher.adapters import Refusal
 from command_dispatcher.android.client import AmapiClient
 from command_dispatcher.android.errors import Unsupported
-from command_dispatcher.android_delivery import AndroidDelivery
+from command_dispatcher.android_delivery import AndroidDelivery, claim_of
 from command_dispatcher.android_reports import AndroidReports
 from command_dispatcher.lifecycle import Command
 from command_dispatcher.store import CommandStore
@@ -60,23 +63,42 @@ class AndroidAdapter:
         assert self.delivery is not None  # check() refused everything otherwise
         self._spawn(cmd.command_id, self.delivery.deliver(cmd))
 
-    async def resume_sent(self) -> int:
-        """Poll again the sent commands no task of this process follows (after a restart)."""
+    async def resume(self) -> int:
+        """Take up the pending commands no task of this process follows (after a restart, or a
+        task that died): poll the sent, issue the unclaimed queued, give up the abandoned."""
         if self.delivery is None:
             return 0
-        resumed = 0
-        for cmd, doc in await self.commands.sent_with(Platform.ANDROID, "android.operation"):
-            if cmd.command_id in self._tasks:
+        delivery = self.delivery
+        now = delivery.clock()
+        counts = {"polled": 0, "issued": 0, "given_up": 0}
+        # A task that ends while the query runs leaves a stale snapshot of its command behind;
+        # skip those too (a real orphan is taken up next round; every take-up re-reads anyway).
+        followed = set(self._tasks)
+        for cmd, doc in await self.commands.pending_of(Platform.ANDROID):
+            if cmd.command_id in followed or cmd.command_id in self._tasks:
                 continue
             android = doc.get("android") or {}
-            self._spawn(cmd.command_id, self.delivery.resume(
-                cmd, str(android["operation"]), android.get("sealed_secret")))
-            resumed += 1
-        if resumed:
-            log.info("resumed polling android commands", extra={"count": resumed})
-        return resumed
+            if cmd.status is CommandStatus.SENT:
+                if "operation" in android:
+                    self._spawn(cmd.command_id, delivery.resume(
+                        cmd, str(android["operation"]), android.get("sealed_secret")))
+                    counts["polled"] += 1
+            elif (claim := claim_of(doc)) is None:
+                self._spawn(cmd.command_id, delivery.deliver(cmd))
+                counts["issued"] += 1
+            elif delivery.abandoned(claim, now):
+                self._spawn(cmd.command_id, delivery.give_up(cmd))
+                counts["given_up"] += 1
+        if counts["polled"]:
+            log.info("resumed polling android commands", extra={"count": counts["polled"]})
+        if counts["issued"] or counts["given_up"]:
+            log.info("took up queued android commands no task followed", extra=counts)
+        return sum(counts.values())
 
     def _spawn(self, command_id: str, work: Coroutine[Any, Any, None]) -> None:
+        if command_id in self._tasks:  # the resume job got there first: one task per command
+            work.close()
+            return
         task = asyncio.create_task(work, name=f"android:{command_id}")
         self._tasks[command_id] = task
         task.add_done_callback(lambda t: self._done(command_id, t))

@@ -1,5 +1,11 @@
 """One Android command's trip: issue it to Google, mark it sent, poll its operation until done.
 
+Before a command goes to Google, this process claims it on the command's document (a lease,
+renewed while it retries), so that of the processes that may try to deliver it (the one that
+queued it, the resume job of a restarted one) exactly one issues it. A claim whose holder died
+before it recorded Google's answer leaves the command's fate unknown: it is not issued again
+(a second lock or wipe) but ends `failed` with a reason saying so.
+
 Every path ends in a transition of the command (acknowledged, failed, expired, canceled) unless
 the command changed meanwhile (canceled by a wipe, expired by the sweep). A one-time passcode
 exists in clear only in memory, between generating it and handing the body to httpx; what is
@@ -11,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from ssp_contracts.commands import CommandParams, CommandResult
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_runtime.failpoints import failpoint
 from ssp_runtime.sealing import seal_secret
 
 from command_dispatcher.android.backoff import Backoff, fits_before
@@ -32,6 +39,10 @@ T = TypeVar("T")
 S = CommandStatus
 _STATUS = {"acknowledged": S.ACKNOWLEDGED, "failed": S.FAILED, "expired": S.EXPIRED,
            "canceled": S.CANCELED}
+_ISSUING = "issuing"  # {by: instance id, until: lease end} while a process issues it
+CLAIM = f"android.{_ISSUING}"
+UNKNOWN = ("android.delivery_unknown", "The dispatcher stopped while handing the command to "
+           "Google: whether the device received it is unknown. Send it again if needed.")
 
 
 class OutOfTime(Exception):
@@ -52,6 +63,16 @@ def _google_unreachable() -> OutOfTime:
                      "before the command expired.")
 
 
+def claim_of(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The issuing claim stored on a command's document, if any."""
+    claim = (doc.get("android") or {}).get(_ISSUING)
+    return claim if isinstance(claim, dict) else None
+
+
+class Superseded(Exception):
+    """Another process took the command over (its claim) or it changed: stop quietly."""
+
+
 def _without(exc: AndroidError, secret: str | None) -> AndroidError:
     """Google may quote a refused value in its message: never let it quote the passcode."""
     if secret and secret in exc.message:
@@ -62,7 +83,8 @@ def _without(exc: AndroidError, secret: str | None) -> AndroidError:
 class AndroidDelivery:
     def __init__(self, *, commands: CommandStore, reports: AndroidReports, amapi: AmapiClient,
                  backoff: Backoff, sealing_key: bytes | None, wipe_via_delete: bool,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], instance_id: str,
+                 lease: timedelta = timedelta(minutes=2)) -> None:
         self.commands = commands
         self.reports = reports
         self.amapi = amapi
@@ -70,6 +92,8 @@ class AndroidDelivery:
         self.sealing_key = sealing_key
         self.wipe_via_delete = wipe_via_delete
         self.clock = clock
+        self.instance_id = instance_id
+        self.lease = lease  # longer than one AMAPI request may take (httpx's timeout)
 
     async def deliver(self, cmd: Command) -> None:
         """A queued command, from issuing to its outcome."""
@@ -79,6 +103,23 @@ class AndroidDelivery:
         """A sent command whose poller died with its process: poll its operation again."""
         await self._guarded(cmd, self._follow(cmd, operation, sealed, None))
 
+    def abandoned(self, claim: dict[str, Any], now: datetime) -> bool:
+        """Whether a queued command's claim belongs to no live delivery: it is this process's
+        own (the caller knows no task of ours holds it) or its lease ran out."""
+        return claim.get("by") == self.instance_id or claim.get("until", now) <= now
+
+    async def give_up(self, cmd: Command) -> None:
+        """A queued command whose claimant died between claiming and recording Google's answer.
+        Guarded by the version it was found at: a delivery that got further wins."""
+        try:
+            after = transition(cmd, S.FAILED, self.clock(), reason_code=UNKNOWN[0],
+                               reason=UNKNOWN[1])
+        except TransitionRefused:
+            return
+        if await self.commands.save(cmd, after):
+            log.warning("android command failed: its delivery died mid-issue",
+                        extra={"command_id": cmd.command_id})
+
     async def _guarded(self, cmd: Command, work: Awaitable[None]) -> None:
         try:
             await work
@@ -86,12 +127,15 @@ class AndroidDelivery:
             await self._finish(cmd, S.EXPIRED, exc.code, exc.reason)
         except AndroidError as exc:  # permanent AMAPI answers, unsupported, invalid parameters
             await self._finish(cmd, S.FAILED, exc.code, exc.message)
+        except Superseded:
+            return
 
     async def _deliver(self, cmd: Command) -> None:
+        failpoint("android.before_issue", cmd.command_id)
         device = await self.reports.device(cmd.device_id)
         found = await self.commands.get(cmd.command_id)
-        if found is None:
-            return
+        if found is None or found[0].status is not S.QUEUED:
+            return  # delivered, canceled or expired meanwhile
         params = CommandParams.model_validate(found[1].get("params") or {})
         if cmd.action is Action.REFRESH:
             resource = await self._call(cmd, lambda: self.amapi.get_device(device.name))
@@ -99,10 +143,13 @@ class AndroidDelivery:
             inventory = report.inventory.model_dump(exclude_none=True)
             await self._finish(cmd, S.ACKNOWLEDGED, result=CommandResult(inventory=inventory))
             return
+        queued = found[0]
         if cmd.action is Action.WIPE and self.wipe_via_delete:
             reason = wipe_reason(params)
+            await self._claim(queued)
             await self._call(cmd, lambda: self.amapi.delete_device(device.name,
-                                                                   wipe_reason=reason))
+                                                                   wipe_reason=reason),
+                             renew=lambda delay: self._claim(queued, delay))
             await self.reports.gone(device.device_id)
             await self._finish(cmd, S.ACKNOWLEDGED)
             return
@@ -117,8 +164,11 @@ class AndroidDelivery:
         # portal told its owner it expired.
         lifetime = max(1, int((cmd.expires_at - self.clock()).total_seconds()))
         body = {**built.body, "duration": f"{lifetime}s"}
+        await self._claim(queued)
+        failpoint("android.after_claim", cmd.command_id)
         try:
-            operation = await self._call(cmd, lambda: self.amapi.issue_command(device.name, body))
+            operation = await self._call(cmd, lambda: self.amapi.issue_command(device.name, body),
+                                         renew=lambda delay: self._claim(queued, delay))
         except AndroidError as exc:
             raise _without(exc, built.secret) from None
         name = str(operation.get("name") or "")
@@ -161,8 +211,17 @@ class AndroidDelivery:
         await self._finish(cmd, status, code if status is not S.ACKNOWLEDGED else None,
                            outcome.reason, result=result)
 
-    async def _call(self, cmd: Command, request: Callable[[], Awaitable[T]]) -> T:
-        """`request`, retried on 429, 5xx and transport errors until the command's TTL."""
+    async def _claim(self, queued: Command, wait_s: float = 0.0) -> None:
+        """Take or renew this process's lease on issuing `queued` (for `wait_s` more); raises
+        Superseded when another process holds it or the command changed."""
+        until = self.clock() + timedelta(seconds=wait_s) + self.lease
+        if not await self.commands.claim(queued, CLAIM, self.instance_id, until):
+            raise Superseded
+
+    async def _call(self, cmd: Command, request: Callable[[], Awaitable[T]],
+                    renew: Callable[[float], Awaitable[None]] | None = None) -> T:
+        """`request`, retried on 429, 5xx and transport errors until the command's TTL;
+        `renew` extends the claim over each wait."""
         attempt = 0
         while True:
             try:
@@ -174,6 +233,8 @@ class AndroidDelivery:
                 log.warning("AMAPI call will be retried", extra={
                     "command_id": cmd.command_id, "code": exc.code,
                     "http_status": exc.http_status, "retry_in_s": round(delay, 2)})
+                if renew is not None:
+                    await renew(delay)
                 await asyncio.sleep(delay)
                 attempt += 1
 

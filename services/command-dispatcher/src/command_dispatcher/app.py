@@ -95,7 +95,7 @@ class Dispatcher:
             service.every(settings.apple_repush_s, lambda: apple.wake_pending(commands))
         if PlatformFamily.ANDROID in settings.platforms and android_sync is not None:
             service.every(settings.android_sync_interval_s, android_sync.sync_devices)
-            service.every(settings.android_resume_interval_s, android.resume_sent)
+            service.every(settings.android_resume_interval_s, android.resume)
             service.on_startup(android_sync.start)
             service.on_shutdown(android_sync.stop)
         for store in (commands, apple_devices, android_devices):
@@ -141,7 +141,8 @@ def _android(settings: Settings, commands: CommandStore, devices: AndroidDeviceS
     delivery = AndroidDelivery(
         commands=commands, reports=reports, amapi=amapi, sealing_key=sealing_key,
         backoff=Backoff(settings.android_poll_initial_s, settings.android_poll_max_s),
-        wipe_via_delete=settings.android_wipe_via_delete, clock=utc_now)
+        wipe_via_delete=settings.android_wipe_via_delete, clock=utc_now,
+        instance_id=settings.instance_id, lease=timedelta(seconds=settings.android_issue_lease_s))
     adapter = AndroidAdapter(commands=commands, reports=reports, amapi=amapi,
                              delivery=delivery, can_seal=sealing_key is not None)
     assert settings.amapi_enterprise is not None  # amapi_configured() says so

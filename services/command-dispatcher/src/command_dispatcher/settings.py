@@ -61,7 +61,11 @@ class Settings(ServiceSettings):
     android_sync_interval_s: float = Field(
         300.0, gt=0, description="How often devices.list is synced into device reports")
     android_resume_interval_s: float = Field(
-        30.0, gt=0, description="How often sent commands without a live poller are resumed")
+        30.0, gt=0, description="How often pending commands that no task follows (after a "
+        "restart or a database outage) are taken up again")
+    android_issue_lease_s: float = Field(
+        120.0, gt=0, description="How long a claim to issue a command holds without renewal; "
+        "a queued command whose claimant died mid-issue fails once it runs out")
     android_poll_initial_s: float = Field(
         1.0, gt=0, description="First wait before polling an operation; grows to the max")
     android_poll_max_s: float = Field(30.0, gt=0, description="Longest wait between polls")

@@ -119,12 +119,21 @@ class CommandStore:
         ).limit(limit)
         return [_from_doc(d) async for d in cursor]
 
-    async def sent_with(self, platform: Platform, field: str,
-                        limit: int = 500) -> list[tuple[Command, Doc]]:
-        """Sent commands of `platform` whose document holds `field` (e.g. an operation name)."""
-        cursor = self.col.find({"status": CommandStatus.SENT.value, "platform": platform.value,
-                                field: {"$exists": True}}).limit(limit)
+    async def pending_of(self, platform: Platform, limit: int = 500) -> list[tuple[Command, Doc]]:
+        """Queued and sent commands of `platform`, with their documents."""
+        cursor = self.col.find({"status": {"$in": [s.value for s in PENDING]},
+                                "platform": platform.value}).limit(limit)
         return [(_from_doc(d), d) async for d in cursor]
+
+    async def claim(self, cmd: Command, field: str, owner: str, until: datetime) -> bool:
+        """Hold `field` as `{by: owner, until}` on a command still at `cmd`'s version: taken
+        when nobody holds it, renewed when `owner` does; False otherwise. The command's
+        version and events stay as they are: a claim is bookkeeping, not a transition."""
+        return await guarded_update(
+            self.db, COMMANDS, cmd.command_id,
+            {"version": cmd.version, "status": cmd.status.value,
+             "$or": [{field: {"$exists": False}}, {f"{field}.by": owner}]},
+            {"$set": {field: {"by": owner, "until": until}}})
 
     def _entry(self, event: CommandStatusChanged) -> Doc:
         return outbox_entry(COMMANDS_STATUS, event, source=self.source)
