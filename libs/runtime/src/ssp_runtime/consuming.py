@@ -61,6 +61,7 @@ class Delivery:
     offset: int
     key: str | None
     headers: dict[str, str]
+    timestamp_ms: int | None = None  # the record's Kafka timestamp (producer's or broker's)
 
     @property
     def event_id(self) -> str | None:
@@ -78,7 +79,9 @@ class Delivery:
     def of(cls, record: ConsumerRecord) -> Delivery:
         headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
         key = record.key.decode(errors="replace") if record.key is not None else None
-        return cls(record.topic, record.partition, record.offset, key, headers)
+        return cls(record.topic, record.partition, record.offset, key, headers,
+                   record.timestamp if record.timestamp is not None and record.timestamp >= 0
+                   else None)
 
 
 Handler = Callable[[Any, Delivery], Awaitable[Any]]

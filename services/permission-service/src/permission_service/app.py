@@ -53,7 +53,8 @@ def build_service(settings: Settings) -> Service:
     refresh = AccessRefresh(stores, utc_now,
                             settle=timedelta(seconds=2 * settings.role_refresh_interval_s))
     lag = ProjectionLag(settings.kafka_bootstrap_servers, DEVICES, DEVICE_VIEWS_GROUP,
-                        settings.authorizer_projection_wait_s)
+                        settings.authorizer_projection_wait_s,
+                        settings.authorizer_clock_margin_s)
 
     login = Login(stores, hashing, utc_now)
     service.respond(RPC_AUTH_VERIFY, VerifyCredentials)(login.on_verify_credentials)

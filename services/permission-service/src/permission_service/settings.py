@@ -34,6 +34,13 @@ class Settings(ServiceSettings):
         10.0, gt=0, description="How long the authorizer waits for the device projection to "
                                 "catch up with ssp.devices before retrying the request",
     )
+    authorizer_clock_margin_s: float = Field(
+        1.0, ge=0, description="A requested command stamped (Kafka record time) this long "
+                               "before the authorizer's last proof that the device projection "
+                               "was current is decided without a new proof; covers clock "
+                               "skew between producers and this service (0 = prove for every "
+                               "command)",
+    )
     decision_retention_days: float = Field(
         8.0, ge=7.0, description="How long a command's decision is kept to recognise a "
                                  "redelivered request; at least the 7-day retention of "

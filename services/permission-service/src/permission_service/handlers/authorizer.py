@@ -42,11 +42,11 @@ class Authorizer:
         self.clock = clock
         self.retention = retention
 
-    async def on_command_requested(self, request: CommandRequested, _d: Delivery) -> None:
+    async def on_command_requested(self, request: CommandRequested, d: Delivery) -> None:
         """Authorizes or rejects a requested command (once per command id)."""
         if await self.stores.decisions.exists(request.command_id):
             return  # redelivery: decided already
-        await self.lag.wait_caught_up()
+        await self.lag.wait_caught_up(d.timestamp_ms)
         device = await self.stores.devices.get(request.device_id)
         requester = await self.stores.accounts.get(request.requested_by)
         decision = authorize(request, requester, await self._permissions(requester, request),

@@ -6,6 +6,10 @@ instances of this service), so a command can overtake the snapshot that linked t
 moment earlier. Before deciding, the authorizer reads the end offsets of `ssp.devices` and
 waits until the device-view consumer group has committed up to them; the group commits only
 after a snapshot is stored, so then the projection holds everything published before.
+
+One proof serves every command produced well before it began: a snapshot that a command
+follows was on the broker before that command was produced, hence before the proof. So a
+backlog of commands is decided with one offsets request per batch, not one per command.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ class ProjectionBehind(TimeoutError):
 
 
 class ProjectionLag:
-    def __init__(self, bootstrap: str, topic: str, group_id: str, max_wait_s: float) -> None:
+    def __init__(self, bootstrap: str, topic: str, group_id: str, max_wait_s: float,
+                 clock_margin_s: float = 1.0) -> None:
         self.bootstrap = bootstrap
+        self.clock_margin_s = clock_margin_s
+        self._proof_began: float | None = None  # wall clock, when the last proof began
         self.topic = topic
         self.group_id = group_id
         self.max_wait_s = max_wait_s
@@ -49,11 +56,17 @@ class ProjectionLag:
         if self._admin is not None:
             await self._admin.close()
 
-    async def wait_caught_up(self) -> None:
+    async def wait_caught_up(self, produced_at_ms: int | None = None) -> None:
+        """Returns once the projection holds every snapshot published before a command
+        produced at `produced_at_ms` (the record's timestamp; None: now)."""
         assert self._consumer is not None, "start() first"
+        if proven_before(produced_at_ms, self._proof_began, self.clock_margin_s):
+            return
+        began = time.time()
         ends = await self._consumer.end_offsets(await self._topic_partitions())
         # Nothing new since the last proof: the common case costs one offsets request.
         if all(self._caught_up_to.get(tp, -1) >= end for tp, end in ends.items()):
+            self._proof_began = began
             return
         deadline = time.monotonic() + self.max_wait_s
         while True:
@@ -61,6 +74,7 @@ class ProjectionLag:
             behind = [tp for tp, end in ends.items() if applied[tp] < end]
             if not behind:
                 self._caught_up_to = dict(ends)
+                self._proof_began = began
                 return
             if time.monotonic() > deadline:
                 raise ProjectionBehind(
@@ -94,3 +108,13 @@ class ProjectionLag:
                 raise ProjectionBehind(f"topic {self.topic} has no partitions yet")
             self._partitions = [TopicPartition(self.topic, p) for p in sorted(parts)]
         return self._partitions
+
+
+def proven_before(produced_at_ms: int | None, proof_began: float | None,
+                  clock_margin_s: float) -> bool:
+    """Whether a proof that began at `proof_began` (seconds, wall clock) already covers a
+    command produced at `produced_at_ms`: the command is older than the proof by more than
+    the allowance for clocks that disagree."""
+    if produced_at_ms is None or proof_began is None:
+        return False
+    return produced_at_ms / 1000 < proof_began - clock_margin_s
