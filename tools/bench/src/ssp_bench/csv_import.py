@@ -36,6 +36,8 @@ from ssp_contracts.rpc import CredentialsVerdict
 from ssp_contracts.topics import DEVICES, IMPORTS_STATUS, RPC_AUTH_VERIFY
 from ssp_devstack.processes import ServiceProcess, free_port
 
+from ssp_bench.stats import peak_rss_mb
+
 USERS_PER_DEVICE = 0.1  # ten devices per user
 BATCH = 5000
 
@@ -235,12 +237,15 @@ async def measure(bootstrap: str, mongo_url: str, rows: int, dry_run: bool,
                     break
                 await asyncio.sleep(0.2)
             t_done = time.perf_counter() - t0
+            assert registry.proc is not None and gateway.proc is not None
+            memory = (f"peak RSS registry {peak_rss_mb(registry.proc.pid):.0f} MiB, gateway "
+                      f"{peak_rss_mb(gateway.proc.pid):.0f} MiB")
             kind = "dry run" if dry_run else "linking every row"
             lines.append(
                 f"CSV import of {rows} rows ({kind}; {rows} devices, {users} users in the org):"
                 f" upload checked and sent in {t_sent:.1f} s, {status.get('status')} after "
                 f"{t_done:.1f} s = {rows / t_done:.0f} rows/s end to end "
-                f"(counts {status.get('counts')})")
+                f"(counts {status.get('counts')}); {memory} (target <= 15 s)")
             if not dry_run:
                 linked = status.get("counts", {}).get("linked", 0)
                 seen, last = await _count_snapshots(snapshots, org, linked, timeout_s=120)
