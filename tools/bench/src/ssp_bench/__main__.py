@@ -19,6 +19,7 @@ from ssp_bench import (
     csv_import,
     gateway_reads,
     kafka_floor,
+    pipeline,
 )
 from ssp_bench.stats import machine
 
@@ -36,6 +37,7 @@ def main() -> int:
         "kafka_floor": lambda: [kafka_floor.run(bootstrap)],
         "apple_dispatch": lambda: apple_dispatch.run(bootstrap, mongo),
         "click_to_device": lambda: click_to_device.run(bootstrap, mongo),
+        "pipeline": lambda: pipeline.run(bootstrap, mongo),
         "authorizer": lambda: [authorizer.run(bootstrap, mongo)],
         "csv_import": lambda: csv_import.run(bootstrap, mongo),
         "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import secrets
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -106,6 +107,14 @@ async def _sees_own_devices(browser: Browser, device_ids: list[str]) -> None:
                      what=f"{browser.account.username}'s devices projected")
 
 
+async def _all_answered(fleet: AppleFleet) -> bool:
+    return all(device.received for device in fleet.devices)
+
+
+def _progress(began: float, what: str) -> None:
+    print(f"  setup: {what} after {time.monotonic() - began:.0f} s", flush=True)
+
+
 @contextlib.asynccontextmanager
 async def running_portal(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
                          gateway_env: dict[str, str] | None = None) -> AsyncIterator[Portal]:
@@ -124,11 +133,18 @@ async def running_portal(bootstrap: str, mongo_url: str, *, users: int, per_user
     try:
         async with Producer(bootstrap) as producer, Tail(bootstrap, DEVICES) as snapshots:
             # In a thread: the fleet's APNs answers on this loop meanwhile.
+            began = time.monotonic()
             procs = await asyncio.to_thread(_start, demo, fleet, device_port, bootstrap,
                                             mongo_url, gateway_env or {})
             demo.url = procs["portal_gateway"].url
             await wait_until_caught_up(demo, bootstrap)
-            await enroll_all(fleet, timeout_s=180)
+            _progress(began, "services ready")
+            await enroll_all(fleet, timeout_s=300)
+            # Enrollment queues an inventory query (a refresh) per device: a bench refresh
+            # while it is pending would be refused as a duplicate, and it is load besides.
+            await eventually(lambda: _all_answered(fleet), timeout_s=300, interval_s=0.5,
+                             what="every enrollment inventory query answered")
+            _progress(began, f"{len(fleet.devices)} iPhones enrolled, inventories answered")
             admin = browser(Account(demo.user_id("admin"), demo.org, "admin", demo.password,
                                     []))
             assert (await admin.login()).status_code == 200
@@ -136,11 +152,13 @@ async def running_portal(bootstrap: str, mongo_url: str, *, users: int, per_user
             devices = {a.username: [d.udid for d in fleet.devices[i::users]]
                        for i, a in enumerate(accounts)}
             demo.owners = {d: user for user, ids in devices.items() for d in ids}
-            await link_devices(demo, producer, snapshots, timeout_s=180)
+            await link_devices(demo, producer, snapshots, timeout_s=300)
+            _progress(began, f"{users} users created, devices linked")
             browsers = [browser(a) for a in accounts]
             for b in browsers:
                 assert (await b.login()).status_code == 200
                 await _sees_own_devices(b, devices[b.account.username])
+            _progress(began, "logged in, devices projected")
             yield Portal(demo, fleet, procs, producer, browsers, devices)
     finally:
         for client in clients:
