@@ -107,6 +107,16 @@ async def _sees_own_devices(browser: Browser, device_ids: list[str]) -> None:
                      what=f"{browser.account.username}'s devices projected")
 
 
+async def _enroll(fleet: AppleFleet, batch: int = 25) -> None:
+    """Device keys first, off the loop (RSA generation stalled it: hundreds of enrollments
+    timed out at once), then a batch at a time; enroll_all retries what still failed."""
+    await asyncio.to_thread(lambda: [device.identity() for device in fleet.devices])
+    for i in range(0, len(fleet.devices), batch):
+        await asyncio.gather(*(fleet.enroll(d) for d in fleet.devices[i:i + batch]),
+                             return_exceptions=True)
+    await enroll_all(fleet, timeout_s=300)
+
+
 async def _all_answered(fleet: AppleFleet) -> bool:
     return all(device.received for device in fleet.devices)
 
@@ -139,7 +149,7 @@ async def running_portal(bootstrap: str, mongo_url: str, *, users: int, per_user
             demo.url = procs["portal_gateway"].url
             await wait_until_caught_up(demo, bootstrap)
             _progress(began, "services ready")
-            await enroll_all(fleet, timeout_s=300)
+            await _enroll(fleet)
             # Enrollment queues an inventory query (a refresh) per device: a bench refresh
             # while it is pending would be refused as a duplicate, and it is load besides.
             await eventually(lambda: _all_answered(fleet), timeout_s=300, interval_s=0.5,
