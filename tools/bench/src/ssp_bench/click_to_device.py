@@ -108,6 +108,7 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, 
 
 
 def run(bootstrap: str, mongo_url: str) -> list[str]:
+    """SSP_BENCH_CLICK_RATE (commands/s), _SECONDS, _USERS, _DEVICES_PER_USER."""
     env = os.environ.get
     return asyncio.run(measure(
         bootstrap, mongo_url, users=int(env("SSP_BENCH_CLICK_USERS", "20")),

@@ -82,7 +82,7 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         await producer.start()
         try:
             began = time.time()
-            sends = [await producer.send(COMMANDS_REQUESTED, **kafka_record(r))  # type: ignore[arg-type]
+            sends = [await producer.send(COMMANDS_REQUESTED, **kafka_record(r))
                      for r in requests]
             await asyncio.gather(*sends)
             published_s = time.time() - began
