@@ -12,7 +12,15 @@ from pathlib import Path
 from ssp_contracts.topics import TOPICS, dlq_name
 from ssp_runtime.kafka import ensure_topics
 
-from ssp_bench import apple_dispatch, authorizer, csv_import, gateway_reads, kafka_floor
+from ssp_bench import (
+    apple_dispatch,
+    authorizer,
+    click_to_device,
+    csv_import,
+    gateway_reads,
+    kafka_floor,
+    pipeline,
+)
 from ssp_bench.stats import machine
 
 OUT = Path("docs/benchmarks.md")
@@ -22,11 +30,14 @@ def main() -> int:
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     mongo = os.environ["MONGODB_URL"]
     asyncio.run(ensure_topics(bootstrap, [*TOPICS, *(dlq_name(t) for t in TOPICS)]))
-    # Apple before the authorizer: the authorizer's run leaves its authorized commands for
-    # unknown devices on ssp.commands.apple, which a dispatcher would have to refuse first.
+    # Apple dispatchers before the authorizer: the authorizer's run leaves its authorized
+    # commands for unknown devices on ssp.commands.apple, which a dispatcher would have to
+    # refuse first.
     benches: dict[str, Callable[[], list[str]]] = {
         "kafka_floor": lambda: [kafka_floor.run(bootstrap)],
         "apple_dispatch": lambda: apple_dispatch.run(bootstrap, mongo),
+        "click_to_device": lambda: click_to_device.run(bootstrap, mongo),
+        "pipeline": lambda: pipeline.run(bootstrap, mongo),
         "authorizer": lambda: [authorizer.run(bootstrap, mongo)],
         "csv_import": lambda: csv_import.run(bootstrap, mongo),
         "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),

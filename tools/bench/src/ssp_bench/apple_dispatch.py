@@ -25,6 +25,7 @@ from ssp_contracts.topics import COMMANDS_APPLE
 from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_simulators.apple.fleet import AppleFleet
 
+from ssp_bench.received import wait_received
 from ssp_bench.stats import fmt, percentiles
 
 
@@ -43,25 +44,6 @@ async def _send(producer: AIOKafkaProducer, cmd: CommandAuthorized) -> float:
     await producer.send_and_wait(COMMANDS_APPLE, to_value(cmd), key=cmd.device_id.encode(),
                                  headers=headers)
     return sent
-
-
-def _received_at(fleet: AppleFleet, command_id: str) -> float | None:
-    for device in fleet.devices:
-        for record in device.received:
-            if record.command_uuid == command_id:
-                return record.at.timestamp()
-    return None
-
-
-async def _wait_all(fleet: AppleFleet, ids: list[str], timeout_s: float) -> dict[str, float]:
-    deadline = time.monotonic() + timeout_s
-    found: dict[str, float] = {}
-    while time.monotonic() < deadline and len(found) < len(ids):
-        for cid in ids:
-            if cid not in found and (at := _received_at(fleet, cid)) is not None:
-                found[cid] = at
-        await asyncio.sleep(0.05)
-    return found
 
 
 async def measure(bootstrap: str, mongo_url: str, devices: int = 100, rate: float = 20.0,
@@ -93,7 +75,7 @@ async def measure(bootstrap: str, mongo_url: str, devices: int = 100, rate: floa
             cmd = _lock(fleet.devices[i % devices].udid)
             sent[cmd.command_id] = await _send(producer, cmd)
             await asyncio.sleep(max(0.0, start + (i + 1) * interval - time.monotonic()))
-        got = await _wait_all(fleet, list(sent), timeout_s=60)
+        got = await wait_received(fleet, list(sent), timeout_s=60)
         latency = percentiles([(got[c] - sent[c]) * 1000 for c in got])
         lines.append(f"Apple click-to-device (ssp.commands.apple -> device has the command) at "
                      f"{rate:.0f} commands/s over {devices} devices: {fmt(latency)}; "
@@ -104,7 +86,7 @@ async def measure(bootstrap: str, mongo_url: str, devices: int = 100, rate: floa
         burst = [_lock(d.udid) for d in fleet.devices]
         t0 = time.time()
         await asyncio.gather(*(_send(producer, c) for c in burst))
-        got = await _wait_all(fleet, [c.command_id for c in burst], timeout_s=120)
+        got = await wait_received(fleet, [c.command_id for c in burst], timeout_s=120)
         elapsed = max(got.values()) - t0 if got else float("nan")
         lines.append(f"Apple dispatch throughput: {len(got)} commands to {devices} devices in "
                      f"{elapsed:.2f} s = {len(got) / elapsed:.0f} commands/s "

@@ -36,7 +36,8 @@ from ssp_runtime.rpc import RpcClient
 ADMIN, PASSWORD = "bench-admin", "bench-admin-password-1"
 
 
-def _record(event: Event) -> dict[str, object]:
+def kafka_record(event: Event) -> dict[str, object]:
+    """`AIOKafkaProducer.send`'s arguments for a contract event (CloudEvents binary mode)."""
     headers = cloudevents.to_headers(event, source="bench")
     return {"value": cloudevents.to_value(event), "key": event.subject().encode(),
             "headers": [(k, v.encode()) for k, v in headers.items()]}
@@ -80,7 +81,7 @@ async def measure(bootstrap: str, mongo_url: str, count: int, devices: int = 200
         await producer.start()
         now = datetime.now(UTC)
         ids = [f"dev-{uuid.uuid4().hex[:10]}" for _ in range(devices)]
-        await asyncio.gather(*[await producer.send(DEVICES, **_record(DeviceSnapshot(
+        await asyncio.gather(*[await producer.send(DEVICES, **kafka_record(DeviceSnapshot(
             org_id=org, device_id=d, version=1, platform=Platform.IOS,
             management_mode=ManagementMode.IOS_SUPERVISED,
             owner=DeviceOwner(user_id=owner, linked_at=now, source=LinkSource.MANUAL))))
@@ -100,7 +101,7 @@ async def measure(bootstrap: str, mongo_url: str, count: int, devices: int = 200
                                        device_id=ids[i % devices], action=Action.LOCK,
                                        requested_by=owner, requested_at=now)
             wanted.add(request.command_id)
-            sends.append(await producer.send(COMMANDS_REQUESTED, **_record(request)))
+            sends.append(await producer.send(COMMANDS_REQUESTED, **kafka_record(request)))
         await asyncio.gather(*sends)
         decided: dict[str, str] = {}
         while len(decided) < count and time.perf_counter() - started < 300:
