@@ -20,6 +20,7 @@ from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from command_dispatcher.lifecycle import PENDING, Command, to_status_event
 from command_dispatcher.metrics import CommandMetrics
+from command_dispatcher.store.pending_index import PendingIndex
 
 COMMANDS = "commands"
 Doc = dict[str, Any]
@@ -31,6 +32,7 @@ class CommandStore:
         self.db = db
         self.metrics = metrics
         self.col = db[COMMANDS]
+        self.pending = PendingIndex(db)
         self.outbox = outbox
         self.source = source
         outbox.watch(COMMANDS)
@@ -39,6 +41,17 @@ class CommandStore:
         await self.col.create_index([("device_id", ASCENDING), ("status", ASCENDING),
                                      ("created_at", ASCENDING)])
         await self.col.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+        await self.backfill_pending_index()
+
+    async def backfill_pending_index(self) -> int:
+        """Lists every pending command in its device's entry (commands stored before the index
+        existed, or an entry lost with a crash); at start-up, one scan."""
+        cursor = self.col.find({"status": {"$in": [s.value for s in PENDING]}},
+                               {"device_id": 1})
+        pending = [(d["device_id"], d["_id"]) async for d in cursor]
+        for device_id, command_id in pending:
+            await self.pending.add(device_id, command_id)
+        return len(pending)
 
     async def insert(self, cmd: Command, params: CommandParams, platform: Platform,
                      mode: ManagementMode, events: list[CommandStatusChanged]) -> bool:
@@ -47,6 +60,8 @@ class CommandStore:
                               "platform": platform.value, "management_mode": mode.value,
                               "traceparent": tracing.current_headers().get("traceparent"),
                               "_outbox": [self._entry(e) for e in events]}
+        if cmd.status in PENDING:  # listed first: an id too many is harmless, one too few not
+            await self.pending.add(cmd.device_id, cmd.command_id)
         try:
             await self.col.insert_one(doc)
         except DuplicateKeyError:
@@ -90,6 +105,8 @@ class CommandStore:
                 self.db, COMMANDS, before.command_id, {"version": before.version},
                 {"$set": _to_doc(after) | (extra or {}),
                  "$push": push_outbox(self._entry(event))})
+        if saved and before.status in PENDING and after.status not in PENDING:
+            await self.pending.remove(after.device_id, [after.command_id])
         if saved:
             self.outbox.kick(COMMANDS, after.command_id)
             if self.metrics:
@@ -101,10 +118,19 @@ class CommandStore:
         return (_from_doc(doc), doc) if doc else None
 
     async def pending_for_device(self, device_id: str) -> list[tuple[Command, Doc]]:
-        cursor = self.col.find(
-            {"device_id": device_id, "status": {"$in": [s.value for s in PENDING]}}
-        ).sort("created_at", ASCENDING)
-        return [(_from_doc(d), d) async for d in cursor]
+        """The device's queued and sent commands, oldest first."""
+        ids = await self.pending.ids(device_id)
+        if not ids:
+            return []
+        docs = [d async for d in self.col.find({"_id": {"$in": ids}})]
+        pending = sorted((d for d in docs if d.get("device_id") == device_id
+                          and d.get("status") in {s.value for s in PENDING}),
+                         key=lambda d: (d["created_at"], d["_id"]))
+        if ended := sorted({d["_id"] for d in docs} - {d["_id"] for d in pending}):
+            # Over: no longer worth a read. An id without its command stays: that command
+            # may be being stored right now.
+            await self.pending.remove(device_id, ended)
+        return [(_from_doc(d), d) for d in pending]
 
     async def devices_with_pending(self, platforms: list[Platform]) -> set[str]:
         """Devices that still have queued or sent commands of these platforms."""
