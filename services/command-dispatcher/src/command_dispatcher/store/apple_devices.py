@@ -50,8 +50,16 @@ class AppleDeviceStore:
         return _from_doc(doc) if doc else None
 
     async def by_device_id(self, device_id: str) -> AppleDevice | None:
-        doc = await self.col.find_one({"device_id": device_id})
+        doc = await self._by_device_id(device_id)
         return _from_doc(doc) if doc else None
+
+    async def _by_device_id(self, device_id: str, projection: Doc | None = None) -> Doc | None:
+        """An Apple device's id is its UDID (given at Authenticate), so the read goes by `_id`,
+        which every MongoDB-wire server answers from its index (FerretDB scans the collection
+        for a filter on `device_id`)."""
+        doc = await self.col.find_one({"_id": device_id},
+                                      projection and {**projection, "device_id": 1})
+        return doc if doc and doc.get("device_id") == device_id else None
 
     async def enroll(self, device: AppleDevice, report: DeviceReported, now: datetime) -> None:
         """Pin the certificate seen at Authenticate and report the enrollment, in one write."""
@@ -74,7 +82,7 @@ class AppleDeviceStore:
         await self.col.update_one({"_id": udid}, {"$set": fields})
 
     async def unlock_token(self, device_id: str) -> bytes | None:
-        doc = await self.col.find_one({"device_id": device_id}, {"unlock_token": 1})
+        doc = await self._by_device_id(device_id, {"unlock_token": 1})
         token = doc.get("unlock_token") if doc else None
         return self.fernet.decrypt(token) if token else None
 
