@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from ssp_contracts.topics import COMMANDS_REQUESTED
+from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS
 
+from tests.gateway.test_live_status import status
 from tests.support.kafka import Tail, headers_of, json_of
+from tests.support.waiting import eventually
 
 
 async def test_command_is_published_keyed_by_device_with_its_fields(world, bootstrap):
@@ -114,3 +116,26 @@ async def test_unsafe_requests_need_the_csrf_token(world):
         assert resp.status_code == 403 and resp.json()["code"] == "csrf.invalid"
     assert (await b.http.delete("/api/v1/session")).status_code == 403
     assert (await b.http.get("/api/v1/me")).status_code == 200  # still logged in
+
+
+async def test_a_command_another_system_requested_blocks_the_same_action_until_it_ends(world):
+    alice = await world.user()
+    phone = await world.device(alice)
+    b = await world.browser(alice)
+    await world.sees_device(b, phone.device_id)
+    theirs = f"cmd-elsewhere-{phone.device_id}"  # known to the gateway from the status topic
+    await world.producer.send_event(COMMANDS_STATUS, status(
+        world, theirs, phone.device_id, "u-other-system", "queued", 3))
+
+    async def projected():
+        return (await b.http.get(f"/api/v1/commands/{theirs}")).status_code == 200
+    await eventually(projected, timeout_s=20, what="the other system's lock projected")
+    blocked = await b.command(phone.device_id, "lock")
+    assert blocked.status_code == 409, blocked.text
+    assert (blocked.json()["code"], blocked.json()["command_id"]) == ("command.pending", theirs)
+    await world.producer.send_event(COMMANDS_STATUS, status(
+        world, theirs, phone.device_id, "u-other-system", "acknowledged", 5))
+
+    async def accepted():
+        return (await b.command(phone.device_id, "lock")).status_code == 202
+    await eventually(accepted, timeout_s=20, what="a lock accepted once theirs ended")

@@ -15,14 +15,16 @@ from ssp_contracts.commands import CommandParams, CommandResult, CommandStatusCh
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS
 from ssp_runtime import tracing
+from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from command_dispatcher.lifecycle import PENDING, Command, to_status_event
 from command_dispatcher.metrics import CommandMetrics
-from command_dispatcher.store.pending_index import PendingIndex
 
 COMMANDS = "commands"
+# Per device, the commands that may still be pending (see ssp_runtime.id_lists).
+PENDING_BY_DEVICE = "pending_by_device"
 Doc = dict[str, Any]
 
 
@@ -32,7 +34,7 @@ class CommandStore:
         self.db = db
         self.metrics = metrics
         self.col = db[COMMANDS]
-        self.pending = PendingIndex(db)
+        self.pending = IdLists(db, PENDING_BY_DEVICE)
         self.outbox = outbox
         self.source = source
         outbox.watch(COMMANDS)

@@ -14,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import CommandStatus
+from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import apply_if_newer
 
 from portal_gateway.domain.command_view import (
@@ -24,6 +25,9 @@ from portal_gateway.domain.command_view import (
 )
 
 REQUESTED_VERSION = 0
+# Per device, the commands that may be unfinished (see ssp_runtime.id_lists): every POST asks.
+PENDING_BY_DEVICE = "pending_by_device"
+_PENDING = frozenset(s.value for s in PENDING_STATUSES)
 
 
 def _public(doc: dict[str, Any]) -> CommandPublic:
@@ -39,14 +43,20 @@ def _public(doc: dict[str, Any]) -> CommandPublic:
 class CommandProjection:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.coll = db["commands"]
+        self.unfinished = IdLists(db, PENDING_BY_DEVICE)
 
     async def create_indexes(self) -> None:
         await self.coll.create_index([("device_id", ASCENDING), ("org_id", ASCENDING),
                                       ("updated_at", DESCENDING)])
         await self.coll.create_index([("device_id", ASCENDING), ("action", ASCENDING),
                                       ("status", ASCENDING)])
+        # Unfinished commands projected before the lists existed (one scan at start-up).
+        cursor = self.coll.find({"status": {"$in": sorted(_PENDING)}}, {"device_id": 1})
+        async for doc in cursor:
+            await self.unfinished.add(doc["device_id"], doc["_id"])
 
     async def record_requested(self, event: CommandRequested) -> bool:
+        await self.unfinished.add(event.device_id, event.command_id)
         step = StatusStep(status=CommandStatus.REQUESTED, version=REQUESTED_VERSION,
                           at=event.requested_at)
         return await self._apply(event.command_id, REQUESTED_VERSION, {
@@ -61,12 +71,17 @@ class CommandProjection:
         # A sealed passcode is kept apart (store/passcode_secrets.py), never in the history.
         result = (event.result.model_dump(mode="python", exclude={"sealed_secret"})
                   if event.result else None)
-        return await self._apply(event.command_id, event.version, {
+        if event.status.value in _PENDING:  # listed before it is stored, unlisted after
+            await self.unfinished.add(event.device_id, event.command_id)
+        applied = await self._apply(event.command_id, event.version, {
             "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
             "requested_by": event.requested_by, "status": event.status,
             "updated_at": event.occurred_at, "reason_code": event.reason_code,
             "reason": event.reason, "result": result,
         }, step)
+        if event.status.value not in _PENDING:
+            await self.unfinished.remove(event.device_id, [event.command_id])
+        return applied
 
     async def _apply(self, command_id: str, version: int, fields: dict[str, Any],
                      step: StatusStep) -> bool:
@@ -94,13 +109,25 @@ class CommandProjection:
 
     async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
         """The id of an unfinished `action` command on the device, requested after `since`."""
-        doc = await self.coll.find_one({
-            "device_id": device_id, "action": action,
-            "status": {"$in": sorted(s.value for s in PENDING_STATUSES)},
-            "updated_at": {"$gte": since},
-        }, {"_id": 1})
-        return None if doc is None else str(doc["_id"])
+        ids = await self.unfinished.ids(device_id)
+        if not ids:
+            return None
+        docs = [d async for d in self.coll.find({"_id": {"$in": ids}})]
+        unfinished = [d for d in docs if d.get("device_id") == device_id
+                      and _value(d.get("status")) in _PENDING]
+        if ended := sorted({d["_id"] for d in docs} - {d["_id"] for d in unfinished}):
+            # Over: no longer worth a read. An id without its command stays listed: that
+            # command may be being stored right now.
+            await self.unfinished.remove(device_id, ended)
+        matching = sorted(d["_id"] for d in unfinished if _value(d.get("action")) == action
+                          and d.get("updated_at") is not None and d["updated_at"] >= since)
+        return matching[0] if matching else None
 
     async def status_of(self, command_id: str) -> CommandStatus | None:
         doc = await self.coll.find_one({"_id": command_id}, {"status": 1})
         return None if doc is None else CommandStatus(doc["status"])
+
+
+def _value(field: Any) -> Any:
+    """A stored enum's value (documents hold the plain string)."""
+    return getattr(field, "value", field)
