@@ -75,6 +75,22 @@ async def _paced(portal: Portal, count: int, rate: float,
     return accepted, answer_ms, refused
 
 
+async def _final_statuses(portal: Portal, command_ids: list[str]) -> dict[str, int]:
+    """How the commands that never reached a device ended (e.g. refused by the dispatcher as
+    a duplicate of one still pending), as their requesters see them."""
+    counts: dict[str, int] = {}
+    for command_id in command_ids:
+        status = "unknown"
+        for b in portal.browsers:
+            resp = await b.http.get(f"/api/v1/commands/{command_id}")
+            if resp.status_code == 200:
+                body = resp.json()
+                status = f"{body['status']} ({body.get('reason_code') or '-'})"
+                break
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, rate: float,
                   seconds: float) -> list[str]:
     count = int(rate * seconds)
@@ -84,6 +100,7 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, 
         floor = await kafka_floor.round_trips(bootstrap, count=200)
         accepted, answer_ms, refused = await _paced(portal, count, rate)
         got = await wait_received(portal.fleet, accepted, timeout_s=120)
+        missing = await _final_statuses(portal, [c for c in accepted if c not in got])
     latency = percentiles([(got[c] - accepted[c]) * 1000 for c in got])
     answers = percentiles(answer_ms)
     lost = len(accepted) - len(got)
@@ -95,7 +112,8 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, 
     ratio = " ".join(f"{q} {latency[q] / three[q]:.1f}x" for q in three)
     lines = [
         f"click-to-device (gateway 202 -> simulated iPhone has the command; {where}): "
-        f"{fmt(latency)}; {lost} accepted but not received in 120 s, "
+        f"{fmt(latency)}; {lost} accepted but not received in 120 s "
+        f"(their status then: {missing or 'none'}), "
         f"refused {refused or 'none'} (target p50 <= 40 ms, p99 <= 150 ms)",
         f"click-to-device vs three raw Kafka hops (3 x one hop measured in the same run with "
         f"the stack idle: p50 {three['p50']:.1f} ms, p95 {three['p95']:.1f} ms, "
