@@ -49,9 +49,12 @@ def main() -> int:
         print(f"unknown benchmarks {sorted(unknown)}; known: {sorted(benches)}", file=sys.stderr)
         return 2
     figures = [line for name in (only or benches) for line in benches[name]()]
+    # Every SSP_BENCH_* setting of the run is named, so the figures can be reproduced.
+    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                        if k.startswith("SSP_BENCH_") and v)
     section = [f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
                f"Machine: {machine()}. Command: `make bench`"
-               + (f" with SSP_BENCH_ONLY={','.join(only)}." if only else "."), ""]
+               + (f" with {settings}." if settings else "."), ""]
     section += [f"- {line}" for line in figures]
     text = OUT.read_text() if OUT.exists() else _HEADER
     OUT.write_text(text.rstrip() + "\n\n" + "\n".join(section) + "\n")
