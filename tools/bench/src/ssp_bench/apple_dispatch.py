@@ -49,7 +49,7 @@ async def _send(producer: AIOKafkaProducer, cmd: CommandAuthorized) -> float:
 async def measure(bootstrap: str, mongo_url: str, devices: int = 100, rate: float = 20.0,
                   seconds: float = 15.0) -> list[str]:
     port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{port}", iphones=devices, macs=0, seed=7)
+    fleet = AppleFleet(f"http://127.0.0.1:{port}", iphones=devices, macs=0)
     await fleet.start(enroll=False)
     logdir = Path(tempfile.mkdtemp(prefix="ssp-bench-"))
     dispatcher = ServiceProcess("command_dispatcher", free_port(), {

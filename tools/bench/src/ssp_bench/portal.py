@@ -130,8 +130,9 @@ async def running_portal(bootstrap: str, mongo_url: str, *, users: int, per_user
                          gateway_env: dict[str, str] | None = None) -> AsyncIterator[Portal]:
     demo = BenchOrg()
     device_port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=users * per_user, macs=0,
-                       seed=7)
+    # Fresh UDIDs every run: a UDID an earlier bench enrolled under another organisation is
+    # refused by the registry (device.mismatch) when both runs share a broker.
+    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=users * per_user, macs=0)
     clients: list[httpx.AsyncClient] = []
     procs: dict[str, ServiceProcess] = {}
 
