@@ -60,7 +60,8 @@ async def test_unknown_user_and_wrong_password_get_the_same_answer_in_similar_ti
         '"locale":"en","permissions":[],"reason":"invalid_credentials"}'}
     wrong_s, unknown_s = (sorted(t for _, t in samples)[1] for samples in (wrong, unknown))
     # The point: an unknown user is not answered faster (no hash check would be ~100x faster).
-    assert 0.4 < unknown_s / wrong_s < 2.5, (wrong_s, unknown_s)
+    # The bounds are wide: on a shared machine one side's median has been 2.8x the other's.
+    assert 0.2 < unknown_s / wrong_s < 5, (wrong_s, unknown_s)
 
 
 async def test_five_failures_throttle_even_the_right_password_with_growing_waits(
