@@ -43,3 +43,4 @@ async def test_the_new_passcode_is_shown_once_in_a_dialog(new_page, portal):
     await page.reload()
     await expect(page.get_by_role("heading", name="Actions")).to_be_visible()
     await expect(opener).to_have_count(0)
+    await expect(page.get_by_text("The new passcode was shown")).to_be_visible()

@@ -25,6 +25,7 @@ from portal_gateway.store.gateway_stores import GatewayStores
 
 log = logging.getLogger(__name__)
 KEY_SETTING = "SSP_GATEWAY_PRIVATE_KEY"
+SHOWN_NOTE_FOR = timedelta(minutes=10)  # how long the device page says a passcode was shown
 
 
 def opening_key(settings: Settings) -> bytes | None:
@@ -75,6 +76,14 @@ class PasscodeDesk:
         """For the device page: the caller's new passcodes on this device not shown yet."""
         return await self.stores.passcodes.waiting_on(
             caller.org_id, device_id, caller.user_id, acknowledged_after=now - self.keep_for)
+
+    async def shown_lately(self, caller: Caller, device_id: str,
+                           now: datetime) -> list[StoredPasscode]:
+        """For the device page: the caller's passcodes on this device shown in the last few
+        minutes, so the page keeps saying so after it reloads (a live update may reload it
+        right as the dialog closes)."""
+        return await self.stores.passcodes.shown_since(
+            caller.org_id, device_id, caller.user_id, revealed_after=now - SHOWN_NOTE_FOR)
 
     async def sweep(self, now: datetime) -> int:
         return await self.stores.passcodes.forget_expired(now - self.keep_for)

@@ -68,6 +68,15 @@ class PasscodeSecrets:
         }).sort("acknowledged_at", -1)
         return [_stored(doc) async for doc in cursor]
 
+    async def shown_since(self, org_id: str, device_id: str, user_id: str, *,
+                          revealed_after: datetime) -> list[StoredPasscode]:
+        """Passcodes of this user's commands on the device shown after the given time."""
+        cursor = self.coll.find({
+            "org_id": org_id, "device_id": device_id, "requested_by": user_id,
+            "revealed_at": {"$gt": revealed_after},
+        }).sort("revealed_at", -1)
+        return [_stored(doc) async for doc in cursor]
+
     async def forget_expired(self, acknowledged_before: datetime) -> int:
         """Remove sealed values nobody looked at in time (expiry is a field plus this sweep)."""
         result = await self.coll.update_many(

@@ -59,6 +59,7 @@ async def _device_context(request: Request, caller: Caller,
         "action_labels": json.dumps({a.value: t(f"action.{a.value}") for a in Action}),
         "passcodes": await gw.passcodes.waiting_on(caller, device.device_id, gw.now()),
         "passcodes_openable": gw.passcodes.can_open,
+        "passcodes_shown": await gw.passcodes.shown_lately(caller, device.device_id, gw.now()),
     }
 
 
