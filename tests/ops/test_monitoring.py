@@ -26,6 +26,7 @@ from tests.ops.monitoring_files import (
     queried,
     rule_texts,
 )
+from tests.support.metrics import samples
 from tests.support.waiting import eventually
 
 MODULES = ("permission_service", "device_registry", "command_dispatcher", "portal_gateway")
@@ -61,6 +62,22 @@ async def test_consumer_lag_is_measured_per_group_and_partition(services):
 
     lines = await eventually(lag_lines, timeout_s=30, what="lag of the registry's groups")
     assert any('partition="0"' in line for line in lines)
+
+
+async def test_database_round_trips_are_counted_by_command_and_timed(services):
+    registry = services("device_registry")
+
+    async def counted() -> dict[str, float] | None:
+        found = {dict(labels)["command"]: n for labels, n in (
+            await samples(registry.url, "ssp_db_commands_total")).items()}
+        # Its start-up creates indexes; its outbox relay looks for unpublished events.
+        return found if found.get("createIndexes") and found.get("find") else None
+
+    commands = await eventually(counted, timeout_s=30, what="the registry's database commands")
+    timed = await samples(registry.url, "ssp_db_command_duration_seconds_count")
+    answered = {dict(labels)["command"]: n for labels, n in timed.items()}
+    assert answered["createIndexes"] >= 1 and answered["find"] >= 1
+    assert set(answered) <= set(commands)  # every timed command was counted when sent
 
 
 def test_dashboards_use_the_provisioned_datasource():

@@ -6,9 +6,10 @@ streams, TTL indexes or $lookup)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -16,13 +17,16 @@ from pymongo.errors import DuplicateKeyError
 from ssp_runtime.settings import ServiceSettings
 
 
-def make_client(settings: ServiceSettings, service: str) -> AsyncMongoClient[dict[str, Any]]:
+def make_client(settings: ServiceSettings, service: str,
+                listeners: Sequence[monitoring.CommandListener] = (),
+                ) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(
         settings.mongodb_url.get_secret_value(),
         tz_aware=True,
         appname=service,
         serverSelectionTimeoutMS=5000,
         connectTimeoutMS=5000,
+        event_listeners=list(listeners),
     )
 
 

@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute
 
 from ssp_runtime.consumer_lag import ConsumerLag
 from ssp_runtime.consuming import Handler, Subscriptions
+from ssp_runtime.db_metrics import DatabaseMetrics
 from ssp_runtime.heartbeat import Heartbeats
 from ssp_runtime.kafka import EventPublisher, ensure_topics, make_broker
 from ssp_runtime.mongo import SerializedDatabase, make_client
@@ -64,7 +65,7 @@ class Service:
             self.broker, self.publisher, name, self.registry,
             retries=settings.consumer_retries, backoff_s=settings.retry_backoff_s,
         )
-        self.mongo = make_client(settings, name)
+        self.mongo = make_client(settings, name, [DatabaseMetrics(self.registry)])
         db = self.mongo[settings.database_name(name)]
         self.db = SerializedDatabase(db) if settings.mongodb_serialize_writes else db
         self.outbox = OutboxRelay(self.db, self.publisher, self.registry,  # type: ignore[arg-type]
