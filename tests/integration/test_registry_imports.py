@@ -12,6 +12,7 @@ from ssp_contracts.topics import AUDIT, IMPORTS_STATUS, LINKS_REQUESTS
 from tests.conftest import database_name
 from tests.integration.registry_world import RegistryWorld, registry_world
 from tests.support.kafka import Producer, Tail, json_of
+from tests.support.metrics import samples
 
 
 def row(line: int, serial: str, username: str) -> ImportRow:
@@ -34,7 +35,7 @@ async def progress_of(tail: Tail, import_id: str, count: int = 1) -> list[dict]:
 
 
 async def a_world(services, bootstrap, mongo, run_id):
-    services("device_registry")
+    registry = services("device_registry")
     producer = await Producer(bootstrap).__aenter__()
     world, snaps = await registry_world(producer, bootstrap, mongo,
                                         database_name(run_id, "device_registry"))
@@ -49,7 +50,7 @@ async def a_world(services, bootstrap, mongo, run_id):
             org_id=world.org_id, request_id=str(uuid.uuid4()), device_id=devices[serial],
             user_id=owner, source=LinkSource.MANUAL, requested_by="admin-1"))
         await world.snapshot(devices[serial], owner__user_id=owner)
-    return world, producer, snaps, devices, {"alice": alice, "bob": bob}
+    return world, producer, snaps, devices, {"alice": alice, "bob": bob}, registry
 
 
 ROWS = [row(2, "S1", "ALICE"), row(3, "S2", "alice"), row(4, "S3", "alice"),
@@ -63,7 +64,8 @@ PREJUDGED = [ImportRowOutcome(line=7, device_key="S1", user_key="bob",
 
 async def test_every_outcome_links_and_reports_in_two_chunks(services, bootstrap, mongo,
                                                              run_id):
-    world, producer, snaps, devices, users = await a_world(services, bootstrap, mongo, run_id)
+    world, producer, snaps, devices, users, _ = await a_world(services, bootstrap, mongo,
+                                                              run_id)
     import_id = f"imp-{run_id}"
     async with Tail(bootstrap, IMPORTS_STATUS) as progress, Tail(bootstrap, AUDIT) as audit:
         await producer.send_event(LINKS_REQUESTS, chunk(world, import_id, 0, 2, ROWS[:3],
@@ -94,7 +96,8 @@ async def test_every_outcome_links_and_reports_in_two_chunks(services, bootstrap
 
 async def test_unknown_user_dry_run_and_a_redelivered_chunk(services, bootstrap, mongo,
                                                             run_id):
-    world, producer, snaps, devices, users = await a_world(services, bootstrap, mongo, run_id)
+    world, producer, snaps, devices, users, registry = await a_world(
+        services, bootstrap, mongo, run_id)
     dry = f"dry-{run_id}"
     rows = [row(2, "S1", "bob@nowhere"), row(3, "S2", "bob"), row(4, "S3", "alice")]
     async with Tail(bootstrap, IMPORTS_STATUS) as progress:
@@ -126,5 +129,10 @@ async def test_unknown_user_dry_run_and_a_redelivered_chunk(services, bootstrap,
         job = await world.db["imports"].find_one({"_id": real})
         assert job["chunks_done"] == [0, 1] and job["version"] == 2
     assert len([r for r in progress.seen if r.key == real.encode()]) == 2
+    # Rows by outcome for operators: the redelivered chunk is not counted again.
+    rows = await samples(registry.url, "ssp_import_rows_total")
+    assert {(dict(k)["outcome"], dict(k)["dry_run"]): v for k, v in rows.items() if v} == {
+        ("unknown_user", "true"): 1, ("relinked", "true"): 2, ("linked", "false"): 1,
+        ("relinked", "false"): 1}
     await producer.__aexit__()
     await snaps.__aexit__()

@@ -21,6 +21,7 @@ from ssp_simulators.windows import WindowsFleet
 from tests.conftest import database_name
 from tests.support.apple import start_fleet_and_dispatcher
 from tests.support.kafka import Tail
+from tests.support.metrics import samples
 from tests.support.windows import opening_message, post_syncml
 
 CHECKIN = "application/x-apple-aspen-mdm-checkin"
@@ -71,7 +72,7 @@ async def listener() -> AsyncIterator[Listener]:
 
 async def test_hostile_xml_is_refused_by_both_listeners_and_nothing_is_stored(
         services, mongo, run_id, bootstrap, listener: Listener):
-    fleet, _ = await start_fleet_and_dispatcher(services, iphones=1)
+    fleet, dispatcher = await start_fleet_and_dispatcher(services, iphones=1)
     db = mongo[database_name(run_id, "command_dispatcher")]
     apple = fleet.session(fleet.devices[0])._endpoints
     windows = WindowsFleet(apple.checkin_url.rsplit("/mdm/", 1)[0], devices=1)
@@ -126,3 +127,8 @@ async def test_hostile_xml_is_refused_by_both_listeners_and_nothing_is_stored(
     assert await db["commands"].count_documents({}) == 0
     mine = {UDID.encode(), f"windows-{laptop.device_id}".encode()}
     assert [r for r in reports.seen if r.key in mine] == []
+    # Operators see each refusal, by platform family and reason.
+    refused = await samples(dispatcher.url, "ssp_device_requests_refused_total")
+    by_family = {f: sum(n for labels, n in refused.items() if ("family", f) in labels)
+                 for f in ("apple", "windows")}
+    assert by_family == {"apple": len(plists) + 1, "windows": len(syncml)}, refused

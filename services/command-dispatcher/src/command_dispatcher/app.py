@@ -39,7 +39,7 @@ from command_dispatcher.apple_adapter import AppleAdapter
 from command_dispatcher.apple_endpoints import AppleEndpoints
 from command_dispatcher.handlers import CommandIntake, utc_now
 from command_dispatcher.lifecycle import DEFAULT_TTL
-from command_dispatcher.metrics import CommandMetrics
+from command_dispatcher.metrics import CommandMetrics, DeviceRefusals
 from command_dispatcher.settings import SERVICE, Settings
 from command_dispatcher.store import (
     AndroidDeviceStore,
@@ -104,14 +104,15 @@ class Dispatcher:
         service.on_shutdown(apple.close)
         service.on_shutdown(android.close)
 
+        refusals = DeviceRefusals(service.registry)
         apple_endpoints = AppleEndpoints(
             commands=commands, devices=apple_devices, intake=intake, adapter=apple,
             identity=_identity(settings), default_org=settings.default_org,
-            max_body_bytes=settings.max_device_body_bytes, clock=utc_now)
+            max_body_bytes=settings.max_device_body_bytes, clock=utc_now, refusals=refusals)
         windows_endpoints = WindowsEndpoints(
             devices=windows_devices, cert_header=settings.windows_cert_header,
             default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
-            clock=utc_now, session=WindowsSession(
+            clock=utc_now, refusals=refusals, session=WindowsSession(
                 commands=commands, devices=windows_devices, intake=intake,
                 sealing_key=sealing_key, wipe_node=settings.windows_wipe_node, clock=utc_now))
         self.service = service

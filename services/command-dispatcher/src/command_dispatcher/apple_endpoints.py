@@ -34,6 +34,7 @@ from command_dispatcher.apple_enrollment import (
 )
 from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import Command, TransitionRefused, transition
+from command_dispatcher.metrics import DeviceRefusals
 from command_dispatcher.store import AppleDevice, AppleDeviceStore, CommandStore
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ SYSTEM_REQUESTER = "system:command-dispatcher"
 class AppleEndpoints:
     def __init__(self, *, commands: CommandStore, devices: AppleDeviceStore,
                  intake: CommandIntake, adapter: AppleAdapter, identity: IdentitySettings,
-                 default_org: str, max_body_bytes: int, clock: Callable[[], datetime]) -> None:
+                 default_org: str, max_body_bytes: int, clock: Callable[[], datetime],
+                 refusals: DeviceRefusals | None = None) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -52,6 +54,12 @@ class AppleEndpoints:
         self.default_org = default_org
         self.max_body = max_body_bytes
         self.clock = clock
+        self.refusals = refusals
+
+    def _refuse(self, exc: AppleMdmError) -> Response:
+        if self.refusals is not None:
+            self.refusals.count("apple", exc.code)
+        return _refusal(exc)
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/apple/checkin", self.checkin, methods=["PUT", "POST"]),
@@ -71,7 +79,7 @@ class AppleEndpoints:
             elif isinstance(msg, CheckOut):
                 await self._check_out(device)
         except AppleMdmError as exc:
-            return _refusal(exc)
+            return self._refuse(exc)
         return Response(status_code=200)
 
     async def connect(self, request: Request) -> Response:
@@ -80,7 +88,7 @@ class AppleEndpoints:
             rep = results.parse_report(body, max_bytes=self.max_body)
             device = _pinned(await self.devices.get(rep.device_identifier), who)
         except AppleMdmError as exc:
-            return _refusal(exc)
+            return self._refuse(exc)
         if rep.command_uuid and results.command_status(rep) is not None:
             await self._record_answer(device, rep)
         if rep.status is results.ReportStatus.NOT_NOW:

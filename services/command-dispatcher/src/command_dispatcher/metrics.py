@@ -55,3 +55,18 @@ class CommandMetrics:
         self.duration.labels(platform, action, status.value).observe(seconds)
         if status is not S.ACKNOWLEDGED:
             self.unsuccessful.labels(platform, status.value, reason_code or UNKNOWN).inc()
+
+
+class DeviceRefusals:
+    """Device requests the device-facing endpoints refused before storing anything (the
+    transport errors of MDM check-ins and OMA-DM sessions: unsigned, another certificate,
+    unknown device, malformed or too large), by platform family and reason code."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.refused = Counter(
+            "ssp_device_requests_refused",
+            "Device requests refused before anything was stored, by platform family and code",
+            ["family", "code"], registry=registry)
+
+    def count(self, family: str, code: str) -> None:
+        self.refused.labels(family, code).inc()

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from command_dispatcher.device_reports import report
+from command_dispatcher.metrics import DeviceRefusals
 from command_dispatcher.store import WindowsDevice, WindowsDeviceStore
 from command_dispatcher.windows.errors import IdentityError, ProtocolError, WindowsMdmError
 from command_dispatcher.windows.identity import certificate_fingerprint
@@ -32,13 +33,20 @@ log = logging.getLogger(__name__)
 class WindowsEndpoints:
     def __init__(self, *, devices: WindowsDeviceStore, session: WindowsSession,
                  cert_header: str, default_org: str,
-                 max_body_bytes: int, clock: Callable[[], datetime]) -> None:
+                 max_body_bytes: int, clock: Callable[[], datetime],
+                 refusals: DeviceRefusals | None = None) -> None:
         self.devices = devices
         self.session = session
         self.cert_header = cert_header
         self.default_org = default_org
         self.max_body = max_body_bytes
         self.clock = clock
+        self.refusals = refusals
+
+    def _refuse(self, exc: WindowsMdmError) -> Response:
+        if self.refusals is not None:
+            self.refusals.count("windows", exc.code)
+        return _refusal(exc)
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/windows/omadm", self.omadm, methods=["POST"])]
@@ -50,7 +58,7 @@ class WindowsEndpoints:
             message = parse_message(body, max_bytes=self.max_body)
             device = await self._identify(message, fingerprint, request.query_params.get("org"))
         except WindowsMdmError as exc:
-            return _refusal(exc)
+            return self._refuse(exc)
         answer = await self.session.converse(device, message)
         return Response(answer, media_type=CONTENT_TYPE)
 

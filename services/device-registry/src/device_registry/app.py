@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 
 from device_registry.device_census import DeviceCensus
 from device_registry.handlers import RegistryHandlers, utc_now
-from device_registry.import_handler import ImportHandler
+from device_registry.import_handler import ImportHandler, ImportRowMetrics
 from device_registry.reservation_desk import ReservationDesk
 from device_registry.reserved_links import ReservedLinks
 from device_registry.settings import SERVICE, Settings
@@ -48,7 +48,8 @@ def build_service(settings: Settings) -> Service:
     reservations = ReservationStore(service.db)
     handlers = RegistryHandlers(devices, users,
                                 reservations=ReservedLinks(reservations, users, utc_now))
-    importer = ImportHandler(devices, users, ImportStore(service.db, service.outbox, SERVICE))
+    importer = ImportHandler(devices, users, ImportStore(service.db, service.outbox, SERVICE),
+                             metrics=ImportRowMetrics(service.registry))
 
     async def on_link_request(event: LinkRequested | ImportRowsSubmitted,
                               delivery: Delivery) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Counter
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.devices import DeviceOwner
 from ssp_contracts.enums import LinkSource
@@ -38,13 +39,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class ImportRowMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.rows = Counter("ssp_import_rows", "CSV import rows decided, by outcome; dry runs "
+                            "apart", ["outcome", "dry_run"], registry=registry)
+
+    def count(self, outcomes: list[ImportRowOutcome], dry_run: bool) -> None:
+        for outcome in outcomes:
+            self.rows.labels(outcome.outcome, "true" if dry_run else "false").inc()
+
+
 class ImportHandler:
     def __init__(self, devices: DeviceStore, users: UserDirectory, imports: ImportStore,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 metrics: ImportRowMetrics | None = None) -> None:
         self.devices = devices
         self.users = users
         self.imports = imports
         self.clock = clock
+        self.metrics = metrics
 
     async def on_rows_submitted(self, chunk: ImportRowsSubmitted, _d: Delivery) -> None:
         """Decides and (unless a dry run) links one chunk of a CSV import; publishes progress."""
@@ -52,16 +65,17 @@ class ImportHandler:
         if job is not None and job.has(chunk.chunk):
             return  # delivered again: already counted, nothing changes
         started = time.perf_counter()
-        outcomes = await self._settle(chunk)
+        outcomes = [*await self._settle(chunk), *chunk.prejudged]
         settled = time.perf_counter()
         try:
-            after, progress = record_chunk(job or start_job(chunk), chunk,
-                                           [*outcomes, *chunk.prejudged])
+            after, progress = record_chunk(job or start_job(chunk), chunk, outcomes)
         except DomainError as exc:
             raise PermanentError(str(exc)) from exc
         if not await self.imports.save(job, after, progress):
             # Only this consumer writes an import, chunk after chunk: a retry sorts it out.
             raise RuntimeError(f"import {chunk.import_id}: its progress moved meanwhile")
+        if self.metrics is not None:  # once per chunk: a redelivered one returned above
+            self.metrics.count(outcomes, chunk.dry_run)
         log.info("import chunk done", extra={
             "import_id": chunk.import_id, "chunk": chunk.chunk, "rows": len(chunk.rows),
             "dry_run": chunk.dry_run, "settle_s": round(settled - started, 3),
