@@ -87,8 +87,14 @@ class RpcResponder:
             batches = await self._consumer.getmany(timeout_ms=200)
             for records in batches.values():
                 for record in records:
-                    headers = {k: v.decode() for k, v in record.headers or ()}
-                    reply = self._answer(record.topic, json.loads(record.value or b"{}"))
+                    headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+                    try:
+                        body = json.loads(record.value or b"{}")
+                    except ValueError:
+                        continue  # another test's poison on the shared topic: not a request
+                    if not isinstance(body, dict):
+                        continue
+                    reply = self._answer(record.topic, body)
                     if reply is not None and headers.get("reply_to"):
                         await self._send(headers, reply)
 
