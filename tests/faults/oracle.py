@@ -208,6 +208,11 @@ def _ms(text: str) -> datetime:
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
+def same_ms(a: str | None, b: str | None) -> bool:
+    """Two times from JSON, equal to the millisecond (or both absent)."""
+    return a == b if a is None or b is None else _ms(a) == _ms(b)
+
+
 async def _versions(collection, devices: dict[str, int]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     found = {}
     async for doc in collection.find({"_id": {"$in": list(devices)}}, {"version": 1}):

@@ -2,11 +2,14 @@
 and the faults the scenarios inflict on it.
 
 Processes: the permission-service (the authorizer), the device-registry and one
-command-dispatcher per platform family (`--platform`), in a demo org of their own. The gateway
-is not in this path: commands are requested on `ssp.commands.requested`, as an integration does
-(docs/events.md). Devices: supervised iPhones (an APNs stand-in and their HTTP sessions in this
-test process), an Android Management API stand-in, Windows laptops polling over OMA-DM; every
-device is linked to the demo user alice (full access), who requests every command.
+command-dispatcher per platform family (`--platform`), in a demo org of their own; with
+`gateway=True` also the portal-gateway. Commands are requested on `ssp.commands.requested`, as
+an integration does (docs/events.md); with the gateway, every fourth one is asked for over HTTP
+as alice, and what the portal shows is checked against the terminal statuses.
+
+Devices: supervised iPhones (an APNs stand-in and their HTTP sessions in this test process), an
+Android Management API stand-in, Windows laptops polling over OMA-DM; every device is linked to
+the demo user alice (full access), who requests every command.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 from ssp_contracts.audit import ServiceHeartbeat
 from ssp_contracts.commands import CommandRequested
 from ssp_contracts.enums import Action
@@ -34,8 +38,9 @@ from ssp_simulators.windows import WindowsFleet
 from tests.browser.demo_org import DemoOrg
 from tests.browser.device_links import link_devices
 from tests.browser.portal_stack import demo_env, enroll_all
+from tests.browser.projection_catch_up import wait_until_caught_up
 from tests.conftest import database_name
-from tests.faults.oracle import Execution, Oracle, bodies
+from tests.faults.oracle import Execution, Oracle, bodies, same_ms
 from tests.support.android import AmapiStandIn, amapi_stand_in, android_id
 from tests.support.kafka import Producer, Tail
 from tests.support.windows import windows_id
@@ -48,7 +53,12 @@ ACTIONS = {"apple": (Action.LOCK, Action.REFRESH), "android": (Action.LOCK, Acti
            "windows": (Action.LOCATE, Action.REFRESH)}
 SERVICE_FAULTS = ("permission_service", "device_registry",
                   *(f"command_dispatcher:{family}" for family in DISPATCHERS))
+GATEWAY_FAULT = "portal_gateway"
 STACK_FAULTS = ("kafka", "ferretdb")
+HTTP_EVERY = 4  # with the gateway: every fourth command is asked for over HTTP
+# What the gateway may answer a command request under these faults without anything being
+# wrong: the same action still pending on the device, or the broker not reachable (nothing done).
+HTTP_REFUSALS = frozenset({"409 command.pending", "503 broker.unavailable"})
 
 
 @dataclass
@@ -62,8 +72,10 @@ class Pipeline:
     oracle: Oracle
     run_id: str
     targets: list[tuple[str, str]]  # (device id, family), in the order commands go round
+    portal: httpx.AsyncClient | None = None  # alice's session on the gateway, when it runs
     sent: int = 0
     recoveries: dict[str, float] = dataclasses.field(default_factory=dict)  # fault -> seconds
+    http_answers: Counter[str] = dataclasses.field(default_factory=Counter)  # "202", "409 code"
 
     async def request(self, count: int) -> None:
         """`count` commands, round the devices, alternating each family's actions."""
@@ -71,6 +83,10 @@ class Pipeline:
             device_id, family = self.targets[self.sent % len(self.targets)]
             actions = ACTIONS[family]
             action = actions[(self.sent // len(self.targets)) % len(actions)]
+            if self.portal is not None and self.sent % HTTP_EVERY == 0:
+                await self._request_over_http(device_id, action)
+                self.sent += 1
+                continue
             command = CommandRequested(
                 org_id=self.demo.org, command_id=f"cmd-{uuid.uuid4()}", device_id=device_id,
                 action=action, requested_by=self.demo.user_id("alice"),
@@ -78,6 +94,61 @@ class Pipeline:
             await self.producer.send_event(COMMANDS_REQUESTED, command)
             self.oracle.accept(command.command_id, device_id, action)  # on Kafka: accepted
             self.sent += 1
+
+    async def _request_over_http(self, device_id: str, action: Action) -> None:
+        """As alice on the portal; a 202 is an accepted command, like a record on Kafka."""
+        assert self.portal is not None
+        resp = await self.portal.post(f"/api/v1/devices/{device_id}/commands",
+                                      json={"action": action.value, "params": {}},
+                                      headers={"Idempotency-Key": str(uuid.uuid4())})
+        if resp.status_code == 202:
+            self.http_answers["202"] += 1
+            self.oracle.accept(resp.json()["command_id"], device_id, action)
+        else:
+            self.http_answers[f"{resp.status_code} {_code(resp)}"] += 1
+
+    def http_problems(self) -> list[str]:
+        """Answers of the gateway other than 202 and the refusals these faults may cause."""
+        return [f"the gateway answered {n} command request(s) with {answer}"
+                for answer, n in self.http_answers.items()
+                if answer != "202" and answer not in HTTP_REFUSALS]
+
+    async def portal_problems(self, timeout_s: float = 60) -> list[str]:
+        """What the portal shows alice differs from the run's outcome: a command's status
+        (first terminal status on the topic) or a device's last contact and location (latest
+        snapshot). Empty without the gateway."""
+        if self.portal is None:
+            return []
+        portal = self.portal
+        expected = {cid: found[0]["status"] for cid, found in self.oracle.finals().items()}
+        snapshots = self.oracle.latest_snapshots()
+
+        async def command_differs(cid: str) -> str | None:
+            resp = await portal.get(f"/api/v1/commands/{cid}")
+            shown = resp.json().get("status") if resp.status_code == 200 else resp.status_code
+            return None if shown == expected[cid] else (
+                f"the portal shows {cid} as {shown}, the topic says {expected[cid]}")
+
+        async def device_differs(device_id: str) -> str | None:
+            resp = await portal.get(f"/api/v1/devices/{device_id}")
+            if resp.status_code != 200:
+                return f"the portal answers {resp.status_code} for alice's {device_id}"
+            shown, snap = resp.json(), snapshots[device_id]
+            for field, inner in (("last_contact_at", None), ("last_location", "at")):
+                a, b = shown.get(field), snap.get(field)
+                a, b = (a or {}).get(inner) if inner else a, (b or {}).get(inner) if inner else b
+                if not same_ms(a, b):
+                    return f"the portal shows {device_id} {field} {a}, the snapshot {b}"
+            return None
+
+        deadline = time.monotonic() + timeout_s
+        commands, devices = list(expected), list(snapshots)
+        while True:
+            found = [p for p in await asyncio.gather(*map(command_differs, commands),
+                                                     *map(device_differs, devices)) if p]
+            if not found or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(1.0)
 
     async def inflict(self, fault: str, *, down_s: float = 1.0) -> None:
         """SIGKILL a service and start it again, or stop a stack component and start it; how
@@ -118,6 +189,7 @@ class Pipeline:
         problems += await self.oracle.wait_snapshots(60)
         problems += await self.oracle.projection_problems(
             mongo, self.database("device_registry"), self.database("permission_service"))
+        problems += self.http_problems() + await self.portal_problems()
         return problems + await self.silent_processes()
 
     async def silent_processes(self, timeout_s: float = 30) -> list[str]:
@@ -176,9 +248,11 @@ def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi
             **{**env, **family_env[family], **dispatcher_env,
                "SSP_DEVICE_HTTP_PORT": str(ports[family])})
     if gateway:  # its own consumer groups for this org; projections start at the topics' end
-        procs["portal_gateway"] = start(
+        # Rate limits far above a fault run's hundreds of commands per device.
+        procs[GATEWAY_FAULT] = start(
             "portal_gateway", wait=False, SSP_CONSUMER_GROUP_PREFIX=f"portal-gateway-{demo.org}",
-            SSP_PROJECTIONS_FROM_BEGINNING="false", **env)
+            SSP_PROJECTIONS_FROM_BEGINNING="false", SSP_USER_COMMAND_LIMIT="100000",
+            SSP_DEVICE_COMMAND_LIMIT="100000", **env)
     for proc in procs.values():
         proc.wait_ready(120)
     return procs
@@ -202,15 +276,50 @@ async def running_pipeline(start: StartService, bootstrap: str, run_id: str, *, 
             # In a thread: the APNs and AMAPI stand-ins answer on this loop meanwhile.
             procs = await asyncio.to_thread(_start_services, start, demo, apple, amapi, ports,
                                             dispatcher_env, gateway)
+            if gateway:
+                demo.url = procs[GATEWAY_FAULT].url
+                await wait_until_caught_up(demo, bootstrap)
             await enroll_all(apple)
             targets = [(d.udid, "apple") for d in apple.devices]
             targets += [(android_id(name), "android") for name in amapi.state.devices]
             targets += [(windows_id(d), "windows") for d in windows.devices]
             demo.owners = {device_id: "alice" for device_id, _ in targets}
             await link_devices(demo, producer, snapshots)
-            yield Pipeline(demo, procs, apple, amapi, windows, producer,
-                           Oracle(statuses, snapshots), run_id, targets)
+            async with contextlib.AsyncExitStack() as exits:
+                portal = None
+                if gateway:
+                    portal = await alice_on_portal(demo, {d for d, _ in targets})
+                    exits.push_async_callback(portal.aclose)
+                yield Pipeline(demo, procs, apple, amapi, windows, producer,
+                               Oracle(statuses, snapshots), run_id, targets, portal)
         finally:
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)
             await apple.stop()
+
+
+def _code(resp: httpx.Response) -> str:
+    try:
+        return str(resp.json().get("code", ""))
+    except ValueError:
+        return ""
+
+
+async def alice_on_portal(demo: DemoOrg, device_ids: set[str],
+                          timeout_s: float = 60) -> httpx.AsyncClient:
+    """An HTTP client with alice's session and CSRF token, once the gateway lists every one of
+    her devices."""
+    client = httpx.AsyncClient(base_url=demo.url, timeout=30)
+    login = await client.post("/api/v1/session", json={
+        "username": "alice", "password": demo.password, "org": demo.org})
+    assert login.status_code == 200, f"alice cannot sign in: {login.text}"
+    client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    deadline = time.monotonic() + timeout_s
+
+    async def listed() -> set[str]:
+        return {d["id"] for d in (await client.get("/api/v1/devices")).json()["items"]}
+
+    while not device_ids <= await listed():
+        assert time.monotonic() < deadline, "the portal never listed alice's devices"
+        await asyncio.sleep(0.5)
+    return client

@@ -1,5 +1,6 @@
-"""Commands keep flowing while, one at a time, every service is SIGKILLed and restarted, the
-Kafka broker is stopped and started, and FerretDB is stopped and started.
+"""Commands keep flowing while, one at a time, every service (the gateway too) is SIGKILLed and
+restarted, the Kafka broker is stopped and started, and FerretDB is stopped and started. Most
+commands are requested on Kafka, every fourth over the gateway's HTTP API.
 
 The default run sends 100 commands; `make test-faults` sends 1,000 (marker `faults_long`).
 """
@@ -10,16 +11,22 @@ import time
 
 import pytest
 
-from tests.faults.pipeline import SERVICE_FAULTS, STACK_FAULTS, local_stack, running_pipeline
+from tests.faults.pipeline import (
+    GATEWAY_FAULT,
+    SERVICE_FAULTS,
+    STACK_FAULTS,
+    local_stack,
+    running_pipeline,
+)
 
-FAULTS = (*SERVICE_FAULTS, *STACK_FAULTS)
+FAULTS = (*SERVICE_FAULTS, GATEWAY_FAULT, *STACK_FAULTS)
 
 
 async def _run_under_faults(services, bootstrap, mongo, run_id, commands: int) -> None:
     if local_stack() is None:
         pytest.skip("Kafka and FerretDB are external: this run cannot stop and start them")
     began = time.monotonic()
-    async with running_pipeline(services, bootstrap, run_id) as pipeline:
+    async with running_pipeline(services, bootstrap, run_id, gateway=True) as pipeline:
         ready = time.monotonic()
         per_batch = commands // (len(FAULTS) + 1)
         for fault in FAULTS:
@@ -30,12 +37,13 @@ async def _run_under_faults(services, bootstrap, mongo, run_id, commands: int) -
         # An Apple command whose answer died with the killed dispatcher is sent again: Apple's
         # protocol has no other way to learn its fate, so one repeat (the command in flight at
         # the kill) is tolerated, as in tests/e2e/test_apple_lifecycle.py.
-        # The authorizer decides ~1.5 commands/s on FerretDB (docs/benchmarks.md): the backlog
-        # of a fast sender takes that long to drain.
+        # The command path runs at tens of commands/s on FerretDB (docs/benchmarks.md), much
+        # slower right after each outage: a fast sender's backlog takes a while to drain.
         problems = await pipeline.verdict(mongo, timeout_s=240 + commands * 0.9,
                                           tolerated_repeats=1)
         print(f"\n{commands} commands under {len(FAULTS)} faults: "
-              f"{dict(pipeline.oracle.summary())}; start {ready - began:.0f} s, requests and "
+              f"{dict(pipeline.oracle.summary())}; over HTTP: {dict(pipeline.http_answers)}; "
+              f"start {ready - began:.0f} s, requests and "
               f"faults {faulted - ready:.0f} s, settling and checks "
               f"{time.monotonic() - faulted:.0f} s; down and back (s): {pipeline.recoveries}")
         assert not problems, "\n".join(problems[:50])
