@@ -14,7 +14,7 @@ TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAF
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
 .PHONY: help install system-deps run test test-faults test-unit test-stack stack-up stack-down lint \
-	schemas bench dashboard-screenshots clean
+	schemas asyncapi operations-doc bench dashboard-screenshots clean
 
 help:
 	@echo "make run     - start Kafka, FerretDB and every service with demo data (Ctrl-C stops all)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-faults - the long fault runs (1,000 commands, 3-broker cluster) on the test stack"
 	@echo "make lint    - ruff and mypy"
 	@echo "make schemas - export the JSON Schema of every event into docs/schemas/"
+	@echo "make asyncapi / make operations-doc - regenerate docs/asyncapi/ and docs/operations.md"
 	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
 	@echo "make dashboard-screenshots - draw the dashboards from make run's Prometheus"
 
@@ -72,6 +73,13 @@ lint: install
 
 schemas: install
 	$(PY) python -m ssp_contracts.schemas docs/schemas
+
+# Generated documents a test keeps current: the event catalogue and the operations page.
+asyncapi: install
+	$(PY) python -m ssp_runtime.asyncapi docs/asyncapi
+
+operations-doc: install
+	$(PY) python -m ssp_runtime.operations_doc docs/operations.md
 
 # The Grafana dashboards drawn from a running Prometheus (`make run`'s) into docs/screenshots/.
 PROMETHEUS_URL ?= http://127.0.0.1:9090
