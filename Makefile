@@ -91,7 +91,10 @@ dashboard-screenshots: install system-deps
 BENCH_STACK := SSP_DEVSTACK_DIR=.devstack/bench SSP_DEVSTACK_KAFKA_PORT=19192 \
 	SSP_DEVSTACK_CONTROLLER_PORT=19193 SSP_DEVSTACK_MONGO_PORT=28117
 
+# Each run starts from empty topics and databases: a new service database replays the compacted
+# ssp.devices, and a previous run's devices would hold the authorizer back for minutes.
 bench: install
+	rm -rf .devstack/bench
 	$(BENCH_STACK) $(PY) python -m ssp_devstack exec -- $(PY) python -m ssp_bench
 
 clean:

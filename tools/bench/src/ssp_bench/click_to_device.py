@@ -19,6 +19,7 @@ import time
 from portal_gateway.settings import Settings
 
 from ssp_bench import kafka_floor
+from ssp_bench.db_round_trips import RoundTrips
 from ssp_bench.portal import Portal, running_portal
 from ssp_bench.received import wait_received
 from ssp_bench.stats import fmt, percentiles
@@ -98,8 +99,11 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, 
     async with running_portal(bootstrap, mongo_url, users=users, per_user=per_user,
                               gateway_env=limits) as portal:
         floor = await kafka_floor.round_trips(bootstrap, count=200)
+        trips = await RoundTrips.idle(portal.procs)
+        await trips.start()
         accepted, answer_ms, refused = await _paced(portal, count, rate)
         got = await wait_received(portal.fleet, accepted, timeout_s=120)
+        await trips.settle()
         missing = await _final_statuses(portal, [c for c in accepted if c not in got])
     latency = percentiles([(got[c] - accepted[c]) * 1000 for c in got])
     answers = percentiles(answer_ms)
@@ -119,6 +123,8 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int, 
         f"the stack idle: p50 {three['p50']:.1f} ms, p95 {three['p95']:.1f} ms, "
         f"p99 {three['p99']:.1f} ms): {ratio}",
         f"POST /api/v1/devices/{{id}}/commands -> 202 in the same run: {fmt(answers)}",
+        trips.line(len(accepted), f"same run, {len(accepted)} accepted of "
+                   f"{len(accepted) + sum(refused.values())} requests"),
     ]
     for line in lines:
         print(line, flush=True)
