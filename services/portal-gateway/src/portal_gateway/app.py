@@ -9,6 +9,7 @@ request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /stati
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +133,10 @@ def with_memory_reads(service: Service, settings: Settings,
         await devices.load()
         await access.load()
         sessions.forget_stale()
+        # What was just loaded lives long: the cyclic garbage collector stops walking it on
+        # every full collection (with a million devices those walks paused requests for
+        # seconds). Refcounting still frees a snapshot once a newer version replaces it.
+        gc.freeze()
 
     service.on_startup(load)
     service.every(settings.memory_resync_s, load)
