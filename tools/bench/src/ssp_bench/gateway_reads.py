@@ -34,7 +34,7 @@ from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
 from ssp_devstack.processes import ServiceProcess, free_port
 
-from ssp_bench.stats import cpu_seconds, fmt, percentiles
+from ssp_bench.stats import cpu_seconds, fmt, peak_rss_mb, percentiles
 
 PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
 BATCH = 1000
@@ -217,10 +217,15 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         "SSP_PROJECTIONS_FROM_BEGINNING": "false",
         "SSP_MEMORY_READS": str(memory_reads).lower(),
         "SSP_SESSION_CACHE_S": os.environ.get("SSP_BENCH_GW_SESSION_CACHE_S", "5"),
+        **({"SSP_MEMORY_RESYNC_S": resync} if (resync := os.environ.get(
+            "SSP_BENCH_GW_RESYNC_S")) else {}),
     }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "gateway.log")
     conns = [Connection("127.0.0.1", gateway.port) for _ in range(concurrency)]
     try:
-        gateway.start(timeout=90)
+        starting = time.perf_counter()
+        # With memory reads the start-up loads every device: allow for a large projection.
+        gateway.start(timeout=90 + registry / 2000)
+        started_s = time.perf_counter() - starting
         for i, cookie in enumerate(cookies):  # warm-up: connections, every session once
             await _get(conns[i % concurrency], cookie, per_user)
         paced, paced_errors = await fixed_rate(conns, cookies, per_user, rate, seconds)
@@ -232,16 +237,20 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
         cpu_ms = (cpu_seconds(gateway.proc.pid) - cpu_before) * 1000 / max(1, loaded["n"])
         if spy is not None:
             spy.wait(timeout=seconds + 30)
+        rss_mb = peak_rss_mb(gateway.proc.pid)
     finally:
         for conn in conns:
             await conn.close()
         gateway.stop()
+    resync = os.environ.get("SSP_BENCH_GW_RESYNC_S")
     reads = (f"SSP_MEMORY_READS=true, SSP_SESSION_CACHE_S="
-             f"{os.environ.get('SSP_BENCH_GW_SESSION_CACHE_S', '5')}" if memory_reads
+             f"{os.environ.get('SSP_BENCH_GW_SESSION_CACHE_S', '5')}"
+             f"{f', SSP_MEMORY_RESYNC_S={resync}' if resync else ''}" if memory_reads
              else "reads from FerretDB")
     where = (f"{users:,} users x {per_user} devices, {registry:,} devices in the projection, "
              f"1 uvicorn worker, SSP_EVENT_LOOP={os.environ.get('SSP_EVENT_LOOP', 'auto')}, "
-             f"{reads}; seeded in {seeded_s:.0f} s")
+             f"{reads}; seeded in {seeded_s:.0f} s, gateway ready in {started_s:.0f} s, "
+             f"gateway peak RSS {rss_mb:,.0f} MiB")
     return [
         f"GET /api/v1/devices at {rate:.0f} req/s for {seconds:.0f} s ({where}): "
         f"{fmt(paced)}, {paced_errors} errors (target p99 <= 25 ms)",
@@ -255,7 +264,9 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
 def run(bootstrap: str, mongo_url: str) -> list[str]:
     """SSP_BENCH_GW_MODES=memory (default) or memory,db: with memory reads, then reading
     FerretDB (the before; its paced run queues for about 15 minutes, since FerretDB answers
-    ~11 req/s there)."""
+    ~11 req/s there). SSP_BENCH_GW_EXTRA_DEVICES adds unlinked devices (997000 with the
+    default 1,000 x 3 makes the 1,000,000-device run); SSP_BENCH_GW_RESYNC_S sets the
+    gateway's SSP_MEMORY_RESYNC_S (its full reload of the projection)."""
     env = os.environ.get
     profile = env("SSP_BENCH_GW_PROFILE_DIR")
     lines: list[str] = []
