@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from device_registry.domain import can_change_device
 from device_registry.domain.device_state import DeviceState, apply_command_status
 from ssp_contracts.commands import CommandResult, CommandStatusChanged, Location
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
@@ -108,3 +109,17 @@ def test_refresh_not_acknowledged_or_empty_changes_nothing():
 def test_other_actions_change_nothing(action):
     state = device()
     assert apply_command_status(state, status(action)) is state
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("state", list(CommandStatus))
+def test_a_status_said_to_change_nothing_changes_nothing(action, state):
+    """The handler skips reading the device when can_change_device says no: the fold must
+    agree, whatever the device looks like (wipe pending, located, locked)."""
+    event = status(action.value, state, result=fix(T0 + timedelta(hours=1)))
+    for before in (device(), device(wipe_state="pending"), device(locked_at=T0)):
+        if not can_change_device(event):
+            assert apply_command_status(before, event) is before
+    if state is S.ACKNOWLEDGED or action is Action.WIPE:
+        assert can_change_device(event)
+

@@ -18,8 +18,8 @@ BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class DatabaseMetrics(monitoring.CommandListener):
     def __init__(self, registry: CollectorRegistry) -> None:
         self.commands = Counter(
-            "ssp_db_commands", "Database commands sent (one round trip each), by command name",
-            ["command"], registry=registry)
+            "ssp_db_commands", "Database commands sent (one round trip each), by command name "
+            "and collection", ["command", "collection"], registry=registry)
         self.failures = Counter(
             "ssp_db_command_failures", "Database commands answered with an error, by command "
             "name", ["command"], registry=registry)
@@ -28,7 +28,13 @@ class DatabaseMetrics(monitoring.CommandListener):
             ["command"], buckets=BUCKETS, registry=registry)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.labels(event.command_name).inc()
+        # find, update, insert, delete, aggregate, findAndModify... name their collection;
+        # getMore names it under "collection"; others (ping, endSessions) have none.
+        target = event.command.get(event.command_name)
+        if event.command_name == "getMore":
+            target = event.command.get("collection")
+        collection = target if isinstance(target, str) else "-"
+        self.commands.labels(event.command_name, collection).inc()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         self.duration.labels(event.command_name).observe(event.duration_micros / 1e6)

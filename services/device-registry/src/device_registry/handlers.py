@@ -23,6 +23,7 @@ from device_registry.domain import (
     ReservationDecision,
     apply_command_status,
     apply_report,
+    can_change_device,
     link,
 )
 from device_registry.reserved_links import ReservedLinks
@@ -64,6 +65,8 @@ class RegistryHandlers:
 
     async def on_command_status(self, event: CommandStatusChanged, _d: Delivery) -> None:
         """Folds command results into device state: lost mode, location, lock, wipe."""
+        if not can_change_device(event):
+            return  # most statuses (queued, sent, failed...): not even a read of the device
 
         async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
             if state is None or state.org_id != event.org_id:

@@ -17,14 +17,18 @@ SERIES = "ssp_db_commands_total"
 
 
 async def by_command(procs: Mapping[str, ServiceProcess]) -> dict[str, dict[str, float]]:
-    """Module -> database command name -> commands sent so far."""
+    """Module -> "command collection" (e.g. "find commands") -> commands sent so far."""
     out: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(timeout=10) as http:
         for module, proc in procs.items():
             text = (await http.get(f"{proc.url}/metrics")).text
-            out[module] = {sample.labels["command"]: sample.value
-                           for family in text_string_to_metric_families(text)
-                           for sample in family.samples if sample.name == SERIES}
+            named: dict[str, float] = {}
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == SERIES:
+                        key = f"{sample.labels['command']} {sample.labels['collection']}"
+                        named[key] = named.get(key, 0.0) + sample.value
+            out[module] = named
     return out
 
 
@@ -79,12 +83,12 @@ class RoundTrips:
         return {m: (self.after[m] - self.before[m] - self.idle_rate[m] * spent) / commands
                 for m in self.procs}
 
-    def top(self, module: str, commands: int, n: int = 3) -> str:
+    def top(self, module: str, commands: int, n: int = 4) -> str:
         """The database commands a service sent most during the run, per accepted command
         (idle traffic not subtracted here)."""
         before, after = self.named_before[module], self.named_after[module]
         spent = sorted(((after[c] - before.get(c, 0.0), c) for c in after), reverse=True)
-        return " ".join(f"{c} {d / commands:.1f}" for d, c in spent[:n] if d > 0)
+        return ", ".join(f"{c} {d / commands:.1f}" for d, c in spent[:n] if d > 0)
 
     def line(self, commands: int, where: str) -> str:
         per = self.per_command(commands)

@@ -6,6 +6,7 @@ device_state (+ command_effects, inventory_merge)          folding reports and c
 reservations                                               links made before enrollment
 """
 
+from device_registry.domain.command_effects import can_change_device
 from device_registry.domain.csv_header import CsvColumns
 from device_registry.domain.csv_import import CsvRows, ImportLimits, ImportScan, read_csv, scan
 from device_registry.domain.device_state import (
@@ -35,7 +36,7 @@ from device_registry.domain.reservations import (
 __all__ = [
     "CsvColumns", "CsvFileError", "CsvRows", "DeviceMismatch", "DeviceState", "DomainError",
     "ImportLimits", "ImportScan", "Reservation", "ReservationDecision", "RowDecision",
-    "apply_command_status", "apply_report", "chunk_count", "chunked", "count_outcomes",
-    "decide", "decide_row", "link", "match", "neutralise", "read_csv", "report_csv",
-    "reservation_for", "scan", "submissions", "to_apply", "to_snapshot",
+    "apply_command_status", "apply_report", "can_change_device", "chunk_count", "chunked",
+    "count_outcomes", "decide", "decide_row", "link", "match", "neutralise", "read_csv",
+    "report_csv", "reservation_for", "scan", "submissions", "to_apply", "to_snapshot",
 ]

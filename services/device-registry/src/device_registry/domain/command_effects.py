@@ -23,11 +23,18 @@ WIPE_ABANDONED = frozenset(
 )
 
 
+def can_change_device(event: CommandStatusChanged) -> bool:
+    """Whether this status may change the device at all: a wipe's every status (pending,
+    wiped, abandoned), any other command's acknowledgement. The rest leave no trace, so the
+    registry need not even read the device for them."""
+    return event.action is Action.WIPE or event.status is CommandStatus.ACKNOWLEDGED
+
+
 def command_updates(state: DeviceState, event: CommandStatusChanged) -> dict[str, Any]:
+    if not can_change_device(event):
+        return {}
     if event.action is Action.WIPE:
         return _wipe_updates(state, event.status)
-    if event.status is not CommandStatus.ACKNOWLEDGED:
-        return {}
     result = event.result
     if event.action is Action.ENABLE_LOST_MODE:
         return {"lost_mode": True}
