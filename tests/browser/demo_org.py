@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpx
 from ssp_simulators.android import SimulatedAndroidDevice
 from ssp_simulators.apple.device import SimulatedDevice
 
@@ -28,3 +31,14 @@ class DemoOrg:
     def android_id(self) -> str:
         assert self.android is not None
         return android_id(self.android.name)
+
+    @contextlib.asynccontextmanager
+    async def api_session(self, username: str) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of the portal's JSON API signed in as `username`, sending its CSRF token
+        with every request."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
+            login = await client.post("/api/v1/session", json={
+                "username": username, "password": self.password, "org": self.org})
+            assert login.status_code == 200, f"{username} cannot sign in: {login.text}"
+            client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+            yield client

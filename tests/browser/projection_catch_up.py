@@ -60,10 +60,7 @@ async def wait_until_caught_up(demo: DemoOrg, bootstrap: str, timeout_s: float =
     await producer.start()
     deadline = time.monotonic() + timeout_s
     try:
-        async with httpx.AsyncClient(base_url=demo.url, timeout=30) as admin:
-            login = await admin.post("/api/v1/session", json={
-                "username": "admin", "password": demo.password, "org": demo.org})
-            assert login.status_code == 200, f"demo admin cannot sign in: {login.text}"
+        async with demo.api_session("admin") as admin:
             waiting = {(topic, p) for topic in (DEVICES, COMMANDS_STATUS)
                        for p in await producer.partitions_for(topic)}
             version = 0

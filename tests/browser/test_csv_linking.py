@@ -7,7 +7,6 @@ import re
 import time
 import uuid
 
-import httpx
 import pytest
 
 pytest.importorskip("playwright.async_api", reason="the playwright Python package is missing")
@@ -22,14 +21,10 @@ FULL_ACCESS = "Self service portal - full access"
 
 async def create_user(demo: DemoOrg, username: str) -> None:
     """A new portal user with the built-in full-access template, made through the admin API."""
-    async with httpx.AsyncClient(base_url=demo.url, timeout=30) as admin:
-        login = await admin.post("/api/v1/session", json={
-            "username": "admin", "password": demo.password, "org": demo.org})
-        assert login.status_code == 200, login.text
-        csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+    async with demo.api_session("admin") as admin:
         roles = (await admin.get("/api/v1/admin/roles")).json()["data"]["roles"]
         [full] = [r["role_id"] for r in roles if r["name"] == FULL_ACCESS]
-        created = await admin.post("/api/v1/admin/users", headers=csrf, json={
+        created = await admin.post("/api/v1/admin/users", json={
             "username": username, "password": demo.password, "role_ids": [full]})
         assert created.status_code == 201, created.text
 

@@ -288,8 +288,8 @@ async def running_pipeline(start: StartService, bootstrap: str, run_id: str, *, 
             async with contextlib.AsyncExitStack() as exits:
                 portal = None
                 if gateway:
-                    portal = await alice_on_portal(demo, {d for d, _ in targets})
-                    exits.push_async_callback(portal.aclose)
+                    portal = await exits.enter_async_context(demo.api_session("alice"))
+                    await portal_lists(portal, {d for d, _ in targets})
                 yield Pipeline(demo, procs, apple, amapi, windows, producer,
                                Oracle(statuses, snapshots), run_id, targets, portal)
         finally:
@@ -305,21 +305,14 @@ def _code(resp: httpx.Response) -> str:
         return ""
 
 
-async def alice_on_portal(demo: DemoOrg, device_ids: set[str],
-                          timeout_s: float = 60) -> httpx.AsyncClient:
-    """An HTTP client with alice's session and CSRF token, once the gateway lists every one of
-    her devices."""
-    client = httpx.AsyncClient(base_url=demo.url, timeout=30)
-    login = await client.post("/api/v1/session", json={
-        "username": "alice", "password": demo.password, "org": demo.org})
-    assert login.status_code == 200, f"alice cannot sign in: {login.text}"
-    client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+async def portal_lists(client: httpx.AsyncClient, device_ids: set[str],
+                       timeout_s: float = 60) -> None:
+    """Waits until the portal lists every one of these devices to the signed-in user."""
     deadline = time.monotonic() + timeout_s
 
     async def listed() -> set[str]:
         return {d["id"] for d in (await client.get("/api/v1/devices")).json()["items"]}
 
     while not device_ids <= await listed():
-        assert time.monotonic() < deadline, "the portal never listed alice's devices"
+        assert time.monotonic() < deadline, "the portal never listed the user's devices"
         await asyncio.sleep(0.5)
-    return client

@@ -10,7 +10,10 @@ leaves an id too many, never one too few).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+Doc = dict[str, Any]
 
 
 class IdLists:
@@ -27,3 +30,25 @@ class IdLists:
     async def ids(self, key: str) -> list[str]:
         doc = await self.col.find_one({"_id": key})
         return list((doc or {}).get("ids") or [])
+
+    async def load(self, key: str, collection: Any, still: Callable[[Doc], bool]) -> list[Doc]:
+        """The documents of `collection` the key's ids name that still qualify (`still`); ids
+        of documents that no longer do leave the list. An id whose document is missing stays:
+        its writer lists it before storing the document."""
+        ids = await self.ids(key)
+        if not ids:
+            return []
+        docs = [d async for d in collection.find({"_id": {"$in": ids}})]
+        kept = [d for d in docs if still(d)]
+        if ended := sorted({d["_id"] for d in docs} - {d["_id"] for d in kept}):
+            await self.remove(key, ended)
+        return kept
+
+    async def backfill(self, collection: Any, query: Doc, key_field: str) -> int:
+        """Lists every document `query` matches under its `key_field`: one scan at start-up,
+        for documents stored before the lists existed or an id lost with a crash."""
+        found = [(d[key_field], d["_id"])
+                 async for d in collection.find(query, {key_field: 1})]
+        for key, item_id in found:
+            await self.add(key, item_id)
+        return len(found)

@@ -45,7 +45,7 @@ class AppleEndpoints:
     def __init__(self, *, commands: CommandStore, devices: AppleDeviceStore,
                  intake: CommandIntake, adapter: AppleAdapter, identity: IdentitySettings,
                  default_org: str, max_body_bytes: int, clock: Callable[[], datetime],
-                 refusals: DeviceRefusals | None = None) -> None:
+                 refusals: DeviceRefusals) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -55,11 +55,6 @@ class AppleEndpoints:
         self.max_body = max_body_bytes
         self.clock = clock
         self.refusals = refusals
-
-    def _refuse(self, exc: AppleMdmError) -> Response:
-        if self.refusals is not None:
-            self.refusals.count("apple", exc.code)
-        return _refusal(exc)
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/apple/checkin", self.checkin, methods=["PUT", "POST"]),
@@ -79,7 +74,7 @@ class AppleEndpoints:
             elif isinstance(msg, CheckOut):
                 await self._check_out(device)
         except AppleMdmError as exc:
-            return self._refuse(exc)
+            return self.refusals.answer("apple", exc, identity=isinstance(exc, IdentityError))
         return Response(status_code=200)
 
     async def connect(self, request: Request) -> Response:
@@ -88,7 +83,7 @@ class AppleEndpoints:
             rep = results.parse_report(body, max_bytes=self.max_body)
             device = _pinned(await self.devices.get(rep.device_identifier), who)
         except AppleMdmError as exc:
-            return self._refuse(exc)
+            return self.refusals.answer("apple", exc, identity=isinstance(exc, IdentityError))
         if rep.command_uuid and results.command_status(rep) is not None:
             await self._record_answer(device, rep)
         if rep.status is results.ReportStatus.NOT_NOW:
@@ -214,11 +209,3 @@ def _pinned(device: AppleDevice | None, who: DeviceIdentity) -> AppleDevice:
 
 def _params(doc: dict[str, Any]) -> CommandParams:
     return CommandParams.model_validate(doc.get("params") or {})
-
-
-def _refusal(exc: AppleMdmError) -> Response:
-    status = 401 if isinstance(exc, IdentityError) else 400
-    if exc.code == "plist.too_large":
-        status = 413
-    log.warning("refused a device request", extra={"code": exc.code, "status": status})
-    return Response(exc.message, status_code=status, media_type="text/plain")

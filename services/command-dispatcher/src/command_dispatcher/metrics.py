@@ -4,10 +4,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from ssp_contracts.enums import CommandStatus
+from starlette.responses import Response
 
+from command_dispatcher.apple.errors import AppleMdmError
 from command_dispatcher.lifecycle import Command
+from command_dispatcher.windows.errors import WindowsMdmError
+
+log = logging.getLogger(__name__)
 
 S = CommandStatus
 FINAL = frozenset({S.ACKNOWLEDGED, S.FAILED, S.EXPIRED, S.CANCELED})
@@ -58,9 +65,10 @@ class CommandMetrics:
 
 
 class DeviceRefusals:
-    """Device requests the device-facing endpoints refused before storing anything (the
-    transport errors of MDM check-ins and OMA-DM sessions: unsigned, another certificate,
-    unknown device, malformed or too large), by platform family and reason code."""
+    """How the device-facing endpoints refuse a request before storing anything (Apple
+    check-ins and connects, Windows OMA-DM sessions): one answer for both, 401 for who the
+    device is, 413 for a body too large, else 400; logged, and counted by platform family and
+    reason code (the transport errors of the MDM protocols, for operators)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.refused = Counter(
@@ -68,5 +76,10 @@ class DeviceRefusals:
             "Device requests refused before anything was stored, by platform family and code",
             ["family", "code"], registry=registry)
 
-    def count(self, family: str, code: str) -> None:
-        self.refused.labels(family, code).inc()
+    def answer(self, family: str, exc: AppleMdmError | WindowsMdmError, *,
+               identity: bool) -> Response:
+        status = 401 if identity else 413 if exc.code.endswith(".too_large") else 400
+        log.warning("refused a device request",
+                    extra={"family": family, "code": exc.code, "status": status})
+        self.refused.labels(family, exc.code).inc()
+        return Response(exc.message, status_code=status, media_type="text/plain")

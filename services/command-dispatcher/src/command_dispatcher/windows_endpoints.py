@@ -8,7 +8,6 @@ yet: queued commands wait for the device's next scheduled session.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -27,14 +26,12 @@ from command_dispatcher.windows.session_plan import opens_session, windows_devic
 from command_dispatcher.windows.syncml import CONTENT_TYPE, parse_message
 from command_dispatcher.windows_session import WindowsSession
 
-log = logging.getLogger(__name__)
-
 
 class WindowsEndpoints:
     def __init__(self, *, devices: WindowsDeviceStore, session: WindowsSession,
                  cert_header: str, default_org: str,
                  max_body_bytes: int, clock: Callable[[], datetime],
-                 refusals: DeviceRefusals | None = None) -> None:
+                 refusals: DeviceRefusals) -> None:
         self.devices = devices
         self.session = session
         self.cert_header = cert_header
@@ -42,11 +39,6 @@ class WindowsEndpoints:
         self.max_body = max_body_bytes
         self.clock = clock
         self.refusals = refusals
-
-    def _refuse(self, exc: WindowsMdmError) -> Response:
-        if self.refusals is not None:
-            self.refusals.count("windows", exc.code)
-        return _refusal(exc)
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/windows/omadm", self.omadm, methods=["POST"])]
@@ -58,7 +50,7 @@ class WindowsEndpoints:
             message = parse_message(body, max_bytes=self.max_body)
             device = await self._identify(message, fingerprint, request.query_params.get("org"))
         except WindowsMdmError as exc:
-            return self._refuse(exc)
+            return self.refusals.answer("windows", exc, identity=isinstance(exc, IdentityError))
         answer = await self.session.converse(device, message)
         return Response(answer, media_type=CONTENT_TYPE)
 
@@ -98,11 +90,3 @@ class WindowsEndpoints:
             if len(body) > self.max_body:
                 raise ProtocolError("syncml.too_large", "request body too large")
         return bytes(body)
-
-
-def _refusal(exc: WindowsMdmError) -> Response:
-    status = 401 if isinstance(exc, IdentityError) else 400
-    if exc.code == "syncml.too_large":
-        status = 413
-    log.warning("refused a device request", extra={"code": exc.code, "status": status})
-    return Response(exc.message, status_code=status, media_type="text/plain")

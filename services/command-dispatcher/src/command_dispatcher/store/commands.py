@@ -25,6 +25,7 @@ from command_dispatcher.metrics import CommandMetrics
 COMMANDS = "commands"
 # Per device, the commands that may still be pending (see ssp_runtime.id_lists).
 PENDING_BY_DEVICE = "pending_by_device"
+_PENDING_VALUES = sorted(s.value for s in PENDING)
 Doc = dict[str, Any]
 
 
@@ -47,13 +48,9 @@ class CommandStore:
 
     async def backfill_pending_index(self) -> int:
         """Lists every pending command in its device's entry (commands stored before the index
-        existed, or an entry lost with a crash); at start-up, one scan."""
-        cursor = self.col.find({"status": {"$in": [s.value for s in PENDING]}},
-                               {"device_id": 1})
-        pending = [(d["device_id"], d["_id"]) async for d in cursor]
-        for device_id, command_id in pending:
-            await self.pending.add(device_id, command_id)
-        return len(pending)
+        existed, or an entry lost with a crash)."""
+        return await self.pending.backfill(self.col, {"status": {"$in": _PENDING_VALUES}},
+                                           "device_id")
 
     async def insert(self, cmd: Command, params: CommandParams, platform: Platform,
                      mode: ManagementMode, events: list[CommandStatusChanged]) -> bool:
@@ -121,35 +118,27 @@ class CommandStore:
 
     async def pending_for_device(self, device_id: str) -> list[tuple[Command, Doc]]:
         """The device's queued and sent commands, oldest first."""
-        ids = await self.pending.ids(device_id)
-        if not ids:
-            return []
-        docs = [d async for d in self.col.find({"_id": {"$in": ids}})]
-        pending = sorted((d for d in docs if d.get("device_id") == device_id
-                          and d.get("status") in {s.value for s in PENDING}),
-                         key=lambda d: (d["created_at"], d["_id"]))
-        if ended := sorted({d["_id"] for d in docs} - {d["_id"] for d in pending}):
-            # Over: no longer worth a read. An id without its command stays: that command
-            # may be being stored right now.
-            await self.pending.remove(device_id, ended)
-        return [(_from_doc(d), d) for d in pending]
+        docs = await self.pending.load(device_id, self.col, lambda d: (
+            d.get("device_id") == device_id and d.get("status") in _PENDING_VALUES))
+        docs.sort(key=lambda d: (d["created_at"], d["_id"]))
+        return [(_from_doc(d), d) for d in docs]
 
     async def devices_with_pending(self, platforms: list[Platform]) -> set[str]:
         """Devices that still have queued or sent commands of these platforms."""
         cursor = self.col.find(
-            {"status": {"$in": [s.value for s in PENDING]},
+            {"status": {"$in": _PENDING_VALUES},
              "platform": {"$in": [p.value for p in platforms]}}, {"device_id": 1})
         return {d["device_id"] async for d in cursor}
 
     async def overdue(self, now: datetime, limit: int = 500) -> list[Command]:
         cursor = self.col.find(
-            {"status": {"$in": [s.value for s in PENDING]}, "expires_at": {"$lte": now}}
+            {"status": {"$in": _PENDING_VALUES}, "expires_at": {"$lte": now}}
         ).limit(limit)
         return [_from_doc(d) async for d in cursor]
 
     async def pending_of(self, platform: Platform, limit: int = 500) -> list[tuple[Command, Doc]]:
         """Queued and sent commands of `platform`, with their documents."""
-        cursor = self.col.find({"status": {"$in": [s.value for s in PENDING]},
+        cursor = self.col.find({"status": {"$in": _PENDING_VALUES},
                                 "platform": platform.value}).limit(limit)
         return [(_from_doc(d), d) async for d in cursor]
 

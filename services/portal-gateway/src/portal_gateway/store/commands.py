@@ -50,10 +50,9 @@ class CommandProjection:
                                       ("updated_at", DESCENDING)])
         await self.coll.create_index([("device_id", ASCENDING), ("action", ASCENDING),
                                       ("status", ASCENDING)])
-        # Unfinished commands projected before the lists existed (one scan at start-up).
-        cursor = self.coll.find({"status": {"$in": sorted(_PENDING)}}, {"device_id": 1})
-        async for doc in cursor:
-            await self.unfinished.add(doc["device_id"], doc["_id"])
+        # Unfinished commands projected before the lists existed.
+        await self.unfinished.backfill(self.coll, {"status": {"$in": sorted(_PENDING)}},
+                                       "device_id")
 
     async def record_requested(self, event: CommandRequested) -> bool:
         await self.unfinished.add(event.device_id, event.command_id)
@@ -109,16 +108,8 @@ class CommandProjection:
 
     async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
         """The id of an unfinished `action` command on the device, requested after `since`."""
-        ids = await self.unfinished.ids(device_id)
-        if not ids:
-            return None
-        docs = [d async for d in self.coll.find({"_id": {"$in": ids}})]
-        unfinished = [d for d in docs if d.get("device_id") == device_id
-                      and _value(d.get("status")) in _PENDING]
-        if ended := sorted({d["_id"] for d in docs} - {d["_id"] for d in unfinished}):
-            # Over: no longer worth a read. An id without its command stays listed: that
-            # command may be being stored right now.
-            await self.unfinished.remove(device_id, ended)
+        unfinished = await self.unfinished.load(device_id, self.coll, lambda d: (
+            d.get("device_id") == device_id and _value(d.get("status")) in _PENDING))
         matching = sorted(d["_id"] for d in unfinished if _value(d.get("action")) == action
                           and d.get("updated_at") is not None and d["updated_at"] >= since)
         return matching[0] if matching else None
