@@ -2,9 +2,8 @@
 
 import pytest
 from device_registry.domain.errors import DomainError
-from device_registry.domain.import_chunks import submissions
 from device_registry.domain.import_progress import record_chunk, start_job
-from ssp_contracts.links import ImportRow, ImportRowOutcome, ImportRowsSubmitted
+from ssp_contracts.links import ImportRowOutcome, ImportRowsSubmitted
 
 
 def chunk(index: int, chunks: int = 2, org: str = "acme") -> ImportRowsSubmitted:
@@ -35,13 +34,3 @@ def test_a_chunk_of_another_org_is_refused():
         record_chunk(start_job(chunk(0)), chunk(1, org="other"), [])
     assert caught.value.code == "import.mismatch"
 
-
-def test_prejudged_rows_travel_in_the_chunks_and_count_in_the_total():
-    parsed = [ImportRow(line=n, device_key_kind="serial_number", device_key=f"S{n}",
-                        user_key_kind="username", user_key="u") if n % 3 else outcome(n, "invalid")
-              for n in range(2, 9)]
-    events = list(submissions(parsed, import_id="i", org_id="acme", requested_by="a",
-                              total_rows=7, size=3))
-    assert [(len(e.rows), len(e.prejudged)) for e in events] == [(2, 1), (2, 1), (1, 0)]
-    assert [row.line for row in events[0].prejudged] == [3]
-    assert all(e.total_rows == 7 and e.chunks == 3 for e in events)

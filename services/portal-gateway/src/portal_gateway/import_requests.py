@@ -2,7 +2,7 @@
 that cannot be imported), then read again and sent to the device-registry in chunks on
 `ssp.links.requests`, keyed by the import id so they stay in order.
 
-Parsing is the registry's own pure domain (`device_registry.domain`), run here because the
+Parsing is the gateway's pure domain (`domain/csv_*`, `import_chunks`, `import_report`): the
 gateway holds the upload; the registry decides and applies the rows.
 """
 
@@ -16,16 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from device_registry.domain import CsvFileError, ImportLimits, ImportScan, read_csv, scan
-from device_registry.domain.errors import DomainError
-from device_registry.domain.import_chunks import submissions
-from device_registry.domain.report import report_csv
 from ssp_contracts.links import ImportRowsSubmitted
 from ssp_contracts.topics import LINKS_REQUESTS
 
 from portal_gateway.command_requests import PUBLISH_ERRORS, Publisher
 from portal_gateway.domain.access import Caller
-from portal_gateway.domain.errors import NotFound, PortalError, Unavailable
+from portal_gateway.domain.csv_import import ImportLimits, ImportScan, read_csv, scan
+from portal_gateway.domain.errors import CsvFileError, NotFound, PortalError, Unavailable
+from portal_gateway.domain.import_chunks import submissions
+from portal_gateway.domain.import_report import report_csv
 from portal_gateway.http.uploads import SpooledUpload, too_large
 from portal_gateway.store.imports import ImportProjection
 
@@ -88,12 +87,12 @@ class ImportDesk:
         try:
             while (event := await asyncio.to_thread(next, events, None)) is not None:
                 await self.publisher.publish(LINKS_REQUESTS, event, key=import_id)
-        except (DomainError, *PUBLISH_ERRORS) as exc:
+        except (CsvFileError, *PUBLISH_ERRORS) as exc:
             log.warning("import not sent whole", extra={"import_id": import_id,
                                                         "error": repr(exc)})
             await self.imports.fail(import_id, "Not every row could be sent; import the file "
                                                "again.")
-            if isinstance(exc, DomainError):
+            if isinstance(exc, CsvFileError):
                 raise UnusableFile(exc.code, exc.message) from None
             raise Unavailable("broker.unavailable",
                               "The import could not be sent: the message broker is not "

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from device_registry.domain import ImportLimits
 from ssp_contracts.links import ImportProgress
 from ssp_contracts.topics import IMPORTS_STATUS, LINKS_REQUESTS, RPC_REGISTRY
 from ssp_runtime.service import Service
 
+from portal_gateway.domain.csv_import import ImportLimits
 from portal_gateway.http.context import utc_now
 from portal_gateway.import_progress import ImportProgressProjection
 from portal_gateway.import_requests import ImportDesk

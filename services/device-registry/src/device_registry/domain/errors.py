@@ -16,13 +16,5 @@ class DomainError(Exception):
         self.message = message
 
 
-class CsvFileError(DomainError):
-    """The uploaded file as a whole is unusable; nothing of it may be applied."""
-
-    def __init__(self, code: str, message: str, line: int | None = None) -> None:
-        super().__init__(code, message if line is None else f"line {line}: {message}")
-        self.line = line
-
-
 class DeviceMismatch(DomainError):
     """An event about one device (or tenant) was folded into another's state: a wiring bug."""

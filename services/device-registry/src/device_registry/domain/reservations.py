@@ -9,11 +9,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from ssp_contracts.base import EntityId, OrgId
+from ssp_contracts.device_keys import normalise_key
 from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner
 from ssp_contracts.enums import LinkSource
 
 from device_registry.domain.device_state import DeviceState
-from device_registry.domain.identifiers import normalise_key, normalised_identifiers
+from device_registry.domain.identifiers import normalised_identifiers
 from device_registry.domain.timestamps import as_utc
 
 ReservationKind = Literal["serial_number", "imei", "enrollment_token"]

@@ -9,13 +9,13 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.audit import AuditRecord
+from ssp_contracts.device_keys import normalise_key
 from ssp_contracts.topics import AUDIT
 from ssp_contracts.topics import DEVICES as SNAPSHOTS
 from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase, guarded_update
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain import DeviceState, to_snapshot
-from device_registry.domain.identifiers import normalise_key
 from device_registry.store.key_index import KeyIndex
 
 DEVICES = "devices"

@@ -18,6 +18,18 @@ class FieldProblem:
     message: str
 
 
+class CsvFileError(Exception):
+    """An uploaded CSV as a whole is unusable (header, encoding, limits, broken quoting, or it
+    changed between the two passes); nothing of it may be sent. The import desk maps it to a
+    problem."""
+
+    def __init__(self, code: str, message: str, line: int | None = None) -> None:
+        self.code = code
+        self.message = message if line is None else f"line {line}: {message}"
+        self.line = line
+        super().__init__(f"{code}: {self.message}")
+
+
 class PortalError(Exception):
     status: int = 500
     title: str = "Internal error"

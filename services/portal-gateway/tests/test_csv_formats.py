@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from device_registry.domain.csv_import import read_csv
+from portal_gateway.domain.csv_import import read_csv
 from ssp_contracts.links import ImportRow
 
 

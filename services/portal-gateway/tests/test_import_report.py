@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from device_registry.domain.report import neutralise, report_csv
+from portal_gateway.domain.import_report import neutralise, report_csv
 from ssp_contracts.links import ImportRowOutcome
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from typing import BinaryIO, TypeAlias
 
-from device_registry.domain.errors import CsvFileError
+from portal_gateway.domain.errors import CsvFileError
 
 ByteSource: TypeAlias = bytes | Iterable[bytes] | BinaryIO
 

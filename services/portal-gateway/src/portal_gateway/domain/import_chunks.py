@@ -8,7 +8,7 @@ from typing import TypeAlias, TypeVar
 
 from ssp_contracts.links import ImportRow, ImportRowOutcome, ImportRowsSubmitted
 
-from device_registry.domain.errors import DomainError
+from portal_gateway.domain.errors import CsvFileError
 
 CHUNK_SIZE = 1000
 T = TypeVar("T")
@@ -69,5 +69,5 @@ def submissions(
         )
 
 
-def _changed(expected: int) -> DomainError:
-    return DomainError("csv.changed", f"the file no longer has the {expected} rows first counted")
+def _changed(expected: int) -> CsvFileError:
+    return CsvFileError("csv.changed", f"the file no longer has the {expected} rows first counted")

@@ -1,9 +1,9 @@
 """Rows the parser decides itself (invalid, duplicate) and the two-pass flow to chunks."""
 
 import pytest
-from device_registry.domain.csv_import import ImportLimits, read_csv, scan
-from device_registry.domain.errors import DomainError
-from device_registry.domain.import_chunks import chunk_count, chunked, submissions
+from portal_gateway.domain.csv_import import ImportLimits, read_csv, scan
+from portal_gateway.domain.errors import CsvFileError
+from portal_gateway.domain.import_chunks import chunk_count, chunked, submissions
 from ssp_contracts.links import ImportRow, ImportRowOutcome
 
 
@@ -114,11 +114,11 @@ def test_an_import_without_valid_rows_still_sends_one_empty_chunk():
 
 
 def test_a_file_changed_between_the_passes_is_refused():
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(CsvFileError) as caught:
         list(submissions(valid_rows(3), import_id="i", org_id="acme", requested_by="a",
                          total_rows=2, size=2))
     assert caught.value.code == "csv.changed"
-    with pytest.raises(DomainError):
+    with pytest.raises(CsvFileError):
         list(submissions(valid_rows(1), import_id="i", org_id="acme", requested_by="a",
                          total_rows=2))
 
@@ -129,3 +129,15 @@ def test_two_passes_over_the_same_upload_agree():
     second = [row for row in read_csv([data]) if isinstance(row, ImportRow)]
     assert first.valid == len(second) == 700
     assert first.counts == {"duplicate_in_file": 200}
+
+
+def test_prejudged_rows_travel_in_the_chunks_and_count_in_the_total():
+    parsed = [ImportRow(line=n, device_key_kind="serial_number", device_key=f"S{n}",
+                        user_key_kind="username", user_key="u") if n % 3 else ImportRowOutcome(
+                            line=n, device_key="S", user_key="u", outcome="invalid")
+              for n in range(2, 9)]
+    events = list(submissions(parsed, import_id="i", org_id="acme", requested_by="a",
+                              total_rows=7, size=3))
+    assert [(len(e.rows), len(e.prejudged)) for e in events] == [(2, 1), (2, 1), (1, 0)]
+    assert [row.line for row in events[0].prejudged] == [3]
+    assert all(e.total_rows == 7 and e.chunks == 3 for e in events)

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from ssp_contracts.device_keys import normalise_key
 from ssp_contracts.links import ImportRow, ImportRowOutcome
 
-from device_registry.domain.csv_header import CsvColumns, detect_delimiter, resolve_columns
-from device_registry.domain.csv_source import ByteSource, PhysicalLines
-from device_registry.domain.errors import CsvFileError
-from device_registry.domain.identifiers import normalise_key
+from portal_gateway.domain.csv_header import CsvColumns, detect_delimiter, resolve_columns
+from portal_gateway.domain.csv_source import ByteSource, PhysicalLines
+from portal_gateway.domain.errors import CsvFileError
 
 ParsedRow: TypeAlias = ImportRow | ImportRowOutcome
 # A key with NUL, a line break or another control character cannot match a real device or

@@ -3,8 +3,8 @@
 from collections.abc import Iterator
 
 import pytest
-from device_registry.domain.csv_import import ImportLimits, read_csv, scan
-from device_registry.domain.errors import CsvFileError
+from portal_gateway.domain.csv_import import ImportLimits, read_csv, scan
+from portal_gateway.domain.errors import CsvFileError
 
 
 def refusal(data: bytes, limits: ImportLimits | None = None) -> CsvFileError:

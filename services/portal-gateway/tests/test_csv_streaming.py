@@ -4,7 +4,7 @@ device keys seen (which the row limit bounds)."""
 import tracemalloc
 from collections.abc import Iterator
 
-from device_registry.domain.csv_import import read_csv, scan
+from portal_gateway.domain.csv_import import read_csv, scan
 
 
 def same_device_rows(rows: int) -> Iterator[bytes]:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from ssp_contracts.links import DeviceKeyKind, UserKeyKind
 
-from device_registry.domain.errors import CsvFileError
+from portal_gateway.domain.errors import CsvFileError
 
 DEVICE_COLUMNS: tuple[DeviceKeyKind, ...] = ("serial_number", "udid", "imei", "device_id")
 USER_COLUMNS: tuple[UserKeyKind, ...] = ("username", "email")
