@@ -1,11 +1,15 @@
 """`GET /api/v1/devices` on one gateway process (one uvicorn worker): latency at a fixed rate
 and the most requests per second, for N users with M devices each.
 
-The gateway's projections and sessions are written straight into its database with the
-gateway's own document shapes (replaying thousands of events through its consumers would only
-measure FerretDB's writes); every request carries one of the N session cookies, round robin.
-Latency at the fixed rate counts from when a request was due, not when it left, so a stalled
-server is not hidden by a stalled client (no coordinated omission).
+The accounts and devices reach the gateway the way they do in production, as `UserAccess` and
+`DeviceSnapshot` events on Kafka, and every user logs in through `POST /api/v1/session` (the
+login verdicts come from a stand-in for the permission-service, as in the gateway tests); the
+measurement starts once the gateway has projected every event ("seeded in" counts sending,
+projecting and logging in; "ready in" is the start-up of a gateway with an empty projection).
+Every request carries one of
+the N session cookies, round robin. Latency at the fixed rate counts from when a request was
+due, not when it left, so a stalled server is not hidden by a stalled client (no coordinated
+omission).
 """
 
 from __future__ import annotations
@@ -19,77 +23,192 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from portal_gateway.domain.secrets_at_rest import secret_hash
-from portal_gateway.domain.sessions import SessionTimes
-from portal_gateway.store.access import access_fields
-from portal_gateway.store.devices import device_fields
-from portal_gateway.store.sessions import SessionStore, StoredSession
-from pymongo import AsyncMongoClient
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from ssp_contracts import cloudevents
 from ssp_contracts.access import UserAccess
+from ssp_contracts.base import Event
 from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
+from ssp_contracts.topics import ACCESS, DEVICES
 from ssp_devstack.processes import ServiceProcess, free_port
 
 from ssp_bench.stats import cpu_seconds, fmt, peak_rss_mb, percentiles
+from tests.gateway.rpc_responder import Account, RpcResponder
 
 PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
-BATCH = 1000
+IN_FLIGHT = 1000  # events sent before waiting for their acknowledgements
+SEED_TIMEOUT_S = 600.0
 
 
-def _access(org: str, n: int, now: datetime) -> UserAccess:
-    return UserAccess(org_id=org, user_id=f"u-{n:07d}", version=1, username=f"user{n}",
-                      display_name=f"User {n}", permissions=PERMISSIONS)  # type: ignore[arg-type]
+def _account(org: str, name: str) -> Account:
+    return Account(user_id=f"u-{name}", org_id=org, username=name,
+                   password=secrets.token_urlsafe(16), permissions=PERMISSIONS)
 
 
-def _device(org: str, n: int, owner: UserAccess | None, now: datetime) -> DeviceSnapshot:
+def _access(account: Account, version: int = 1, display_name: str | None = None) -> UserAccess:
+    return UserAccess(org_id=account.org_id, user_id=account.user_id, version=version,
+                      username=account.username,
+                      display_name=display_name or f"User {account.username}",
+                      permissions=account.permissions)  # type: ignore[arg-type]
+
+
+def _device(org: str, device_id: str, owner: Account | None, now: datetime,
+            version: int = 1) -> DeviceSnapshot:
     return DeviceSnapshot(
-        org_id=org, device_id=f"dev-{n:08d}", version=1, platform=Platform.IOS,
-        management_mode=ManagementMode.IOS_SUPERVISED, name=f"iPhone {n}", model="iPhone 15",
-        identifiers=DeviceIdentifiers(serial_number=f"SN{n:010d}"), os_version="18.2",
-        battery_level=0.8, storage_total_bytes=128_000_000_000,
+        org_id=org, device_id=device_id, version=version, platform=Platform.IOS,
+        management_mode=ManagementMode.IOS_SUPERVISED, name=f"iPhone {device_id}",
+        model="iPhone 15", identifiers=DeviceIdentifiers(serial_number=device_id.upper()),
+        os_version="18.2", battery_level=0.8, storage_total_bytes=128_000_000_000,
         storage_free_bytes=51_000_000_000, last_contact_at=now,
         owner=None if owner is None else DeviceOwner(
             user_id=owner.user_id, username=owner.username, linked_at=now,
             source=LinkSource.MANUAL))
 
 
-async def seed(mongo_url: str, database: str, org: str, users: int, per_user: int,
-               extra_devices: int) -> list[str]:
-    """Accounts, devices (per_user each, plus unlinked ones) and one session per user;
-    returns the session cookies."""
+async def _send(producer: AIOKafkaProducer, topic: str, event: Event,
+                partition: int | None = None) -> asyncio.Future[object]:
+    headers = cloudevents.to_headers(event, source="ssp_bench.gateway_reads")
+    return await producer.send(topic, cloudevents.to_value(event), key=event.subject().encode(),
+                               partition=partition,
+                               headers=[(k, v.encode()) for k, v in headers.items()])
+
+
+async def _until(check: Callable[[], Awaitable[bool]], what: str, deadline: float) -> None:
+    while not await check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the gateway did not show {what} in time")
+        await asyncio.sleep(0.5)
+
+
+async def _login(http: httpx.AsyncClient, account: Account) -> str:
+    resp = await http.post("/api/v1/session", json={
+        "org": account.org_id, "username": account.username, "password": account.password})
+    resp.raise_for_status()
+    cookie = resp.cookies.get("ssp_session")
+    assert cookie, "the login set no session cookie"
+    return cookie
+
+
+class Marks:
+    """Events the gateway must have read, one per partition, seen by a watcher account through
+    the API (its live feed, or its projection) and counted by the gateway's projection consumer
+    groups (`<SSP_CONSUMER_GROUP_PREFIX>.<topic>`, asked of the broker): a partition is read in
+    order, so once its mark is seen and committed, every event sent to it before is projected."""
+
+    def __init__(self, producer: AIOKafkaProducer, http: httpx.AsyncClient, org: str,
+                 watcher: Account, bootstrap: str, group_prefix: str) -> None:
+        self.producer, self.http, self.org, self.watcher = producer, http, org, watcher
+        self.bootstrap, self.group_prefix = bootstrap, group_prefix
+        self.version = 1
+        self.now = datetime.now(UTC)
+
+    async def committed(self, topic: str) -> bool:
+        """Has the gateway's projection group committed the end of every partition?"""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                                   enable_auto_commit=False)
+        await admin.start()
+        await offsets.start()
+        try:
+            done = await admin.list_consumer_group_offsets(f"{self.group_prefix}.{topic}")
+            parts = [TopicPartition(topic, p)
+                     for p in sorted(await self.producer.partitions_for(topic))]
+            ends = await offsets.end_offsets(parts)
+            return all(tp in done and done[tp].offset >= ends[tp] for tp in parts)
+        finally:
+            await offsets.stop()
+            await admin.close()
+
+    async def devices(self, deadline: float) -> None:
+        """A device of the watcher on every partition of ssp.devices, its name saying which
+        round, sent again until the watcher's list shows every one (one sent before the
+        consumers were assigned is lost) and the projection group committed them."""
+        partitions = sorted(await self.producer.partitions_for(DEVICES))
+        self.version += 1
+        name = f"mark {self.version}"
+
+        async def seen() -> bool:
+            items = (await self.http.get("/api/v1/devices")).json()["items"]
+            shown = {item["id"] for item in items if item.get("name") == name}
+            waiting = [p for p in partitions if f"mark-{p}" not in shown]
+            if not waiting:
+                return await self.committed(DEVICES)
+            self.version += 1
+            for p in waiting:
+                mark = _device(self.org, f"mark-{p}", self.watcher, self.now, self.version)
+                await _send(self.producer, DEVICES, mark.model_copy(update={"name": name}), p)
+            await self.producer.flush()
+            return False
+        await _until(seen, "a device on every partition", deadline)
+
+    async def access(self, deadline: float) -> None:
+        """The watcher's own account, sent to each partition of ssp.access in turn with a newer
+        version and a name saying which, until `/api/v1/me` shows that name."""
+        for p in sorted(await self.producer.partitions_for(ACCESS)):
+            name = f"watcher of partition {p}, mark {uuid.uuid4().hex[:6]}"
+
+            async def seen(p: int = p, name: str = name) -> bool:
+                self.version += 1
+                await (await _send(self.producer, ACCESS,
+                                   _access(self.watcher, self.version, name), p))
+                await asyncio.sleep(0.2)
+                return (await self.http.get("/api/v1/me")).json().get("display_name") == name
+            await _until(seen, f"the account mark on partition {p} of ssp.access", deadline)
+        await _until(lambda: self.committed(ACCESS), "every account projected", deadline)
+
+
+async def seed(bootstrap: str, gateway_url: str, group_prefix: str, org: str, users: int,
+               per_user: int, extra_devices: int) -> list[str]:
+    """Accounts, devices (per_user each, plus unlinked ones) sent as events once the gateway's
+    consumers read every partition, then projected; one login per user. Returns the session
+    cookies."""
+    deadline = time.monotonic() + SEED_TIMEOUT_S
     now = datetime.now(UTC)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
-    db = client[database]
+    accounts = [_account(org, f"user{n}") for n in range(users)]
+    watcher = _account(org, "watcher")
+    responder = RpcResponder(bootstrap)
+    for account in [watcher, *accounts]:
+        responder.register(account)
+    await responder.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True, linger_ms=5)
+    await producer.start()
     try:
-        accounts = [_access(org, n, now) for n in range(users)]
-        for i in range(0, users, BATCH):
-            await db["access"].insert_many([{"_id": a.user_id, **access_fields(a)}
-                                            for a in accounts[i:i + BATCH]])
-        total = users * per_user + extra_devices
-        for i in range(0, total, BATCH):
-            docs = []
-            for n in range(i, min(total, i + BATCH)):
-                owner = accounts[n // per_user] if n < users * per_user else None
-                device = _device(org, n, owner, now)
-                docs.append({"_id": device.device_id, **device_fields(device)})
-            await db["devices"].insert_many(docs)
-        sessions = SessionStore(db)  # type: ignore[arg-type]
-        cookies = []
-        for account in accounts:
-            secret = secrets.token_urlsafe(32)
-            await sessions.create(StoredSession(
-                session_hash=secret_hash(secret), user_id=account.user_id, org_id=org,
-                username=account.username, display_name=account.display_name, locale="en",
-                permissions=tuple(PERMISSIONS), csrf_token=secrets.token_urlsafe(16),
-                times=SessionTimes(now, now)))
-            cookies.append(secret)
-        return cookies
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
+            http.cookies.set("ssp_session", await _login(http, watcher))
+            marks = Marks(producer, http, org, watcher, bootstrap, group_prefix)
+            await marks.devices(deadline)  # the consumers are assigned from here on
+            await marks.access(deadline)
+            total = users * per_user + extra_devices
+            pending: list[asyncio.Future[object]] = []
+            for event in [*(_access(a) for a in accounts),
+                          *(_device(org, f"dev-{n:08d}",
+                                    accounts[n // per_user] if n < users * per_user else None,
+                                    now) for n in range(total))]:
+                pending.append(await _send(producer, ACCESS if isinstance(event, UserAccess)
+                                           else DEVICES, event))
+                if len(pending) >= IN_FLIGHT:
+                    await asyncio.gather(*pending)
+                    pending.clear()
+            await asyncio.gather(*pending)
+            await marks.devices(deadline)
+            await marks.access(deadline)
+            logins = httpx.AsyncClient(base_url=gateway_url, timeout=30)
+            async with logins:
+                cookies = []
+                for account in accounts:
+                    logins.cookies.clear()
+                    cookies.append(await _login(logins, account))
+            return cookies
     finally:
-        await client.close()
+        await producer.stop()
+        await responder.stop()
 
 
 class Connection:
@@ -206,15 +325,14 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
                   memory_reads: bool, profile_dir: Path | None = None) -> list[str]:
     org = f"bench{uuid.uuid4().hex[:6]}"
     database = f"bench_gw_{org}"
-    began = time.perf_counter()
-    cookies = await seed(mongo_url, database, org, users, per_user, extra_devices)
-    seeded_s = time.perf_counter() - began
     registry = users * per_user + extra_devices
     gateway = ServiceProcess("portal_gateway", free_port(), {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MONGODB_URL": mongo_url,
         "SSP_MONGODB_DATABASE": database, "SSP_LOG_LEVEL": "WARNING",
         "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{org}",
         "SSP_PROJECTIONS_FROM_BEGINNING": "false",
+        # Every user logs in from this one address before the measurement.
+        "SSP_LOGIN_ADDRESS_LIMIT": str(users + 100),
         "SSP_MEMORY_READS": str(memory_reads).lower(),
         "SSP_SESSION_CACHE_S": os.environ.get("SSP_BENCH_GW_SESSION_CACHE_S", "5"),
         **({"SSP_MEMORY_RESYNC_S": resync} if (resync := os.environ.get(
@@ -223,9 +341,12 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
     conns = [Connection("127.0.0.1", gateway.port) for _ in range(concurrency)]
     try:
         starting = time.perf_counter()
-        # With memory reads the start-up loads every device: allow for a large projection.
-        gateway.start(timeout=90 + registry / 2000)
+        gateway.start(timeout=90)
         started_s = time.perf_counter() - starting
+        began = time.perf_counter()
+        cookies = await seed(bootstrap, gateway.url, f"portal-gateway-{org}", org, users,
+                             per_user, extra_devices)
+        seeded_s = time.perf_counter() - began
         for i, cookie in enumerate(cookies):  # warm-up: connections, every session once
             await _get(conns[i % concurrency], cookie, per_user)
         paced, paced_errors = await fixed_rate(conns, cookies, per_user, rate, seconds)
