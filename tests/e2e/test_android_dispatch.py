@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from command_dispatcher.android.sealing import open_sealed
-from command_dispatcher.gateway_key import demo_gateway_private_key
 from nacl.public import PrivateKey
 from ssp_contracts import Action, CommandParams, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_ANDROID, COMMANDS_STATUS, DEVICES_REPORTS
 from ssp_runtime.failpoints import EXIT_CODE
+from ssp_runtime.sealing import demo_private_key, open_sealed
 from ssp_simulators.android import DeviceKind
 
 from tests.support.android import amapi_stand_in, android_id, start_dispatcher
@@ -68,7 +67,7 @@ async def test_every_action_on_every_mode_is_acknowledged(services, bootstrap):
                 if cmd.action is Action.ENABLE_LOST_MODE:
                     assert result["inventory"] == {"lost_mode": True}
                 if cmd.action is Action.RESET_PASSCODE:
-                    code = open_sealed(result["sealed_secret"], demo_gateway_private_key())
+                    code = open_sealed(result["sealed_secret"], demo_private_key())
                     assert code == device.password
                 if cmd.action is Action.REFRESH:
                     assert result["inventory"]["model"] == device.model

@@ -7,10 +7,10 @@ import base64
 
 import httpx
 import pytest
-from command_dispatcher.android.sealing import open_sealed
 from nacl.public import PrivateKey
 from ssp_contracts import Action, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS, COMMANDS_WINDOWS, DEVICES_REPORTS
+from ssp_runtime.sealing import open_sealed
 from ssp_simulators.windows import SessionError, run_session
 from ssp_simulators.windows.certificate import DeviceCertificate
 

@@ -19,8 +19,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from portal_gateway.app import create_app
-from portal_gateway.http.context import Gateway, utc_now
+from portal_gateway.http.context import Gateway
 from portal_gateway.settings import Settings
+from ssp_runtime.clock import utc_now
 
 from tests.gateway.catch_up import wait_until_caught_up
 from tests.gateway.portal_world import World

@@ -9,16 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from command_dispatcher.adapters import Refusal
 from command_dispatcher.app import Dispatcher
-from command_dispatcher.gateway_key import (
-    GatewayKeyError,
-    demo_gateway_private_key,
-    demo_gateway_public_key,
-)
 from command_dispatcher.settings import Settings
 from nacl.public import PrivateKey
 from ssp_contracts.commands import CommandAuthorized
 from ssp_contracts.enums import Action, ManagementMode, Platform, PlatformFamily
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_WINDOWS
+from ssp_runtime.sealing import KeySettingError, demo_private_key, demo_public_key
 
 
 def _settings(**values) -> Settings:
@@ -55,15 +51,15 @@ async def test_without_amapi_settings_android_commands_are_refused_clearly() -> 
 
 
 def test_demo_mode_seals_to_the_documented_demo_key() -> None:
-    assert _settings().sealing_key() == demo_gateway_public_key()
-    assert bytes(PrivateKey(demo_gateway_private_key()).public_key) == demo_gateway_public_key()
+    assert _settings().sealing_key() == demo_public_key()
+    assert bytes(PrivateKey(demo_private_key()).public_key) == demo_public_key()
     assert Settings(demo_mode=False).sealing_key() is None
 
 
 def test_a_configured_gateway_key_wins_and_a_bad_one_fails_start_up() -> None:
     key = bytes(PrivateKey.generate().public_key)
     assert _settings(gateway_public_key=base64.b64encode(key).decode()).sealing_key() == key
-    with pytest.raises(GatewayKeyError):
+    with pytest.raises(KeySettingError):
         _settings(gateway_public_key="c2hvcnQ=").sealing_key()
-    with pytest.raises(GatewayKeyError):
+    with pytest.raises(KeySettingError):
         Dispatcher(_settings(gateway_public_key="not base64!"))

@@ -10,6 +10,15 @@ from pydantic import Field
 from ssp_contracts.base import EntityId, Event
 
 
+def system_actor(service: str) -> str:
+    """The actor (or requester) of what a service does on its own account: never a user id."""
+    return f"system:{service}"
+
+
+# The requester of commands the dispatcher queues itself (a device's session asked for them).
+SYSTEM_REQUESTER = system_actor("command-dispatcher")
+
+
 class AuditRecord(Event):
     event_type: ClassVar[str] = "ssp.audit.record.v1"
 

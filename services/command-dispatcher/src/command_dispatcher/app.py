@@ -19,6 +19,7 @@ from cryptography import x509
 from ssp_contracts.commands import CommandAuthorized, CommandCancelRequested
 from ssp_contracts.enums import Action, PlatformFamily
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_STATUS, DEVICES_REPORTS
+from ssp_runtime.clock import utc_now
 from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
@@ -37,7 +38,7 @@ from command_dispatcher.apple.identity import IdentitySettings, load_ca_bundle
 from command_dispatcher.apple.push import ApnsClient, ApnsSettings
 from command_dispatcher.apple_adapter import AppleAdapter
 from command_dispatcher.apple_endpoints import AppleEndpoints
-from command_dispatcher.handlers import CommandIntake, utc_now
+from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import DEFAULT_TTL
 from command_dispatcher.metrics import CommandMetrics, DeviceRefusals
 from command_dispatcher.settings import SERVICE, Settings
@@ -166,7 +167,3 @@ def _identity(settings: Settings) -> IdentitySettings:
             cas = load_ca_bundle(f.read())
     return IdentitySettings(proxy_certificate_header=settings.identity_proxy_header,
                             ca_certificates=tuple(cas))
-
-
-def create_app(settings: Settings | None = None) -> Starlette:
-    return Dispatcher(settings or Settings()).ops

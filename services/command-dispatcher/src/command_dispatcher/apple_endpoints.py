@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ssp_contracts.audit import SYSTEM_REQUESTER
 from ssp_contracts.commands import CommandAuthorized, CommandParams
 from ssp_contracts.enums import Action, CommandStatus, DeviceReportKind, ManagementMode, Platform
 from starlette.requests import Request
@@ -38,7 +39,6 @@ from command_dispatcher.metrics import DeviceRefusals
 from command_dispatcher.store import AppleDevice, AppleDeviceStore, CommandStore
 
 log = logging.getLogger(__name__)
-SYSTEM_REQUESTER = "system:command-dispatcher"
 
 
 class AppleEndpoints:

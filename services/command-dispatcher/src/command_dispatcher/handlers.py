@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
 from ssp_contracts.commands import CommandAuthorized, CommandCancelRequested
 from ssp_contracts.enums import Action, CommandStatus, PlatformFamily
+from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 
 from command_dispatcher.adapters import PlatformAdapter, Refusal
@@ -30,9 +31,6 @@ from command_dispatcher.store import CommandStore
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class CommandIntake:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ssp_contracts.audit import SYSTEM_REQUESTER
 from ssp_contracts.commands import CommandAuthorized
 from ssp_contracts.enums import Action, CommandStatus, DeviceReportKind, ManagementMode, Platform
 from ssp_runtime.sealing import seal_secret
@@ -32,7 +33,6 @@ from command_dispatcher.windows.session_plan import (
 
 log = logging.getLogger(__name__)
 S = CommandStatus
-SYSTEM_REQUESTER = "system:command-dispatcher"
 RESENT = ("session_interrupted", "Sent again: the device's last session ended before it "
           "answered.")
 

@@ -26,12 +26,13 @@ from ssp_contracts.topics import (
     LINKS_REQUESTS,
     RPC_REGISTRY,
 )
+from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
 from device_registry.device_census import DeviceCensus
-from device_registry.handlers import RegistryHandlers, utc_now
+from device_registry.handlers import RegistryHandlers
 from device_registry.import_handler import ImportHandler, ImportRowMetrics
 from device_registry.reservation_desk import ReservationDesk
 from device_registry.reserved_links import ReservedLinks

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ssp_contracts.access import UserAccess
 from ssp_contracts.audit import AuditRecord
@@ -16,6 +16,7 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceOwner, DeviceReported
 from ssp_contracts.enums import DeviceReportKind
 from ssp_contracts.links import LinkRequested
+from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery, PermanentError
 
 from device_registry.domain import (
@@ -32,9 +33,6 @@ from device_registry.store import DeviceStore, UserDirectory
 Fold = Callable[[DeviceState | None], Awaitable[tuple[DeviceState | None, list[AuditRecord]]]]
 MAX_RACES = 20
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RegistryHandlers:

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -22,6 +22,7 @@ from ssp_contracts.audit import AuditRecord
 from ssp_contracts.devices import DeviceOwner
 from ssp_contracts.enums import LinkSource
 from ssp_contracts.links import ImportRow, ImportRowOutcome, ImportRowsSubmitted
+from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery, PermanentError
 
 from device_registry.domain import RowDecision, decide_row, link
@@ -34,9 +35,6 @@ MAX_RACES = 20
 Doc = dict[str, Any]
 log = logging.getLogger(__name__)
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ImportRowMetrics:

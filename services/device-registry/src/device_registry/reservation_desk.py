@@ -7,7 +7,7 @@ refusal comes back with the HTTP status and a stable code for the gateway to pas
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +17,7 @@ from ssp_contracts.reservations import (
     ReservationState,
     ReservationView,
 )
+from ssp_runtime.clock import utc_now
 
 from device_registry.domain.reservations import Reservation
 from device_registry.domain.timestamps import as_utc
@@ -25,9 +26,6 @@ from device_registry.store.reservations import ReservationStore, as_reservation,
 
 Doc = dict[str, Any]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def refused(status: int, code: str, message: str) -> ReservationReply:

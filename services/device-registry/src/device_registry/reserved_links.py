@@ -10,14 +10,15 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from ssp_contracts.audit import AuditRecord
+from ssp_contracts.audit import AuditRecord, system_actor
 
 from device_registry.domain import DeviceState, ReservationDecision, link, reservation_for
 from device_registry.domain.identifiers import normalised_identifiers
+from device_registry.settings import SERVICE
 from device_registry.store import UserDirectory
 from device_registry.store.reservations import ReservationStore
 
-ACTOR = "system:device-registry"
+ACTOR = system_actor(SERVICE)
 
 
 class ReservedLinks:

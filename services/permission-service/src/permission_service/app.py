@@ -9,7 +9,7 @@ Serves: /healthz, /readyz, /metrics, /peers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from ssp_contracts.commands import CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
@@ -21,6 +21,7 @@ from ssp_contracts.topics import (
     RPC_AUTH_REVERIFY,
     RPC_AUTH_VERIFY,
 )
+from ssp_runtime.clock import utc_now
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
@@ -41,9 +42,6 @@ from permission_service.store import Stores
 DEVICE_VIEWS_GROUP = f"{SERVICE}.{DEVICES}"
 DECISION_CLEANUP_INTERVAL_S = 3600.0
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_service(settings: Settings) -> Service:

@@ -32,6 +32,7 @@ from ssp_contracts.topics import (
     RPC_AUTH_REVERIFY,
     RPC_AUTH_VERIFY,
 )
+from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.service import Service
@@ -40,7 +41,7 @@ from starlette.routing import Mount
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
-from portal_gateway.http.context import Gateway, utc_now
+from portal_gateway.http.context import Gateway
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
 from portal_gateway.http.security_headers import SecurityHeaders

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from ssp_contracts.links import ImportProgress
 from ssp_contracts.topics import IMPORTS_STATUS, LINKS_REQUESTS, RPC_REGISTRY
+from ssp_runtime.clock import utc_now
 from ssp_runtime.service import Service
 
 from portal_gateway.domain.csv_import import ImportLimits
-from portal_gateway.http.context import utc_now
 from portal_gateway.import_progress import ImportProgressProjection
 from portal_gateway.import_requests import ImportDesk
 from portal_gateway.reservation_requests import ReservationDesk

@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+from ssp_contracts.audit import system_actor
+
 from permission_service.domain.account_changes import create_account, reset_password
 from permission_service.domain.accounts import username_key
 from permission_service.domain.errors import Conflict, ValidationProblem
@@ -28,7 +30,7 @@ from permission_service.settings import SERVICE, Settings
 from permission_service.store import AlreadyStored, Stores
 
 log = logging.getLogger(__name__)
-SYSTEM_ACTOR = f"system:{SERVICE}"
+SYSTEM_ACTOR = system_actor(SERVICE)
 # (username, display name, roles): one user per situation the portal must explain.
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alice", "Alice Example (full access)", (FULL_ACCESS_ROLE_ID,)),

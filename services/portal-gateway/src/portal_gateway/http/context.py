@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from ssp_runtime.clock import utc_now
 from starlette.requests import Request
 
 from portal_gateway.admin_requests import AdminDesk
@@ -18,10 +19,6 @@ from portal_gateway.passcode_reveals import PasscodeDesk
 from portal_gateway.reservation_requests import ReservationDesk
 from portal_gateway.settings import Settings
 from portal_gateway.store.gateway_stores import GatewayStores
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
