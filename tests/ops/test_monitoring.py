@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from ssp_devstack import dashboards, run
 from ssp_devstack import prometheus as local_prometheus
 from ssp_devstack.processes import ServiceProcess, free_port
-from ssp_runtime import repo_services
+from ssp_runtime.registration import registered
 
 from tests.ops.monitoring_files import (
     DASHBOARDS,
@@ -125,7 +125,7 @@ def test_make_run_prometheus_config_covers_every_service(tmp_path):
             for job in body["scrape_configs"]}
     assert jobs == {local_prometheus.job_name(package): [f"127.0.0.1:{port}"]
                     for package, port, _ in run.SERVICES}
-    assert set(jobs) == set(repo_services.SERVICES)  # every service of the repository
+    assert set(jobs) == set(registered())  # every service of the repository
     service_down = re.search(r'up\{job=~"([^"]+)"\}', rule_texts()["ssp-alerts.yml"])
     assert service_down and set(service_down.group(1).split("|")) == set(jobs)
     assert (tmp_path / "rules" / "ssp-alerts.yml").exists()
@@ -149,7 +149,7 @@ async def test_make_runs_prometheus_scrapes_every_service(services, run_id, tmp_
             return health if len(health) == len(procs) and set(health.values()) == {"up"} \
                 else None
         health = await eventually(all_up, timeout_s=60, what="every target up")
-        assert set(health) == set(repo_services.SERVICES)
+        assert set(health) == set(registered())
         rules: Any = await asyncio.to_thread(prometheus.get_json, "/api/v1/rules")
         loaded = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
         assert "SspServiceDown" in loaded and len(loaded) >= 10
@@ -159,7 +159,7 @@ async def test_make_runs_prometheus_scrapes_every_service(services, run_id, tmp_
                 dashboards.render, json.loads((DASHBOARDS / "portal.json").read_text()),
                 dashboards.Prometheus(prometheus.url), minutes=2)
             return page if all(f"<b>1</b><span>{job}</span>" in page
-                               for job in repo_services.SERVICES) else None
+                               for job in registered()) else None
         page = await eventually(drawn, timeout_s=30, what="instances up drawn")
         board = json.loads((DASHBOARDS / "portal.json").read_text())
         assert [p["title"] for p in board["panels"]] == re.findall(r'data-panel="([^"]+)"',

@@ -11,7 +11,6 @@ could document. Here each gets its contract models.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -45,7 +44,7 @@ from ssp_contracts import topics as t
 from ssp_contracts.base import Event
 from ssp_contracts.topics import dlq_name, spec_for
 
-from ssp_runtime.repo_services import SERVICES, build, clear_settings_environment, service_of
+from ssp_runtime.registration import clear_settings_environment, registered
 from ssp_runtime.service import Service
 
 # What travels on each topic a service produces (consumers declare theirs when subscribing).
@@ -127,15 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ssp_runtime.asyncapi")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--check", action="store_true", help="fail if a file is stale")
-    parser.add_argument("services", nargs="*", default=sorted(SERVICES))
+    services = registered()
+    parser.add_argument("services", nargs="*", default=list(services))
     args = parser.parse_args(argv)
     clear_settings_environment()
     stale = []
     for name in args.services:
-        service = service_of(build(name))
-        package = SERVICES[name][0]
-        intro = (importlib.import_module(f"{package}.app").__doc__ or "").strip()
-        text = render(document(service, intro))
+        text = render(document(services[name].build_demo().service, services[name].intro))
         path = args.directory / f"{name}.json"
         if args.check:
             if not path.exists() or path.read_text() != text:

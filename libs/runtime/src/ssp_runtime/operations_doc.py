@@ -20,13 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from ssp_contracts.topics import TOPICS
 
-from ssp_runtime.repo_services import (
-    SERVICES,
-    build,
-    clear_settings_environment,
-    service_of,
-    settings_class,
-)
+from ssp_runtime.registration import Built, Registered, clear_settings_environment, registered
 from ssp_runtime.settings import ServiceSettings
 
 MARKER = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- end:\2 -->)", re.S)
@@ -56,14 +50,15 @@ def default_of(field: FieldInfo) -> str:
     return f"`{value}`" if value != "" else "empty"
 
 
-def settings_section() -> str:
+def settings_section(services: dict[str, Registered]) -> str:
     rows = ["### Every service (`ssp_runtime.settings.ServiceSettings`)", "",
             *_settings_table(ServiceSettings, set())]
     shared = set(ServiceSettings.model_fields)
-    for name in SERVICES:
-        own = [n for n in settings_class(name).model_fields if n not in shared]
+    for name, service in services.items():
+        settings = service.registration.settings
+        own = [n for n in settings.model_fields if n not in shared]
         rows += ["", f"### {name}", ""]
-        rows += _settings_table(settings_class(name), shared) if own else ["None of its own."]
+        rows += _settings_table(settings, shared) if own else ["None of its own."]
     return "\n".join(rows) + "\n"
 
 
@@ -90,19 +85,17 @@ def topics_section() -> str:
     return "\n".join(rows) + "\n"
 
 
-def endpoints_section(built: dict[str, Any]) -> str:
+def endpoints_section(built: dict[str, Built]) -> str:
     rows = ["| service | port | method | path | what |", "|---|---|---|---|---|"]
     for path in OPS_ROUTES:
         rows.append(f"| every service | ops (8000-8003) | GET | `{path}` | {_OPS[path]} |")
-    for route in built["command-dispatcher"].devices.routes:
-        verbs = ", ".join(sorted(route.methods - {"HEAD"}))
-        rows.append(f"| command-dispatcher | device (8100) | {verbs} | `{route.path}` | "
-                    f"{_what(route)} |")
-    for path, methods, what in _flat_routes(built["portal-gateway"].routes):
-        if path in OPS_ROUTES:
-            continue
-        rows.append(f"| portal-gateway | 8000 | {', '.join(sorted(methods - {'HEAD'}))} | "
-                    f"`{path}` | {what} |")
+    for name, service in built.items():
+        for endpoints in service.endpoints:
+            for path, methods, what in _flat_routes(list(endpoints.routes)):
+                if path in OPS_ROUTES:
+                    continue
+                rows.append(f"| {name} | {endpoints.listener} | "
+                            f"{', '.join(sorted(methods - {'HEAD'}))} | `{path}` | {what} |")
     return "\n".join(rows) + "\n"
 
 
@@ -125,10 +118,10 @@ def _what(route: Any) -> str:
         str(getattr(route, "name", "")).replace("_", " ")
 
 
-def metrics_section(built: dict[str, Any]) -> str:
+def metrics_section(built: dict[str, Built]) -> str:
     found: dict[str, dict[str, Any]] = {}
-    for name, obj in built.items():
-        registry = service_of(obj).registry
+    for name, service in built.items():
+        registry = service.service.registry
         collector: Any
         for collector in registry._collector_to_names:  # no public way to list label names
             metric = getattr(collector, "_name", None)
@@ -150,8 +143,9 @@ def metrics_section(built: dict[str, Any]) -> str:
 
 
 def render(page: str) -> str:
-    built = {name: build(name) for name in SERVICES}
-    sections = {"settings": settings_section, "topics": topics_section,
+    services = registered()
+    built = {name: service.build_demo() for name, service in services.items()}
+    sections = {"settings": lambda: settings_section(services), "topics": topics_section,
                 "endpoints": lambda: endpoints_section(built),
                 "metrics": lambda: metrics_section(built)}
 

@@ -21,6 +21,7 @@ from ssp_contracts.enums import Action, PlatformFamily
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_STATUS, DEVICES_REPORTS
 from ssp_runtime.clock import utc_now
 from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
+from ssp_runtime.registration import Built, Endpoints, Registration
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
@@ -167,3 +168,12 @@ def _identity(settings: Settings) -> IdentitySettings:
             cas = load_ca_bundle(f.read())
     return IdentitySettings(proxy_certificate_header=settings.identity_proxy_header,
                             ca_certificates=tuple(cas))
+
+
+def _documented(settings: Settings) -> Built:
+    dispatcher = Dispatcher(settings)
+    return Built(dispatcher.service, [Endpoints("device (8100)", dispatcher.devices.routes)])
+
+
+# How the document generators find this service (pyproject.toml: entry point `ssp.services`).
+REGISTRATION = Registration(Settings, _documented)

@@ -28,6 +28,7 @@ from ssp_contracts.topics import (
 )
 from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
+from ssp_runtime.registration import Built, Registration
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
@@ -82,3 +83,7 @@ def build_service(settings: Settings) -> Service:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     return build_service(settings or Settings()).asgi()
+
+
+# How the document generators find this service (pyproject.toml: entry point `ssp.services`).
+REGISTRATION = Registration(Settings, lambda settings: Built(build_service(settings)))

@@ -22,6 +22,7 @@ from ssp_contracts.topics import (
     RPC_AUTH_VERIFY,
 )
 from ssp_runtime.clock import utc_now
+from ssp_runtime.registration import Built, Registration
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
 
@@ -84,3 +85,7 @@ def build_service(settings: Settings) -> Service:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     return build_service(settings or Settings()).asgi()
+
+
+# How the document generators find this service (pyproject.toml: entry point `ssp.services`).
+REGISTRATION = Registration(Settings, lambda settings: Built(build_service(settings)))

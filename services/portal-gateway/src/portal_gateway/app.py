@@ -35,6 +35,7 @@ from ssp_contracts.topics import (
 from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 from ssp_runtime.ops_http import ops_routes
+from ssp_runtime.registration import Built, Endpoints, Registration
 from ssp_runtime.service import Service
 from starlette.routing import Mount
 
@@ -218,3 +219,12 @@ def _publish_guards(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _documented(settings: Settings) -> Built:
+    app = create_app(settings)
+    return Built(app.state.service, [Endpoints("8000", app.routes)])
+
+
+# How the document generators find this service (pyproject.toml: entry point `ssp.services`).
+REGISTRATION = Registration(Settings, _documented)
