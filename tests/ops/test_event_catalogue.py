@@ -31,3 +31,20 @@ def test_every_channel_names_its_payload():
             assert ref in schemas, (path.name, name)
             assert schemas[ref].get("properties") or schemas[ref].get("oneOf") or \
                 schemas[ref].get("anyOf"), (path.name, name)
+
+
+def test_every_property_of_every_payload_is_described():
+    """Events and request/reply payloads alike, and the models inside them: the catalogue
+    explains each field."""
+    def undescribed(node: object, where: str) -> list[str]:
+        if isinstance(node, list):
+            return [gap for item in node for gap in undescribed(item, where)]
+        if not isinstance(node, dict):
+            return []
+        gaps = [f"{where}: {node.get('title')}.{prop}"
+                for prop, spec in (node.get("properties") or {}).items()
+                if isinstance(spec, dict) and not spec.get("description")]
+        return gaps + [gap for value in node.values() for gap in undescribed(value, where)]
+
+    assert [gap for path in sorted(CATALOGUE.glob("*.json"))
+            for gap in undescribed(json.loads(path.read_text()), path.name)] == []

@@ -21,3 +21,15 @@ def test_every_schema_is_valid_json_with_an_id():
         doc = json.loads(path.read_text())
         assert doc["$id"].startswith("urn:ssp:event:")
         assert doc["properties"]["org_id"]
+
+
+def test_every_property_of_every_event_is_described():
+    """docs/schemas/ and the AsyncAPI documents explain each field to other systems' authors:
+    every property, of the events and of the models inside them, carries a description."""
+    undescribed = []
+    for name, schema in schema_documents().items():
+        models = [schema, *schema.get("$defs", {}).values()]
+        undescribed += [f"{name}: {model['title']}.{prop}" for model in models
+                        for prop, spec in model.get("properties", {}).items()
+                        if not spec.get("description")]
+    assert undescribed == []

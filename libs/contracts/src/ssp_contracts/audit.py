@@ -25,12 +25,15 @@ class AuditRecord(Event):
     audit_id: EntityId
     actor: str = Field(description="User id, or 'system:<service>'")
     action: str = Field(description="Past tense, e.g. locked_device, granted_role")
-    outcome: Literal["succeeded", "rejected", "failed"]
-    device_id: EntityId | None = None
-    user_id: EntityId | None = None
-    command_id: EntityId | None = None
-    detail: str | None = Field(None, max_length=2000)
-    occurred_at: datetime
+    outcome: Literal["succeeded", "rejected", "failed"] = Field(
+        description="succeeded, rejected by a rule, or failed on the way")
+    device_id: EntityId | None = Field(None, description="The device it concerns, if any")
+    user_id: EntityId | None = Field(
+        None, description="The user it concerns (not the actor), if any")
+    command_id: EntityId | None = Field(None, description="The command it concerns, if any")
+    detail: str | None = Field(None, max_length=2000,
+                               description="Explanation for people; never a secret")
+    occurred_at: datetime = Field(description="When it happened")
 
     def subject(self) -> str:
         return self.org_id
@@ -41,11 +44,11 @@ class ServiceHeartbeat(Event):
 
     event_type: ClassVar[str] = "ssp.service.heartbeat.v1"
 
-    service: str
-    instance_id: str
-    version: str
-    started_at: datetime
-    sent_at: datetime
+    service: str = Field(description="Service name, e.g. device-registry")
+    instance_id: str = Field(description="The sending process (SSP_INSTANCE_ID)")
+    version: str = Field(description="Version of the code the process runs")
+    started_at: datetime = Field(description="When the process started")
+    sent_at: datetime = Field(description="When this heartbeat was sent")
 
     def subject(self) -> str:
         return f"{self.service}/{self.instance_id}"

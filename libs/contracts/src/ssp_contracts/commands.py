@@ -25,28 +25,29 @@ class CommandParams(Contract):
     email: str | None = Field(None, max_length=254, description="Lost mode e-mail (Android)")
     street_address: str | None = Field(None, max_length=300, description="Lost mode address")
     organization: str | None = Field(None, max_length=200, description="Lost mode organisation")
-    pin: Pin | None = None
+    pin: Pin | None = Field(None, description="6-digit PIN (macOS lock and wipe)")
 
 
 class Location(Contract):
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float = Field(ge=-90, le=90, description="Degrees north (WGS 84)")
+    longitude: float = Field(ge=-180, le=180, description="Degrees east (WGS 84)")
     accuracy_m: float | None = Field(None, ge=0, description="Horizontal accuracy in metres")
     at: datetime = Field(description="When the device measured it")
 
 
 class ErrorDetail(Contract):
     code: str = Field(description="Platform error code, e.g. Apple 12067 or AMAPI API_LEVEL")
-    domain: str | None = None
-    message: str | None = None
+    domain: str | None = Field(None, description="Platform error domain, e.g. MCMDMErrorDomain")
+    message: str | None = Field(None, description="The platform's error text, as reported")
 
 
 class CommandResult(Contract):
     """What a device reported for a command."""
 
-    location: Location | None = None
+    location: Location | None = Field(None, description="Where the device was (locate)")
     inventory: dict[str, Any] | None = Field(None, description="Fields of a refreshed device")
-    errors: list[ErrorDetail] = Field(default_factory=list)
+    errors: list[ErrorDetail] = Field(
+        default_factory=list, description="Errors the device or platform reported; empty if none")
     platform_status: str | None = Field(None, description="e.g. ALREADY_IN_LOST_MODE, 405")
     sealed_secret: str | None = Field(
         None, description="One-time passcode sealed to the gateway's public key (base64)"
@@ -58,10 +59,11 @@ class CommandRequested(Event):
 
     command_id: EntityId
     device_id: EntityId
-    action: Action
-    params: CommandParams = Field(default_factory=CommandParams)
+    action: Action = Field(description="What to do on the device")
+    params: CommandParams = Field(default_factory=CommandParams,
+                                  description="Parameters of the action, as requested")
     requested_by: EntityId = Field(description="User id of the requester")
-    requested_at: datetime
+    requested_at: datetime = Field(description="When the requester asked")
     source: str = Field("portal", max_length=64, description="Requesting system")
 
     def subject(self) -> str:
@@ -73,13 +75,15 @@ class CommandAuthorized(Event):
 
     command_id: EntityId
     device_id: EntityId
-    action: Action
-    params: CommandParams = Field(default_factory=CommandParams)
+    action: Action = Field(description="What to do on the device, as requested")
+    params: CommandParams = Field(default_factory=CommandParams,
+                                  description="Parameters of the action, as authorized")
     requested_by: EntityId
-    requested_at: datetime
-    platform: Platform
-    management_mode: ManagementMode
-    authorized_at: datetime
+    requested_at: datetime = Field(description="When the requester asked (from the request)")
+    platform: Platform = Field(description="The device's platform when it was authorized")
+    management_mode: ManagementMode = Field(
+        description="The device's management mode when authorized; picks the adapter")
+    authorized_at: datetime = Field(description="When the authorizer allowed it")
 
     def subject(self) -> str:
         return self.device_id
@@ -102,7 +106,7 @@ class CommandCancelRequested(Event):
     action: Action = Field(description="The command's action, as requested")
     requested_by: EntityId = Field(
         description="User id of the canceller; only the command's requester may cancel it")
-    requested_at: datetime
+    requested_at: datetime = Field(description="When the cancel was asked")
     source: str = Field("portal", max_length=64, description="Requesting system")
 
     def subject(self) -> str:
@@ -114,14 +118,15 @@ class CommandStatusChanged(Event):
 
     command_id: EntityId
     device_id: EntityId
-    action: Action
-    status: CommandStatus
+    action: Action = Field(description="The command's action")
+    status: CommandStatus = Field(description="The status the command moved to")
     version: Version = Field(description="Increases with every transition of this command")
     requested_by: EntityId
     reason_code: str | None = Field(None, max_length=100, description="Machine code")
     reason: str | None = Field(None, max_length=1000, description="Human explanation")
-    result: CommandResult | None = None
-    occurred_at: datetime
+    result: CommandResult | None = Field(
+        None, description="What the device or platform reported, when it answered")
+    occurred_at: datetime = Field(description="When the command moved to this status")
 
     def subject(self) -> str:
         return self.device_id

@@ -14,9 +14,11 @@ from ssp_contracts.enums import DeviceReportKind, LinkSource, ManagementMode, Pl
 
 class DeviceIdentifiers(Contract):
     udid: str | None = Field(None, max_length=128, description="Apple UDID or EnrollmentID")
-    serial_number: str | None = Field(None, max_length=64)
-    imei: str | None = Field(None, max_length=32)
-    enrollment_token: str | None = Field(None, max_length=256)
+    serial_number: str | None = Field(None, max_length=64,
+                                      description="Hardware serial number, as reported")
+    imei: str | None = Field(None, max_length=32, description="IMEI of the device's modem")
+    enrollment_token: str | None = Field(
+        None, max_length=256, description="Token the device enrolled with (Android)")
     platform_id: str | None = Field(
         None, max_length=256, description="Platform's name, e.g. enterprises/x/devices/y"
     )
@@ -25,13 +27,13 @@ class DeviceIdentifiers(Contract):
 class DeviceInventory(Contract):
     """Fields a device reported; absent fields are unknown and leave stored values alone."""
 
-    name: str | None = Field(None, max_length=200)
-    model: str | None = Field(None, max_length=200)
-    os_version: str | None = Field(None, max_length=64)
+    name: str | None = Field(None, max_length=200, description="Name the device's user gave it")
+    model: str | None = Field(None, max_length=200, description="Hardware model, e.g. iPhone 15")
+    os_version: str | None = Field(None, max_length=64, description="Operating system version")
     battery_level: float | None = Field(None, ge=0, le=1, description="0.0-1.0")
-    storage_total_bytes: int | None = Field(None, ge=0)
-    storage_free_bytes: int | None = Field(None, ge=0)
-    lost_mode: bool | None = None
+    storage_total_bytes: int | None = Field(None, ge=0, description="Storage capacity in bytes")
+    storage_free_bytes: int | None = Field(None, ge=0, description="Free storage in bytes")
+    lost_mode: bool | None = Field(None, description="Whether lost mode is on")
 
 
 class DeviceReported(Event):
@@ -39,12 +41,15 @@ class DeviceReported(Event):
 
     report_id: EntityId = Field(description="Unique per report; redelivery is a no-op")
     device_id: EntityId
-    kind: DeviceReportKind
-    platform: Platform
-    management_mode: ManagementMode
-    identifiers: DeviceIdentifiers = Field(default_factory=DeviceIdentifiers)
-    inventory: DeviceInventory = Field(default_factory=DeviceInventory)
-    occurred_at: datetime
+    kind: DeviceReportKind = Field(
+        description="What happened: enrolled, checked in, sent inventory, unenrolled")
+    platform: Platform = Field(description="The device's platform")
+    management_mode: ManagementMode = Field(description="How the device is managed")
+    identifiers: DeviceIdentifiers = Field(
+        default_factory=DeviceIdentifiers, description="Identifiers the device reported")
+    inventory: DeviceInventory = Field(default_factory=DeviceInventory,
+                                       description="Inventory fields the device reported")
+    occurred_at: datetime = Field(description="When the device reported it")
 
     def subject(self) -> str:
         return self.device_id
@@ -52,9 +57,9 @@ class DeviceReported(Event):
 
 class DeviceOwner(Contract):
     user_id: EntityId
-    username: str | None = None
-    linked_at: datetime
-    source: LinkSource
+    username: str | None = Field(None, description="The owner's username, for display")
+    linked_at: datetime = Field(description="When the link was made")
+    source: LinkSource = Field(description="What made the link: an admin, a CSV, a reservation")
 
 
 WipeState = Literal["none", "pending", "wiped"]
@@ -66,23 +71,25 @@ class DeviceRecord(Contract):
 
     device_id: EntityId
     version: Version
-    platform: Platform
-    management_mode: ManagementMode
-    enrolled: bool = True
-    identifiers: DeviceIdentifiers = Field(default_factory=DeviceIdentifiers)
-    name: str | None = None
-    model: str | None = None
-    os_version: str | None = None
-    battery_level: float | None = Field(None, ge=0, le=1)
-    storage_total_bytes: int | None = None
-    storage_free_bytes: int | None = None
-    last_contact_at: datetime | None = None
-    enrolled_at: datetime | None = None
-    lost_mode: bool = False
-    last_location: Location | None = None
-    locked_at: datetime | None = None
-    wipe_state: WipeState = "none"
-    owner: DeviceOwner | None = None
+    platform: Platform = Field(description="The device's platform")
+    management_mode: ManagementMode = Field(description="How the device is managed")
+    enrolled: bool = Field(True, description="False once the device unenrolled")
+    identifiers: DeviceIdentifiers = Field(default_factory=DeviceIdentifiers,
+                                           description="Every identifier known for it")
+    name: str | None = Field(None, description="Name the device's user gave it")
+    model: str | None = Field(None, description="Hardware model, e.g. iPhone 15")
+    os_version: str | None = Field(None, description="Operating system version")
+    battery_level: float | None = Field(None, ge=0, le=1, description="0.0-1.0")
+    storage_total_bytes: int | None = Field(None, description="Storage capacity in bytes")
+    storage_free_bytes: int | None = Field(None, description="Free storage in bytes")
+    last_contact_at: datetime | None = Field(None, description="Its latest report")
+    enrolled_at: datetime | None = Field(None, description="When it last enrolled")
+    lost_mode: bool = Field(False, description="Whether lost mode is on")
+    last_location: Location | None = Field(None, description="Newest location it reported")
+    locked_at: datetime | None = Field(None, description="When its last lock was acknowledged")
+    wipe_state: WipeState = Field(
+        "none", description="pending while a wipe is under way, wiped once acknowledged")
+    owner: DeviceOwner | None = Field(None, description="The user it is linked to, if any")
 
 
 class DeviceSnapshot(DeviceRecord, Event):

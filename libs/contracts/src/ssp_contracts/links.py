@@ -25,7 +25,7 @@ class LinkRequested(Event):
     request_id: EntityId
     device_id: EntityId
     user_id: EntityId | None = Field(description="New owner; None removes the link")
-    source: LinkSource
+    source: LinkSource = Field(description="What asks for the link: an admin, a CSV, a reservation")
     requested_by: EntityId
 
     def subject(self) -> str:
@@ -34,18 +34,18 @@ class LinkRequested(Event):
 
 class ImportRow(Contract):
     line: int = Field(ge=1, description="Line number in the uploaded file")
-    device_key_kind: DeviceKeyKind
-    device_key: str = Field(max_length=256)
-    user_key_kind: UserKeyKind
-    user_key: str = Field(max_length=256)
+    device_key_kind: DeviceKeyKind = Field(description="Which identifier the device column holds")
+    device_key: str = Field(max_length=256, description="The device's identifier, normalised")
+    user_key_kind: UserKeyKind = Field(description="Which identifier the user column holds")
+    user_key: str = Field(max_length=256, description="The user's identifier, as written")
 
 
 class ImportRowOutcome(Contract):
-    line: int
-    device_key: str
-    user_key: str
-    outcome: ImportOutcome
-    detail: str | None = None
+    line: int = Field(description="Line number in the uploaded file")
+    device_key: str = Field(description="The row's device identifier")
+    user_key: str = Field(description="The row's user identifier")
+    outcome: ImportOutcome = Field(description="What the row did (or why it did nothing)")
+    detail: str | None = Field(None, description="Explanation for people, e.g. the old owner")
 
 
 class ImportRowsSubmitted(Event):
@@ -54,12 +54,12 @@ class ImportRowsSubmitted(Event):
     event_type: ClassVar[str] = "ssp.import.rows_submitted.v1"
 
     import_id: EntityId
-    chunk: int = Field(ge=0)
-    chunks: int = Field(ge=1)
-    total_rows: int = Field(ge=0)
-    dry_run: bool = False
+    chunk: int = Field(ge=0, description="Index of this chunk, from 0")
+    chunks: int = Field(ge=1, description="How many chunks the import has")
+    total_rows: int = Field(ge=0, description="Data rows of the whole file")
+    dry_run: bool = Field(False, description="Decide and report every row, change nothing")
     requested_by: EntityId
-    rows: list[ImportRow]
+    rows: list[ImportRow] = Field(description="Valid rows of this chunk, for the registry")
     prejudged: list[ImportRowOutcome] = Field(
         default_factory=list,
         description="Rows of this chunk the parser already decided (invalid, duplicate_in_file),"
@@ -74,15 +74,17 @@ class ImportProgress(Event):
 
     import_id: EntityId
     version: Version
-    status: Literal["running", "completed", "failed"]
-    dry_run: bool
-    total: int
-    done: int
-    counts: dict[str, int] = Field(default_factory=dict)
+    status: Literal["running", "completed", "failed"] = Field(
+        description="completed once every chunk is recorded")
+    dry_run: bool = Field(description="Whether nothing is changed")
+    total: int = Field(description="Data rows of the whole file")
+    done: int = Field(description="Rows decided so far")
+    counts: dict[str, int] = Field(default_factory=dict,
+                                   description="Rows per outcome so far, every outcome present")
     rows: list[ImportRowOutcome] = Field(
         default_factory=list, description="Outcomes of the rows finished since the last progress"
     )
-    error: str | None = None
+    error: str | None = Field(None, description="Why the import failed, for people")
 
     def subject(self) -> str:
         return self.import_id

@@ -21,7 +21,7 @@ class ReservationRequest(Event):
 
     request_id: EntityId
     actor_user_id: EntityId
-    op: ReservationOp
+    op: ReservationOp = Field(description="list, create or delete")
     reservation_id: EntityId | None = Field(None, description="The reservation to delete")
     kind: ReservationKind | None = Field(None, description="create: which identifier")
     value: str | None = Field(None, max_length=256, description="create: the identifier")
@@ -34,21 +34,22 @@ class ReservationRequest(Event):
 
 class ReservationView(Contract):
     reservation_id: EntityId
-    kind: ReservationKind
+    kind: ReservationKind = Field(description="Which identifier it names")
     value: str = Field(description="Normalised identifier")
     user_id: EntityId
-    username: str | None = None
-    expires_at: datetime | None = None
-    state: ReservationState
-    created_at: datetime
+    username: str | None = Field(None, description="Who gets the device, for display")
+    expires_at: datetime | None = Field(None, description="Ignored after this")
+    state: ReservationState = Field(description="open, consumed by an enrollment, or expired")
+    created_at: datetime = Field(description="When an admin made it")
     created_by: EntityId
     device_id: EntityId | None = Field(None, description="The device it was used for")
     problem: str | None = Field(None, description="Why it could not be applied (conflict)")
 
 
 class ReservationReply(Contract):
-    ok: bool
+    ok: bool = Field(description="Whether the operation succeeded")
     status: int = Field(description="HTTP status the gateway answers with")
-    code: str | None = None
-    message: str | None = None
-    reservations: list[ReservationView] = Field(default_factory=list)
+    code: str | None = Field(None, description="Machine code of a refusal")
+    message: str | None = Field(None, description="Explanation of a refusal, for people")
+    reservations: list[ReservationView] = Field(
+        default_factory=list, description="The listed reservations, or the one created")

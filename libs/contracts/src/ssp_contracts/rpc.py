@@ -18,8 +18,9 @@ class VerifyCredentials(Event):
 
     event_type: ClassVar[str] = "ssp.rpc.verify_credentials.v1"
 
-    username: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024, repr=False)
+    username: str = Field(min_length=1, max_length=254, description="Login name as typed")
+    password: str = Field(min_length=1, max_length=1024, repr=False,
+                          description="Password as typed; never stored or logged")
     client: str | None = Field(None, max_length=100, description="Client address, for audit")
 
     def subject(self) -> str:
@@ -27,15 +28,17 @@ class VerifyCredentials(Event):
 
 
 class CredentialsVerdict(Contract):
-    ok: bool
-    user_id: EntityId | None = None
-    org_id: str | None = None
-    username: str | None = None
-    display_name: str | None = None
-    locale: Literal["en", "de"] = "en"
-    permissions: list[Permission] = Field(default_factory=list)
+    ok: bool = Field(description="Whether the credentials are valid; the rest only when they are")
+    user_id: EntityId | None = Field(None, description="The user who logged in")
+    org_id: str | None = Field(None, description="The user's organisation")
+    username: str | None = Field(None, description="Login name as stored")
+    display_name: str | None = Field(None, description="Name shown in the portal")
+    locale: Literal["en", "de"] = Field("en", description="Language of the portal's pages")
+    permissions: list[Permission] = Field(default_factory=list,
+                                          description="Effective permissions at login")
     # Deliberately one code for unknown user, wrong password, disabled or throttled account.
-    reason: Literal["invalid_credentials"] | None = None
+    reason: Literal["invalid_credentials"] | None = Field(
+        None, description="Why not: one code, whatever the cause")
 
 
 class ReverifyPassword(Event):
@@ -44,14 +47,15 @@ class ReverifyPassword(Event):
     event_type: ClassVar[str] = "ssp.rpc.reverify_password.v1"
 
     user_id: EntityId
-    password: str = Field(min_length=1, max_length=1024, repr=False)
+    password: str = Field(min_length=1, max_length=1024, repr=False,
+                          description="Password as typed; never stored or logged")
 
     def subject(self) -> str:
         return self.user_id
 
 
 class ReverifyVerdict(Contract):
-    ok: bool
+    ok: bool = Field(description="Whether the password is the user's")
 
 
 AdminOp = Literal[
@@ -67,24 +71,26 @@ class AdminRequest(Event):
 
     request_id: EntityId
     actor_user_id: EntityId
-    op: AdminOp
+    op: AdminOp = Field(description="The administration operation")
     target_id: EntityId | None = Field(None, description="User or role the op is about")
-    payload: dict[str, Any] = Field(default_factory=dict, repr=False)
+    payload: dict[str, Any] = Field(default_factory=dict, repr=False,
+                                    description="The operation's body, as the admin sent it")
 
     def subject(self) -> str:
         return self.target_id or self.org_id
 
 
 class FieldProblem(Contract):
-    field: str
-    code: str
-    message: str
+    field: str = Field(description="The request field at fault")
+    code: str = Field(description="Machine code of the problem")
+    message: str = Field(description="Explanation for people")
 
 
 class AdminReply(Contract):
-    ok: bool
+    ok: bool = Field(description="Whether the operation succeeded")
     status: int = Field(description="HTTP status the gateway answers with")
-    code: str | None = None
-    message: str | None = None
-    problems: list[FieldProblem] = Field(default_factory=list)
-    data: Any = None
+    code: str | None = Field(None, description="Machine code of a refusal")
+    message: str | None = Field(None, description="Explanation of a refusal, for people")
+    problems: list[FieldProblem] = Field(default_factory=list,
+                                         description="Invalid fields of the request")
+    data: Any = Field(None, description="The operation's answer (a user, a page of users, ...)")
