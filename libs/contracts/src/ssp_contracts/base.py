@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 OrgId = Annotated[
     str,
@@ -30,6 +31,21 @@ class Contract(BaseModel):
     """A value object inside an event."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def accepted_fields(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values this model accepts, checked one field at a time, None left out: what a
+        device reports may hold one odd value, which must not drop the others."""
+        kept: dict[str, Any] = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            try:
+                cls.model_validate({key: value})
+            except ValidationError:
+                continue
+            kept[key] = value
+        return kept
 
 
 class Event(Contract):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from ssp_contracts.devices import DeviceIdentifiers, DeviceInventory, DeviceReported
 from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
 
@@ -102,31 +101,17 @@ def _lost_mode(device: dict[str, Any]) -> bool | None:
     return state == "LOST" if isinstance(state, str) else None
 
 
-def _valid(model: type[DeviceInventory] | type[DeviceIdentifiers], values: dict[str, Any]) -> Any:
-    """The contract model, dropping only the fields it refuses: one odd value must not drop all."""
-    kept: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        try:
-            model.model_validate({key: value})
-        except ValidationError:
-            continue
-        kept[key] = value
-    return model.model_validate(kept)
-
-
 def to_device_facts(device: dict[str, Any]) -> AndroidDeviceFacts:
     """Everything the portal reads from one Device resource; absent fields stay None."""
     hardware = _section(device, "hardwareInfo")
     total, free = _storage(device)
-    identifiers = _valid(DeviceIdentifiers, {
+    identifiers = DeviceIdentifiers.model_validate(DeviceIdentifiers.accepted_fields({
         "serial_number": _text(hardware.get("serialNumber")),
         "imei": _text(_section(device, "networkInfo").get("imei")),
         "platform_id": _text(device.get("name")),
         "enrollment_token": _text(device.get("enrollmentTokenData")),
-    })
-    inventory = _valid(DeviceInventory, {
+    }))
+    inventory = DeviceInventory.model_validate(DeviceInventory.accepted_fields({
         "name": _name(hardware),
         "model": _text(hardware.get("model")),
         "os_version": _text(_section(device, "softwareInfo").get("androidVersion")),
@@ -134,7 +119,7 @@ def to_device_facts(device: dict[str, Any]) -> AndroidDeviceFacts:
         "storage_total_bytes": total,
         "storage_free_bytes": free,
         "lost_mode": _lost_mode(device),
-    })
+    }))
     deleted = "DELETED" in (device.get("state"), device.get("appliedState"))
     return AndroidDeviceFacts(
         kind=DeviceReportKind.UNENROLLED if deleted else DeviceReportKind.INVENTORY,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from ssp_contracts.devices import DeviceIdentifiers, DeviceInventory
 
 # Apple reports capacities in GB (10^9 bytes) as reals (AppleDM information.device.yaml).
@@ -40,27 +39,13 @@ def _bytes(responses: dict[str, Any], key: str) -> int | None:
     return round(gigabytes * _BYTES_PER_GB) if gigabytes is not None and gigabytes >= 0 else None
 
 
-def _valid(model: type[DeviceInventory] | type[DeviceIdentifiers], values: dict[str, Any]) -> dict:
-    """Keep only the fields the contract accepts, one by one: one odd value must not drop all."""
-    kept: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        try:
-            model.model_validate({key: value})
-        except ValidationError:
-            continue
-        kept[key] = value
-    return kept
-
-
 def to_inventory(responses: dict[str, Any]) -> dict[str, Any]:
     """DeviceInventory fields, plus `serial_number` and `imei` (DeviceIdentifiers fields).
 
     Absent keys are unknown: the registry leaves what it stores for them alone.
     """
     lost_mode = responses.get("IsMDMLostModeEnabled")
-    inventory = _valid(DeviceInventory, {
+    inventory = DeviceInventory.accepted_fields({
         "name": _text(responses, "DeviceName"),
         "model": _model(responses),
         "os_version": _text(responses, "OSVersion"),
@@ -69,7 +54,7 @@ def to_inventory(responses: dict[str, Any]) -> dict[str, Any]:
         "storage_free_bytes": _bytes(responses, "AvailableDeviceCapacity"),
         "lost_mode": lost_mode if isinstance(lost_mode, bool) else None,
     })
-    identifiers = _valid(DeviceIdentifiers, {
+    identifiers = DeviceIdentifiers.accepted_fields({
         "serial_number": _text(responses, "SerialNumber"),
         "imei": _text(responses, "IMEI"),
     })

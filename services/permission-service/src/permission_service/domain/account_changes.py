@@ -81,20 +81,22 @@ def disable_account(
     """Disabled accounts cannot log in and are refused by the authorizer."""
     ensure_current(account)
     _refuse_self(account, actor, "disable")
-    if not account.enabled:
-        return AccountChange(account)
-    return emit_change(advance(account, enabled=False), roles, actor=actor,
-                       action="disabled_user", now=now)
+    return _set_enabled(account, False, roles=roles, actor=actor, now=now)
 
 
 def enable_account(
     account: Account, *, roles: Mapping[str, Role], actor: str, now: datetime
 ) -> AccountChange:
+    return _set_enabled(account, True, roles=roles, actor=actor, now=now)
+
+
+def _set_enabled(account: Account, enabled: bool, *, roles: Mapping[str, Role], actor: str,
+                 now: datetime) -> AccountChange:
     ensure_current(account)
-    if account.enabled:
+    if account.enabled == enabled:
         return AccountChange(account)
-    return emit_change(advance(account, enabled=True), roles, actor=actor,
-                       action="enabled_user", now=now)
+    return emit_change(advance(account, enabled=enabled), roles, actor=actor,
+                       action="enabled_user" if enabled else "disabled_user", now=now)
 
 
 def delete_account(
