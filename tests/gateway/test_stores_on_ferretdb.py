@@ -16,7 +16,7 @@ from portal_gateway.store.gateway_stores import GatewayStores
 from portal_gateway.store.sessions import StoredSession
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import Action, CommandStatus
-from ssp_runtime.mongo import SerializedDatabase
+from ssp_runtime.mongo import Database
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -25,8 +25,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 async def stores(mongo):
     name = f"t{uuid.uuid4().hex[:10]}_gateway_stores"
     # As the service does: FerretDB v1 loses concurrent updates of one document unless this
-    # process serialises its writes (ssp_runtime.mongo.SerializedDatabase).
-    s = GatewayStores.of(SerializedDatabase(mongo[name]))
+    # process serialises its writes (ssp_runtime.mongo.Database).
+    s = GatewayStores.of(Database(mongo[name], serialize_writes=True))
     await s.create_indexes()
     yield s
     await mongo.drop_database(name)

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from ssp_contracts.commands import CommandAuthorized, CommandParams
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 from ssp_runtime.kafka import EventPublisher
-from ssp_runtime.mongo import SerializedDatabase
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ def authorized(command_id: str, device_id: str, at: datetime) -> CommandAuthoriz
 async def store(request, mongo, bootstrap, run_id):
     name = f"t{run_id}_pending"
     raw = mongo[name]
-    db = SerializedDatabase(raw) if request.param == "serialized" else raw
+    db = Database(raw, serialize_writes=request.param == "serialized")
     publisher = EventPublisher(bootstrap, "tests", "pending-index-test")  # never started:
     relay = OutboxRelay(db, publisher, CollectorRegistry())  # nothing is published here
     yield CommandStore(db, relay, "tests")

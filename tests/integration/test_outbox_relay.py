@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from ssp_contracts.topics import AUDIT
 from ssp_runtime.kafka import EventPublisher
-from ssp_runtime.mongo import SerializedDatabase
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay
 
 from tests.support.kafka import Tail
@@ -49,7 +49,7 @@ async def relay(request, mongo, bootstrap, run_id):
     db = mongo[f"t{run_id}_relay"]
     publisher = RefusingPublisher(bootstrap)
     await publisher.start()
-    relay = OutboxRelay(SerializedDatabase(db) if request.param == "serialized" else db,
+    relay = OutboxRelay(Database(db, serialize_writes=request.param == "serialized"),
                         publisher, CollectorRegistry())
     relay.watch("docs")
     yield relay, db["docs"], publisher

@@ -19,13 +19,16 @@ def system_actor(service: str) -> str:
 SYSTEM_REQUESTER = system_actor("command-dispatcher")
 
 
+AuditOutcome = Literal["succeeded", "rejected", "failed"]
+
+
 class AuditRecord(Event):
     event_type: ClassVar[str] = "ssp.audit.record.v1"
 
     audit_id: EntityId
     actor: str = Field(description="User id, or 'system:<service>'")
     action: str = Field(description="Past tense, e.g. locked_device, granted_role")
-    outcome: Literal["succeeded", "rejected", "failed"] = Field(
+    outcome: AuditOutcome = Field(
         description="succeeded, rejected by a rule, or failed on the way")
     device_id: EntityId | None = Field(None, description="The device it concerns, if any")
     user_id: EntityId | None = Field(

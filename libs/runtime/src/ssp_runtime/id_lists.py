@@ -11,13 +11,14 @@ leaves an id too many, never one too few).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-Doc = dict[str, Any]
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ssp_runtime.mongo import Database, Doc
 
 
 class IdLists:
-    def __init__(self, db: Any, collection: str) -> None:
+    def __init__(self, db: Database, collection: str) -> None:
         self.col = db[collection]
 
     async def add(self, key: str, item_id: str) -> None:
@@ -31,7 +32,8 @@ class IdLists:
         doc = await self.col.find_one({"_id": key})
         return list((doc or {}).get("ids") or [])
 
-    async def load(self, key: str, collection: Any, still: Callable[[Doc], bool]) -> list[Doc]:
+    async def load(self, key: str, collection: AsyncCollection[Doc],
+                   still: Callable[[Doc], bool]) -> list[Doc]:
         """The documents of `collection` the key's ids name that still qualify (`still`); ids
         of documents that no longer do leave the list. An id whose document is missing stays:
         its writer lists it before storing the document."""
@@ -44,7 +46,7 @@ class IdLists:
             await self.remove(key, ended)
         return kept
 
-    async def backfill(self, collection: Any, query: Doc, key_field: str) -> int:
+    async def backfill(self, collection: AsyncCollection[Doc], query: Doc, key_field: str) -> int:
         """Lists every document `query` matches under its `key_field`: one scan at start-up,
         for documents stored before the lists existed or an id lost with a crash."""
         found = [(d[key_field], d["_id"])

@@ -27,14 +27,13 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pymongo import UpdateOne
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 
 from ssp_runtime import tracing
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
-from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase
+from ssp_runtime.mongo import Database
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def push_outbox(*entries: dict[str, Any]) -> dict[str, Any]:
 
 
 class OutboxRelay:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], publisher: EventPublisher,
+    def __init__(self, db: Database, publisher: EventPublisher,
                  registry: CollectorRegistry, *, poll_s: float = 1.0, workers: int = 4,
                  lease_s: float = 5.0, stale_s: float = 2.0, batch: int = 200) -> None:
         self.db = db
@@ -166,7 +165,7 @@ class OutboxRelay:
         events stay in order: same key, same partition, idempotent producer), then each
         document loses the leading entries the broker acknowledged, in one update. Raises
         after removing what was sent when any record failed, so the caller retries the rest."""
-        single_writer = isinstance(self.db, SerializedDatabase)
+        single_writer = self.db.single_writer
         ids = list(dict.fromkeys(doc_ids))
         if single_writer:
             docs = [d async for d in self.db[collection].find({"_id": {"$in": ids}})]
@@ -213,37 +212,12 @@ class OutboxRelay:
 
     async def _remove(self, collection: str, acked: dict[Any, list[str]]) -> None:
         """Drop the acknowledged entries, keeping any appended since they were read."""
-        if not isinstance(self.db, SerializedDatabase):
-            # Pop each sent entry only while it is still first: atomic on any MongoDB server.
-            col = self.db[collection]
-
-            async def pop(doc_id: Any, ids: list[str]) -> None:
-                for entry_id in ids:
-                    await col.update_one({"_id": doc_id, f"{OUTBOX}.0.id": entry_id},
-                                         {"$pop": {OUTBOX: -1}})
-
-            await asyncio.gather(*(pop(doc_id, ids) for doc_id, ids in acked.items()))
-            return
-        # FerretDB v1 has no $pull by a sub-document condition: rewrite the array under the
-        # collection's lock, which every writer of this process takes.
-        raw = self.db.raw(collection)
-        async with self.db.lock(collection):
-            current = {d["_id"]: d.get(OUTBOX) or []
-                       async for d in raw.find({"_id": {"$in": list(acked)}}, {OUTBOX: 1})}
-            updates = []
-            for doc_id, ids in acked.items():
-                gone = set(ids)
-                entries = current.get(doc_id, [])
-                kept = [e for e in entries if e.get("id") not in gone]
-                if len(kept) != len(entries):
-                    updates.append(UpdateOne({"_id": doc_id}, {"$set": {OUTBOX: kept}}))
-            for start in range(0, len(updates), BULK_LIMIT):
-                await raw.bulk_write(updates[start:start + BULK_LIMIT], ordered=False)
+        await self.db.drop_leading(collection, OUTBOX, acked)
 
     async def _claim(self, collection: str, doc_id: Any) -> dict[str, Any] | None:
         """Lease the document so other instances leave its outbox alone while this one works."""
         now = datetime.now(UTC)
-        return await self.db[collection].find_one_and_update(  # type: ignore[no-any-return]
+        return await self.db[collection].find_one_and_update(
             {"_id": doc_id, f"{OUTBOX}.0": {"$exists": True},
              "$or": [{LEASE: {"$exists": False}}, {f"{LEASE}.until": {"$lt": now}},
                      {f"{LEASE}.owner": self.owner}]},

@@ -32,7 +32,7 @@ from ssp_runtime.consuming import Handler, Subscriptions
 from ssp_runtime.db_metrics import DatabaseMetrics
 from ssp_runtime.heartbeat import Heartbeats
 from ssp_runtime.kafka import EventPublisher, ensure_topics, make_broker
-from ssp_runtime.mongo import SerializedDatabase, make_client
+from ssp_runtime.mongo import Database, make_client
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.outbox import OutboxRelay
 from ssp_runtime.rpc import RpcClient, responder
@@ -66,9 +66,9 @@ class Service:
             retries=settings.consumer_retries, backoff_s=settings.retry_backoff_s,
         )
         self.mongo = make_client(settings, name, [DatabaseMetrics(self.registry)])
-        db = self.mongo[settings.database_name(name)]
-        self.db = SerializedDatabase(db) if settings.mongodb_serialize_writes else db
-        self.outbox = OutboxRelay(self.db, self.publisher, self.registry,  # type: ignore[arg-type]
+        self.db = Database(self.mongo[settings.database_name(name)],
+                           serialize_writes=settings.mongodb_serialize_writes)
+        self.outbox = OutboxRelay(self.db, self.publisher, self.registry,
                                   poll_s=settings.outbox_poll_s)
         self.rpc = RpcClient(
             settings.kafka_bootstrap_servers, self.publisher, topics.rpc_replies(name),

@@ -8,6 +8,7 @@ from collections import Counter as Tally
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
+from ssp_runtime.mongo import Database
 
 from device_registry.store.devices import DEVICES
 
@@ -27,7 +28,7 @@ def state_of(doc: dict[str, Any]) -> str:
 
 
 class DeviceCensus:
-    def __init__(self, db: Any, registry: CollectorRegistry) -> None:
+    def __init__(self, db: Database, registry: CollectorRegistry) -> None:
         self.db = db
         self.devices = Gauge("ssp_devices", "Devices in the registry by platform, state and "
                              "whether a user is linked", ["platform", "state", "linked"],

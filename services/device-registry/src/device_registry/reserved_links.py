@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from ssp_contracts.audit import AuditRecord, system_actor
+from ssp_contracts.audit import AuditOutcome, AuditRecord, system_actor
 
 from device_registry.domain import DeviceState, ReservationDecision, link, reservation_for
 from device_registry.domain.identifiers import normalised_identifiers
@@ -62,12 +62,12 @@ class ReservedLinks:
                                                    device_id, decision.detail or "conflict")
 
     def _audit(self, device: DeviceState, decision: ReservationDecision,
-               outcome: str) -> AuditRecord:
+               outcome: AuditOutcome) -> AuditRecord:
         reserved = decision.reservation
         detail = f"source=reservation reservation={reserved.reservation_id}"
         return AuditRecord(
             org_id=device.org_id, audit_id=str(uuid.uuid4()), actor=ACTOR,
-            action="linked_device", outcome=outcome,  # type: ignore[arg-type]
+            action="linked_device", outcome=outcome,
             device_id=device.device_id, user_id=reserved.user_id,
             detail=f"{detail}: {decision.detail}" if decision.detail else detail,
             occurred_at=self.clock())

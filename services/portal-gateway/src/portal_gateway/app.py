@@ -127,9 +127,9 @@ def with_memory_reads(service: Service, settings: Settings,
     if not settings.memory_reads:
         return stores, None
     db = service.db
-    devices = MemoryDeviceProjection(db, DeviceMemory())  # type: ignore[arg-type]
-    access = MemoryAccessProjection(db)  # type: ignore[arg-type]
-    sessions = CachedSessionStore(db, settings.session_cache_s)  # type: ignore[arg-type]
+    devices = MemoryDeviceProjection(db, DeviceMemory())
+    access = MemoryAccessProjection(db)
+    sessions = CachedSessionStore(db, settings.session_cache_s)
 
     async def load() -> None:
         await devices.load()
@@ -173,8 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service.on_startup(wipe_breaker.refresh)
     service.every(settings.wipe_breaker_poll_s, wipe_breaker.refresh)
 
-    app = FastAPI(title="Device self-service portal", version=service.version,
-                  lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
+    app = PortalApp(title="Device self-service portal", version=service.version,
+                    lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
     app.state.service = service
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
@@ -198,27 +198,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if getattr(route, "path", None) in {app.openapi_url, app.docs_url,
                                             app.swagger_ui_oauth2_redirect_url}:
             declare_public(route)
-    _publish_guards(app)
     return app
 
 
-def _publish_guards(app: FastAPI) -> None:
+class PortalApp(FastAPI):
     """Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
     admin), so clients and the security tests read who may call it from the document."""
-    guards = {(ctx.path_format, method.lower()): route_guard(ctx)
-              for ctx in every_route(app.routes) for method in (ctx.methods or ())}
-    build = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            guards = {(ctx.path_format, method.lower()): route_guard(ctx)
+                      for ctx in every_route(self.routes) for method in (ctx.methods or ())}
+            schema = super().openapi()
             for path, operations in schema.get("paths", {}).items():
                 for method, operation in operations.items():
                     operation["x-guard"] = guards.get((path, method))
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+            self.openapi_schema = schema
+        return self.openapi_schema
 
 
 def _documented(settings: Settings) -> Built:

@@ -26,9 +26,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.access import UserAccess
 from ssp_contracts.devices import DeviceSnapshot
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.access import Caller, account_usable
 from portal_gateway.store.access import AccessProjection, _access
@@ -76,7 +76,7 @@ class DeviceMemory:
 
 
 class MemoryDeviceProjection(DeviceProjection):
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], memory: DeviceMemory) -> None:
+    def __init__(self, db: Database, memory: DeviceMemory) -> None:
         super().__init__(db)
         self.memory = memory
 
@@ -133,7 +133,7 @@ class MemoryFeed:
 
 
 class MemoryAccessProjection(AccessProjection):
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         super().__init__(db)
         self.by_user: dict[str, UserAccess] = {}
 
@@ -165,7 +165,7 @@ class MemoryAccessProjection(AccessProjection):
 
 
 class CachedSessionStore(SessionStore):
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], keep_s: float) -> None:
+    def __init__(self, db: Database, keep_s: float) -> None:
         super().__init__(db)
         self.keep_s = keep_s
         self._held: dict[str, tuple[float, StoredSession]] = {}

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.devices import DeviceReported
 from ssp_contracts.topics import DEVICES_REPORTS
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 APPLE_DEVICES = "apple_devices"
@@ -34,7 +34,7 @@ class AppleDevice:
 
 
 class AppleDeviceStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str,
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str,
                  secret_key: bytes) -> None:
         self.col = db[APPLE_DEVICES]
         self.outbox = outbox

@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.commands import CommandParams, CommandResult, CommandStatusChanged
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS
 from ssp_runtime import tracing
 from ssp_runtime.id_lists import IdLists
-from ssp_runtime.mongo import guarded_update
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from command_dispatcher.lifecycle import PENDING, Command, to_status_event
@@ -30,7 +29,7 @@ Doc = dict[str, Any]
 
 
 class CommandStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str,
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str,
                  metrics: CommandMetrics | None = None) -> None:
         self.db = db
         self.metrics = metrics
@@ -100,8 +99,8 @@ class CommandStore:
         with tracing.resumed(after.traceparent, f"command {after.status.value}",
                              **{"ssp.command_id": after.command_id,
                                 "ssp.action": after.action.value}):
-            saved = await guarded_update(
-                self.db, COMMANDS, before.command_id, {"version": before.version},
+            saved = await self.db.guarded_update(
+                COMMANDS, before.command_id, {"version": before.version},
                 {"$set": _to_doc(after) | (extra or {}),
                  "$push": push_outbox(self._entry(event))})
         if saved and before.status in PENDING and after.status not in PENDING:
@@ -146,8 +145,8 @@ class CommandStore:
         """Hold `field` as `{by: owner, until}` on a command still at `cmd`'s version: taken
         when nobody holds it, renewed when `owner` does; False otherwise. The command's
         version and events stay as they are: a claim is bookkeeping, not a transition."""
-        return await guarded_update(
-            self.db, COMMANDS, cmd.command_id,
+        return await self.db.guarded_update(
+            COMMANDS, cmd.command_id,
             {"version": cmd.version, "status": cmd.status.value,
              "$or": [{field: {"$exists": False}}, {f"{field}.by": owner}]},
             {"$set": {field: {"by": owner, "until": until}}})

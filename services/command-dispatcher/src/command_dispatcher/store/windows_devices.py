@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.devices import DeviceReported
 from ssp_contracts.topics import DEVICES_REPORTS
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 WINDOWS_DEVICES = "windows_devices"
@@ -25,7 +25,7 @@ class WindowsDevice:
 
 
 class WindowsDeviceStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.col = db[WINDOWS_DEVICES]
         self.outbox = outbox
         self.source = source

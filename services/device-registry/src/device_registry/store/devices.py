@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.device_keys import normalise_key
 from ssp_contracts.topics import AUDIT
 from ssp_contracts.topics import DEVICES as SNAPSHOTS
-from ssp_runtime.mongo import BULK_LIMIT, SerializedDatabase, guarded_update
+from ssp_runtime.mongo import BULK_LIMIT, Database, GuardedUpdate
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain import DeviceState, to_snapshot
@@ -37,7 +37,7 @@ class LinkChange:
 
 
 class DeviceStore:
-    def __init__(self, db: Any, outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.db = db
         self.col = db[DEVICES]
         self.keys = KeyIndex(db, DEVICE_KEYS)
@@ -69,9 +69,9 @@ class DeviceStore:
             except DuplicateKeyError:
                 return False
         else:
-            if not await guarded_update(self.db, DEVICES, after.device_id,
-                                        {"version": before.version},
-                                        {"$set": fields, "$push": push_outbox(*entries)}):
+            if not await self.db.guarded_update(DEVICES, after.device_id,
+                                                {"version": before.version},
+                                                {"$set": fields, "$push": push_outbox(*entries)}):
                 return False
         self.outbox.kick(DEVICES, after.device_id)
         return True
@@ -111,34 +111,12 @@ class DeviceStore:
         return raced
 
     async def _link_batch(self, batch: list[LinkChange]) -> set[str]:
-        updates = {c.after.device_id: {
-            "$set": c.after.model_dump(mode="python") | {"keys": _keys(c.after),
-                                                         IMPORT_MARK: c.mark},
-            "$push": push_outbox(*self._entries(c.after, [c.audit]))} for c in batch}
-        expected = {c.after.device_id: c.before.version for c in batch}
-        if isinstance(self.db, SerializedDatabase):
-            # As `guarded_update`: versions checked on documents read by `_id` under the lock,
-            # because FerretDB answers a filter with more than `_id` by reading everything.
-            async with self.db.lock(DEVICES):
-                stored = await self._versions(self.db.raw(DEVICES), list(expected))
-                fresh = [i for i, version in expected.items() if stored.get(i) == version]
-                if fresh:
-                    await self.db.raw(DEVICES).bulk_write(
-                        [UpdateOne({"_id": i}, updates[i]) for i in fresh], ordered=False)
-                return set(expected) - set(fresh)
-        result = await self.col.bulk_write(
-            [UpdateOne({"_id": i, "version": v}, updates[i]) for i, v in expected.items()],
-            ordered=False)
-        if result.modified_count == len(batch):
-            return set()
-        stored = await self._versions(self.col, list(expected))
-        return {c.after.device_id for c in batch
-                if stored.get(c.after.device_id) != c.after.version}
-
-    @staticmethod
-    async def _versions(col: Any, device_ids: list[str]) -> dict[str, int]:
-        cursor = col.find({"_id": {"$in": device_ids}}, {"version": 1})
-        return {d["_id"]: d.get("version", 0) async for d in cursor}
+        return await self.db.guarded_updates(DEVICES, [GuardedUpdate(
+            c.after.device_id, condition={"version": c.before.version},
+            update={"$set": c.after.model_dump(mode="python") | {"keys": _keys(c.after),
+                                                                 IMPORT_MARK: c.mark},
+                    "$push": push_outbox(*self._entries(c.after, [c.audit]))},
+            applied={"version": c.after.version}) for c in batch])
 
     def _entries(self, after: DeviceState, audits: list[AuditRecord]) -> list[dict[str, Any]]:
         entries = [outbox_entry(SNAPSHOTS, to_snapshot(after), source=self.source)]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.links import ImportProgress
 from ssp_contracts.topics import IMPORTS_STATUS
-from ssp_runtime.mongo import guarded_update
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 from device_registry.domain.import_progress import ImportJob
@@ -19,7 +18,7 @@ _FIELDS = frozenset(ImportJob.model_fields)
 
 
 class ImportStore:
-    def __init__(self, db: Any, outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.db = db
         self.col = db[IMPORTS]
         self.outbox = outbox
@@ -41,9 +40,9 @@ class ImportStore:
                 await self.col.insert_one({"_id": after.import_id, **fields, "_outbox": [entry]})
             except DuplicateKeyError:
                 return False
-        elif not await guarded_update(self.db, IMPORTS, after.import_id,
-                                      {"version": before.version},
-                                      {"$set": fields, "$push": push_outbox(entry)}):
+        elif not await self.db.guarded_update(IMPORTS, after.import_id,
+                                              {"version": before.version},
+                                              {"$set": fields, "$push": push_outbox(entry)}):
             return False
         try:
             # Published here rather than queued: behind an import's thousands of device

@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo import InsertOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+from ssp_runtime.mongo import Database
 
 Doc = dict[str, Any]
 
@@ -21,7 +22,7 @@ def key_id(org_id: str, kind: str, value: str) -> str:
 
 
 class KeyIndex:
-    def __init__(self, db: Any, name: str) -> None:
+    def __init__(self, db: Database, name: str) -> None:
         self.col = db[name]
 
     async def put(self, org_id: str, entity_id: str, keys: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
+from ssp_runtime.mongo import Database
 
 from device_registry.domain.reservations import Reservation
 
@@ -31,7 +32,7 @@ def as_reservation(doc: Doc) -> Reservation:
 
 
 class ReservationStore:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.col = db[RESERVATIONS]
 
     async def create_indexes(self) -> None:

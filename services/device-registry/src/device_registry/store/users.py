@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 from ssp_contracts.access import UserAccess
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 from device_registry.store.key_index import KeyIndex
 
@@ -17,7 +17,7 @@ Doc = dict[str, Any]
 
 
 class UserDirectory:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.col = db[USERS]
         self.keys = KeyIndex(db, USER_KEYS)
 

@@ -8,9 +8,8 @@ TTL indexes, `$lookup` or conditional `$pull`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay
 
 from permission_service.domain.migrations import ROLES_COLLECTION
@@ -33,7 +32,7 @@ class Stores:
     migrations: MigrationStore
 
     @classmethod
-    def open(cls, db: AsyncDatabase[dict[str, Any]], outbox: OutboxRelay, source: str) -> Stores:
+    def open(cls, db: Database, outbox: OutboxRelay, source: str) -> Stores:
         """The stores, with every collection that holds pending events watched by the relay."""
         for collection in (ACCOUNTS, ROLES, DECISIONS):
             outbox.watch(collection)

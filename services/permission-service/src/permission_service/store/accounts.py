@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OUTBOX, OutboxRelay, push_outbox
 
 from permission_service.domain.account_changes import AccountChange
@@ -29,7 +29,7 @@ class AlreadyStored(Exception):
 
 
 class AccountStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.outbox = outbox
         self.col = db[ACCOUNTS]
         self.source = source

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 from ssp_contracts.base import Event
 from ssp_contracts.commands import CommandRequested
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OUTBOX, OutboxRelay
 
 from permission_service.domain.authorizer import Decision
@@ -23,7 +23,7 @@ Doc = dict[str, Any]
 
 
 class DecisionStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.outbox = outbox
         self.col = db[DECISIONS]
         self.source = source

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.enums import ManagementMode, Platform
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 from permission_service.domain.device_views import DeviceView
 
@@ -16,7 +15,7 @@ Doc = dict[str, Any]
 
 
 class DeviceViewStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: Database) -> None:
         self.col = db[DEVICE_VIEWS]
 
     async def get(self, device_id: str) -> DeviceView | None:

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
+from ssp_runtime.mongo import Database
 
 from permission_service.domain.migrations import MIGRATIONS_COLLECTION, Migration, record
 from permission_service.store.duplicates import is_duplicate_key
@@ -22,7 +22,7 @@ StoredForm = Callable[[Mapping[str, Any]], Doc]
 
 
 class MigrationStore:
-    def __init__(self, db: AsyncDatabase[Doc], stored_forms: Mapping[str, StoredForm]) -> None:
+    def __init__(self, db: Database, stored_forms: Mapping[str, StoredForm]) -> None:
         self.db = db
         self.applied = db[MIGRATIONS_COLLECTION]
         # Per collection: how a seed document is stored (its `_id`, derived index keys).

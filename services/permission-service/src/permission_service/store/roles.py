@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 from ssp_contracts.audit import AuditRecord
+from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OUTBOX, OutboxRelay, push_outbox
 
 from permission_service.domain.errors import Conflict
@@ -42,7 +42,7 @@ def role_name_taken(name: str) -> Conflict:
 
 
 class RoleStore:
-    def __init__(self, db: AsyncDatabase[Doc], outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
         self.outbox = outbox
         self.col = db[ROLES]
         self.source = source

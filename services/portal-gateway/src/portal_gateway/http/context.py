@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from ssp_runtime.clock import utc_now
 from starlette.requests import Request
@@ -43,4 +44,4 @@ class Gateway:
 
 
 def gateway_of(request: Request) -> Gateway:
-    return request.app.state.gateway  # type: ignore[no-any-return]
+    return cast(Gateway, request.app.state.gateway)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.access import UserAccess
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 
 def access_fields(access: UserAccess) -> dict[str, Any]:
@@ -16,7 +15,7 @@ def access_fields(access: UserAccess) -> dict[str, Any]:
 
 
 class AccessProjection:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["access"]
 
     async def create_indexes(self) -> None:

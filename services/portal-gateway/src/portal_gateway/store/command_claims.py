@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from ssp_runtime.mongo import Database
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def _claim(doc: dict[str, Any]) -> Claim:
 
 
 class CommandClaims:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.slots = db["command_slots"]
         self.keys = db["idempotency_keys"]
 

@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import CommandStatus
 from ssp_runtime.id_lists import IdLists
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 from portal_gateway.domain.command_view import (
     PENDING_STATUSES,
@@ -41,7 +40,7 @@ def _public(doc: dict[str, Any]) -> CommandPublic:
 
 
 class CommandProjection:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["commands"]
         self.unfinished = IdLists(db, PENDING_BY_DEVICE)
 

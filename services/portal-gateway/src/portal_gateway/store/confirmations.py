@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.confirmations import Confirmation
 
 
 class ConfirmationStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["confirmations"]
 
     async def create(self, confirmation: Confirmation) -> None:

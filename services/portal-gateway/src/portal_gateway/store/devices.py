@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.devices import DeviceSnapshot
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 from portal_gateway.domain.access import Caller
 
@@ -33,7 +32,7 @@ def _owned_by(caller: Caller) -> dict[str, Any]:
 
 
 class DeviceProjection:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["devices"]
 
     async def create_indexes(self) -> None:

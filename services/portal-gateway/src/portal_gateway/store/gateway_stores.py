@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.sessions import SessionPolicy, sweep_cutoffs
 from portal_gateway.store.access import AccessProjection
@@ -33,7 +32,7 @@ class GatewayStores:
     wipe_breaker: WipeBreakerStore
 
     @classmethod
-    def of(cls, db: AsyncDatabase[dict[str, Any]]) -> GatewayStores:
+    def of(cls, db: Database) -> GatewayStores:
         return cls(DeviceProjection(db), AccessProjection(db), CommandProjection(db),
                    CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db),
                    PasscodeSecrets(db), WipeBreakerStore(db))

@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.links import ImportProgress, ImportRowOutcome
-from ssp_runtime.mongo import apply_if_newer
+from ssp_runtime.mongo import Database, apply_if_newer
 
 Doc = dict[str, Any]
 
@@ -20,7 +20,7 @@ def rows_id(import_id: str, version: int) -> str:
 
 
 class ImportProjection:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["imports"]
         self.rows = db["import_rows"]
 

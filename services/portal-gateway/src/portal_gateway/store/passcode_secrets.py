@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from ssp_contracts.commands import CommandStatusChanged
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.passcode_secrets import StoredPasscode
 
@@ -25,7 +25,7 @@ def _stored(doc: dict[str, Any]) -> StoredPasscode:
 
 
 class PasscodeSecrets:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["passcode_secrets"]
 
     async def create_indexes(self) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.rate_limits import Window
 
 
 class RateWindows:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["rate_windows"]
 
     async def hit(self, window: Window) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.sessions import SessionTimes, SweepCutoffs
 
@@ -35,7 +35,7 @@ def _stored(doc: dict[str, Any]) -> StoredSession:
 
 
 class SessionStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.coll = db["sessions"]
 
     async def create_indexes(self) -> None:

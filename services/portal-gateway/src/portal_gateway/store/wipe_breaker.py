@@ -7,16 +7,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.rate_limits import Window
 
 
 class WipeBreakerStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: Database) -> None:
         self.slots = db["wipe_slots"]
         self.breakers = db["wipe_breakers"]
 

@@ -17,8 +17,8 @@ Translate = Callable[..., str]
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
-    if cookie in CATALOGUE:
-        return cookie  # type: ignore[return-value]
+    if cookie is not None and cookie in CATALOGUE:
+        return cookie
     ranked: list[tuple[float, str]] = []
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")

@@ -55,8 +55,9 @@ async def create_reservation(caller: AdminUser, request: Request,
                              expires_at: Annotated[str, Form(max_length=40)] = "") -> Response:
     try:
         try:
-            body = ReservationCreate(kind=kind, value=value.strip(),  # type: ignore[arg-type]
-                                     username=username.strip(), expires_at=_expiry(expires_at))
+            body = ReservationCreate.model_validate({
+                "kind": kind, "value": value.strip(), "username": username.strip(),
+                "expires_at": _expiry(expires_at)})
         except ValidationError as exc:
             raise ValidationFailed([FieldProblem(str(e["loc"][0]), "invalid", e["msg"])
                                     for e in exc.errors()]) from None
