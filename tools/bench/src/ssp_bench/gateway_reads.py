@@ -43,7 +43,10 @@ from tests.gateway.rpc_responder import Account, RpcResponder
 
 PERMISSIONS = [p.value for p in Permission if p is not Permission.ADMIN]
 IN_FLIGHT = 1000  # events sent before waiting for their acknowledgements
-SEED_TIMEOUT_S = 600.0
+# Projecting goes at the pace of the gateway's database writes: allow for a large fleet (the
+# 1,000,000-device run projects for a long time before it measures anything).
+SEED_BASE_S = 300.0
+SEED_EVENTS_PER_S = 200
 
 
 def _account(org: str, name: str) -> Account:
@@ -168,7 +171,8 @@ async def seed(bootstrap: str, gateway_url: str, group_prefix: str, org: str, us
     """Accounts, devices (per_user each, plus unlinked ones) sent as events once the gateway's
     consumers read every partition, then projected; one login per user. Returns the session
     cookies."""
-    deadline = time.monotonic() + SEED_TIMEOUT_S
+    deadline = time.monotonic() + SEED_BASE_S + (
+        users + users * per_user + extra_devices) / SEED_EVENTS_PER_S
     now = datetime.now(UTC)
     accounts = [_account(org, f"user{n}") for n in range(users)]
     watcher = _account(org, "watcher")
