@@ -65,6 +65,9 @@ def registered() -> dict[str, Registered]:
             raise TypeError(f"entry point {point.name} = {point.value} is not a Registration")
         intro = (importlib.import_module(point.module).__doc__ or "").strip()
         found[point.name] = Registered(point.name, registration, intro)
+    if not found:  # documents generated from nothing would look current
+        raise LookupError(f"no service registers an entry point in {ENTRY_POINT_GROUP!r}: "
+                          "are the services installed (make install)?")
     return found
 
 
