@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from ssp_contracts.devices import DeviceSnapshot
@@ -27,6 +28,24 @@ class OwnerPublic(BaseModel):
     source: LinkSource
 
 
+DeviceStatus = Literal["active", "lost_mode", "never_contacted", "wipe_pending", "wiped",
+                       "unenrolled"]
+
+
+def device_status(device: DeviceSnapshot) -> DeviceStatus:
+    """The one state a person is told first, the most final one winning: an erased device
+    may still say "lost mode" in an old report; it matters no longer."""
+    if device.wipe_state == "wiped":
+        return "wiped"
+    if device.wipe_state == "pending":
+        return "wipe_pending"
+    if not device.enrolled:
+        return "unenrolled"
+    if device.last_contact_at is None:
+        return "never_contacted"
+    return "lost_mode" if device.lost_mode else "active"
+
+
 class DevicePublic(BaseModel):
     id: str
     name: str | None = None
@@ -40,6 +59,9 @@ class DevicePublic(BaseModel):
     storage_free_bytes: int | None = None
     last_contact_at: datetime | None = None
     lost_mode: bool = False
+    status: DeviceStatus = Field(
+        "active", description="What to tell first: active, lost_mode, never_contacted, "
+        "wipe_pending, wiped (erased) or unenrolled (no longer managed)")
     last_location: LocationPublic | None = None
     owner: OwnerPublic | None = None
     allowed_actions: list[Action]
@@ -61,7 +83,7 @@ def device_public(device: DeviceSnapshot, permissions: Iterable[Permission],
         serial_number=device.identifiers.serial_number, os_version=device.os_version,
         battery_level=device.battery_level, storage_total_bytes=device.storage_total_bytes,
         storage_free_bytes=device.storage_free_bytes, last_contact_at=device.last_contact_at,
-        lost_mode=device.lost_mode,
+        lost_mode=device.lost_mode, status=device_status(device),
         last_location=None if loc is None else LocationPublic(
             latitude=loc.latitude, longitude=loc.longitude, accuracy_m=loc.accuracy_m,
             at=loc.at, map_url=map_url(loc.latitude, loc.longitude)),

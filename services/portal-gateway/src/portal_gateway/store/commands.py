@@ -13,14 +13,16 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
-from ssp_contracts.enums import CommandStatus
+from ssp_contracts.enums import Action, CommandStatus
 from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import apply_if_newer
 
 from portal_gateway.domain.command_view import (
     PENDING_STATUSES,
     CommandPublic,
+    LostModeContact,
     StatusStep,
+    lost_mode_contact,
     ordered_history,
 )
 
@@ -58,11 +60,18 @@ class CommandProjection:
         await self.unfinished.add(event.device_id, event.command_id)
         step = StatusStep(status=CommandStatus.REQUESTED, version=REQUESTED_VERSION,
                           at=event.requested_at)
-        return await self._apply(event.command_id, REQUESTED_VERSION, {
+        applied = await self._apply(event.command_id, REQUESTED_VERSION, {
             "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
             "requested_by": event.requested_by, "requested_at": event.requested_at,
             "status": CommandStatus.REQUESTED, "updated_at": event.requested_at,
         }, step)
+        if event.action is Action.ENABLE_LOST_MODE:
+            # The page shows it while lost mode is on. Written whatever the version: a status
+            # that got here first has neither the parameters nor the request time.
+            await self.coll.update_one({"_id": event.command_id}, {"$set": {
+                "lost_mode_contact": lost_mode_contact(event.params).model_dump(),
+                "requested_at": event.requested_at}})
+        return applied
 
     async def apply(self, event: CommandStatusChanged) -> bool:
         step = StatusStep(status=event.status, version=event.version, at=event.occurred_at,
@@ -105,6 +114,19 @@ class CommandProjection:
             {"requested_at": {"$exists": False}, "updated_at": since},  # seen via status only
         ]}).sort("updated_at", DESCENDING).limit(limit))
         return [_public(doc) async for doc in cursor]
+
+    async def lost_mode_contact(self, org_id: str, device_id: str,
+                                since: datetime | None) -> LostModeContact | None:
+        """What the device's lock screen says since its lost mode was last turned on: the
+        newest acknowledged `enable_lost_mode` requested since `since` (the link to its
+        owner; an earlier owner's phone number is not theirs to see)."""
+        found: dict[str, Any] = {
+            "device_id": device_id, "org_id": org_id, "status": CommandStatus.ACKNOWLEDGED,
+            "action": Action.ENABLE_LOST_MODE, "lost_mode_contact": {"$exists": True}}
+        if since is not None:
+            found["requested_at"] = {"$gte": since}
+        doc = await self.coll.find_one(found, sort=[("requested_at", DESCENDING)])
+        return None if doc is None else LostModeContact.model_validate(doc["lost_mode_contact"])
 
     async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
         """The id of an unfinished `action` command on the device, requested after `since`."""
