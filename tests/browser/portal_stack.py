@@ -3,9 +3,9 @@ a simulated Apple fleet and an Android Management API stand-in in this test proc
 
 Everything lives in an org of its own (`web<random>`): the permission-service seeds its demo
 users there (alice full access, bob read access, carol none, admin), so runs never see each
-other's users or devices on a shared broker. Devices: four supervised iPhones (two alice's,
-one bob's, one linked to no one, for the CSV import) and one fully managed Android phone
-(alice's).
+other's users or devices on a shared broker. Devices: five supervised iPhones (two alice's,
+one bob's, two linked to no one: one for the CSV import, one for the sspctl examples) and one
+fully managed Android phone (alice's).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ async def enroll_all(fleet: AppleFleet, timeout_s: float = 30) -> None:
 async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[DemoOrg]:
     demo = DemoOrg()
     device_port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=4, macs=0)
+    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=5, macs=0)
     async with amapi_stand_in(1, delay_s=0.3) as amapi, Tail(bootstrap, DEVICES) as devices, \
             Producer(bootstrap) as producer:
         await fleet.start(enroll=False)
