@@ -14,7 +14,6 @@ from ssp_simulators.apple.device import SimulatedDevice
 
 from tests.support.android import android_id
 
-
 FULL_ACCESS = "Self service portal - full access"
 READ_ACCESS = "Self service portal - read access"
 

@@ -15,6 +15,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.pages import LIVE_TIMEOUT_MS, screenshot, settled, sign_in
 
+
 async def upload(page: Page, csv_text: str, *, dry_run: bool) -> dict[str, str]:
     """Uploads the file on the import page and waits for the import's end; returns the counts
     the page shows once it has reloaded with the report."""

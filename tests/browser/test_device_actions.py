@@ -49,14 +49,23 @@ async def test_lost_mode_with_a_message_and_a_phone_number(new_page, portal):
         "button[data-open-dialog='dialog-enable_lost_mode']"))
     await dialog.locator("#lm-message").fill("Found me? Please call Alice.")
     await dialog.locator("#lm-phone").fill("+49 30 1234567")
+    await dialog.locator("#lm-footnote").fill("Reward offered")
     await dialog.locator("button[type=submit]").click()
     await expect(page.locator("p.badge", has_text="Lost mode")).to_be_visible(
         timeout=LIVE_TIMEOUT_MS)
     state = portal.iphones[0].state
-    assert (state.lost_mode, state.lost_message, state.lost_phone_number) == (
-        True, "Found me? Please call Alice.", "+49 30 1234567")
+    assert (state.lost_mode, state.lost_message, state.lost_phone_number,
+            state.lost_footnote) == (True, "Found me? Please call Alice.", "+49 30 1234567",
+                                     "Reward offered")
     await expect(page.locator("ul.actions").get_by_role(
         "button", name="Turn off lost mode")).to_be_visible()
+    # While lost mode is on, the page says what the device's screen shows.
+    lost = page.locator("section[aria-labelledby=lost-title]")
+    await expect(lost.locator("[data-field=lost-message]")).to_have_text(
+        "Found me? Please call Alice.")
+    await expect(lost.locator("[data-field=lost-phone]")).to_have_text("+49 30 1234567")
+    await expect(lost.locator("[data-field=lost-footnote]")).to_have_text("Reward offered")
+    await screenshot(page, "device-lost-mode")
 
 
 async def test_wipe_needs_the_typed_device_name_and_the_password(new_page, portal):
@@ -82,8 +91,14 @@ async def test_wipe_needs_the_typed_device_name_and_the_password(new_page, porta
     form = await confirm_destructive(page, "wipe", portal)
     await form.locator("button[type=submit]").click()
     await expect(page.get_by_text("The command was sent.")).to_be_visible()
-    await expect(page.get_by_text("The device has been erased.").first).to_be_visible(
-        timeout=LIVE_TIMEOUT_MS)
+    # Once erased: a badge and one sentence, no "Actions" with a reason per action.
+    await expect(page.locator("[data-device-id] > .badge")).to_have_text(
+        "Erased", timeout=LIVE_TIMEOUT_MS)
+    await expect(page.get_by_text("has been erased")).to_have_count(1)
+    await expect(page.get_by_role("heading", name="Actions")).to_have_count(0)
     await expect(history_row(page, "Erase device").locator("[data-field=status]")).to_have_text(
         "done", timeout=LIVE_TIMEOUT_MS)
     assert iphone.wipe_count == 1
+    await page.goto("/devices")
+    await expect(page.locator(f"li.card[data-device-id='{iphone.udid}'] .badge")).to_have_text(
+        "Erased")
