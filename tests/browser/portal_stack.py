@@ -43,8 +43,11 @@ def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
                   "SSP_APNS_BASE_URL": fleet.apns_url}
     # Its projections start at the topics' end: replaying a long-lived test broker's history
     # can cost minutes; projection_catch_up.py makes sure nothing of this run is missed.
+    # The package signs in as its few demo users far more often than a person would: the
+    # per-username login limit (tests/gateway/test_rate_limits.py) is raised for it.
     gateway = {**env, "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{demo.org}",
-               "SSP_PROJECTIONS_FROM_BEGINNING": "false", "SSP_SSE_HEARTBEAT_S": "5"}
+               "SSP_PROJECTIONS_FROM_BEGINNING": "false", "SSP_SSE_HEARTBEAT_S": "5",
+               "SSP_LOGIN_LIMIT": "200"}
     procs = [start("permission_service", wait=False, **env),
              start("device_registry", wait=False, **env),
              start("command_dispatcher", wait=False, **dispatcher),

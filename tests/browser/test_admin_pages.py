@@ -45,7 +45,7 @@ async def test_users_are_listed_searched_granted_roles_and_disabled(new_page, po
     username = f"uma-{uuid.uuid4().hex[:6]}"
     await page.locator("#new-username").fill(username)
     await page.locator("#new-password").fill(portal.password)
-    await page.locator("form[action='/admin/users'] button[type=submit]").click()
+    await page.locator("form[method=post][action='/admin/users'] button[type=submit]").click()
     await expect(page.locator(".notice")).to_be_visible()
     await search_users(page, username)
     row = user_row(page, username)

@@ -5,7 +5,6 @@ organisation, URL and devices put in for the placeholders."""
 from __future__ import annotations
 
 import asyncio
-import re
 import shlex
 import uuid
 from pathlib import Path
@@ -54,8 +53,6 @@ async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path):
         result = await run(config, args, portal)
         assert result.exit_code == 0, f"{line}\n{result.output}"
         out = result.output
-        if args[:2] == ["users", "create"]:
-            outputs["<user-id>"] = re.search(r"with id (\S+)", out).group(1)  # type: ignore[union-attr]
         if args[:2] == ["reservations", "create"]:
             outputs["<reservation-id>"] = out.rsplit("(", 1)[1].split(")")[0]
         outputs[line] = out
@@ -78,6 +75,8 @@ async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path):
     assert f"Unlink of {spare.udid} requested" in said("sspctl devices unlink")
     assert values["C02ABC"] in said("sspctl reservations list")
     assert (tmp_path / "report.csv").exists()
+    assert "dora is disabled" in said("sspctl users disable")
+    assert "dora is enabled" in said("sspctl users enable")
     assert "Logged out." in said("sspctl logout") and not config.exists()
 
 

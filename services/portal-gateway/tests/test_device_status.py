@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from portal_gateway.domain.device_view import device_public, device_status
+from portal_gateway.domain.device_status import device_status
+from portal_gateway.domain.device_view import device_public
 from ssp_contracts.enums import Permission
 
 from .snapshots import snapshot

@@ -40,7 +40,8 @@ class Platform(StrEnum):
 
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
-users = typer.Typer(help="Accounts: list, create, set roles.", no_args_is_help=True)
+users = typer.Typer(help="Accounts: list, create, set roles, disable, enable.",
+                    no_args_is_help=True)
 roles = typer.Typer(help="Roles: list.", no_args_is_help=True)
 devices = typer.Typer(help="Devices: list, link to a user, unlink.", no_args_is_help=True)
 reservations = typer.Typer(help="Enrollment reservations: list, create, delete.",
@@ -164,18 +165,48 @@ def users_create(
     out.print(f"Created user {data.get('username')} with id {data.get('user_id')}")
 
 
+USER_HELP = "The user's username or id"
+
+
 @command(users, "set-roles")
 def users_set_roles(
-    user_id: str,
+    user: Annotated[str, typer.Argument(help=USER_HELP)],
     role_ids: Annotated[list[str] | None, typer.Argument(help="Every role the user keeps; "
                                                         "none removes them all")] = None,
 ) -> None:
     """Replace a user's roles."""
     with gateway() as gw:
-        data = gw.json("PUT", f"/admin/users/{user_id}/roles",
+        data = gw.json("PUT", f"/admin/users/{user_named(gw, user)}/roles",
                        json={"roles": role_ids or []})["data"]
     names = ", ".join(role_names(data.get("roles"))) or "none"
-    out.print(f"Roles of {data.get('username', user_id)}: {names}")
+    out.print(f"Roles of {data.get('username', user)}: {names}")
+
+
+@command(users, "disable")
+def users_disable(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
+    """Disable an account: it can no longer sign in."""
+    set_enabled(user, enabled=False)
+
+
+@command(users, "enable")
+def users_enable(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
+    """Enable a disabled account again."""
+    set_enabled(user, enabled=True)
+
+
+def set_enabled(user: str, *, enabled: bool) -> None:
+    with gateway() as gw:
+        data = gw.json("PATCH", f"/admin/users/{user_named(gw, user)}",
+                       json={"enabled": enabled})["data"]
+    out.print(f"{data.get('username', user)} is {'enabled' if enabled else 'disabled'}")
+
+
+def user_named(gw: Gateway, name: str) -> str:
+    """The id of the user with this username (any case); otherwise `name` is taken as the id."""
+    listed = gw.json("GET", "/admin/users", params={"q": name, "page_size": 500})["data"]
+    found = [u["user_id"] for u in listed["items"]
+             if str(u.get("username", "")).lower() == name.lower()]
+    return found[0] if found else name
 
 
 @command(roles, "list")

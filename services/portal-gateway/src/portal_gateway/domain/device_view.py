@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission, Platform
 
 from portal_gateway.domain.actions import Availability, action_availability
+from portal_gateway.domain.device_status import DeviceStatus, device_status
 
 
 class LocationPublic(BaseModel):
@@ -26,24 +26,6 @@ class OwnerPublic(BaseModel):
     username: str | None = None
     linked_at: datetime
     source: LinkSource
-
-
-DeviceStatus = Literal["active", "lost_mode", "never_contacted", "wipe_pending", "wiped",
-                       "unenrolled"]
-
-
-def device_status(device: DeviceSnapshot) -> DeviceStatus:
-    """The one state a person is told first, the most final one winning: an erased device
-    may still say "lost mode" in an old report; it matters no longer."""
-    if device.wipe_state == "wiped":
-        return "wiped"
-    if device.wipe_state == "pending":
-        return "wipe_pending"
-    if not device.enrolled:
-        return "unenrolled"
-    if device.last_contact_at is None:
-        return "never_contacted"
-    return "lost_mode" if device.lost_mode else "active"
 
 
 class DevicePublic(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
-from ssp_contracts.enums import Action, CommandStatus
+from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
 from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import apply_if_newer
 
@@ -27,6 +27,7 @@ from portal_gateway.domain.command_view import (
 )
 
 REQUESTED_VERSION = 0
+UNSUCCESSFUL = TERMINAL_STATUSES - {CommandStatus.ACKNOWLEDGED}
 # Per device, the commands that may be unfinished (see ssp_runtime.id_lists): every POST asks.
 PENDING_BY_DEVICE = "pending_by_device"
 _PENDING = frozenset(s.value for s in PENDING_STATUSES)
@@ -118,10 +119,13 @@ class CommandProjection:
     async def lost_mode_contact(self, org_id: str, device_id: str,
                                 since: datetime | None) -> LostModeContact | None:
         """What the device's lock screen says since its lost mode was last turned on: the
-        newest acknowledged `enable_lost_mode` requested since `since` (the link to its
-        owner; an earlier owner's phone number is not theirs to see)."""
+        newest `enable_lost_mode` that did not end unsuccessfully, requested since `since`
+        (the link to its owner; an earlier owner's phone number is not theirs to see). Not
+        only acknowledged ones: the device's snapshot may say "lost mode" before the
+        acknowledgement reaches this projection."""
         found: dict[str, Any] = {
-            "device_id": device_id, "org_id": org_id, "status": CommandStatus.ACKNOWLEDGED,
+            "device_id": device_id, "org_id": org_id,
+            "status": {"$nin": sorted(s.value for s in UNSUCCESSFUL)},
             "action": Action.ENABLE_LOST_MODE, "lost_mode_contact": {"$exists": True}}
         if since is not None:
             found["requested_at"] = {"$gte": since}
