@@ -9,6 +9,7 @@ import shlex
 import uuid
 from pathlib import Path
 
+import pytest
 from ssp_contracts.enums import Platform
 from sspctl.cli import Platform as CliPlatform
 from sspctl.cli import app
@@ -34,8 +35,10 @@ async def run(config: Path, args: list[str], demo: DemoOrg) -> Result:
     return await asyncio.to_thread(CliRunner().invoke, app, args, env=env)
 
 
-async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path):
+async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch):
     examples = documented_examples()
+    monkeypatch.chdir(tmp_path)  # `import` without --report saves import-<id>.csv here
     assert len(examples) >= 15, examples
     spare = portal.iphones[4]  # enrolled, linked to no one
     links = tmp_path / "links.csv"
@@ -75,6 +78,8 @@ async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path):
     assert f"Unlink of {spare.udid} requested" in said("sspctl devices unlink")
     assert values["C02ABC"] in said("sspctl reservations list")
     assert (tmp_path / "report.csv").exists()
+    saved = outputs["sspctl import links.csv"].rsplit("Report saved in ", 1)[1].split()[0]
+    assert saved.startswith("import-") and (tmp_path / saved).exists()
     assert "dora is disabled" in said("sspctl users disable")
     assert "dora is enabled" in said("sspctl users enable")
     assert "Logged out." in said("sspctl logout") and not config.exists()
