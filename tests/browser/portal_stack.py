@@ -39,8 +39,10 @@ def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
                     amapi: AmapiStandIn, device_port: int) -> ServiceProcess:
     """All four at once; then each one's readiness. Returns the gateway."""
     env = demo_env(demo)
+    # A device's "last contact" is reported at most once a second (a minute by default), so
+    # a test sees it move with the command it just ran.
     dispatcher = {**amapi.dispatcher_env(), **env, "SSP_DEVICE_HTTP_PORT": str(device_port),
-                  "SSP_APNS_BASE_URL": fleet.apns_url}
+                  "SSP_APNS_BASE_URL": fleet.apns_url, "SSP_CONTACT_REPORT_S": "1"}
     # Its projections start at the topics' end: replaying a long-lived test broker's history
     # can cost minutes; projection_catch_up.py makes sure nothing of this run is missed.
     # The package signs in as its few demo users far more often than a person would: the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 pytest.importorskip("playwright.async_api", reason="the playwright Python package is missing")
@@ -18,6 +20,7 @@ from tests.browser.pages import (
     settled,
     sign_in,
 )
+from tests.support.waiting import eventually
 
 
 async def test_sign_in_lock_an_iphone_and_see_it_done_live(new_page, portal):
@@ -33,12 +36,23 @@ async def test_sign_in_lock_an_iphone_and_see_it_done_live(new_page, portal):
     iphone = portal.iphones[0].udid
     await open_device(page, iphone)
     await screenshot(page, "device-detail")
+    before = datetime.now(UTC)
     await page.locator("ul.actions").get_by_role("button", name="Lock", exact=True).click()
     await expect(page.get_by_text("The command was sent.")).to_be_visible()
     # No reload by the test: the status arrives over Server-Sent Events.
     await expect(history_row(page, "Lock").locator("[data-field=status]")).to_have_text(
         "done", timeout=LIVE_TIMEOUT_MS)
     assert portal.iphones[0].state.lock_count == 1
+
+    # Answering the lock was a contact: "last contact" moves with it, without a refresh.
+    async with portal.api_session("alice") as alice:
+        async def contacted() -> str | None:
+            seen = (await alice.get(f"/api/v1/devices/{iphone}")).json()["last_contact_at"]
+            return seen if seen and datetime.fromisoformat(seen) >= before else None
+        seen = await eventually(contacted, timeout_s=LIVE_TIMEOUT_MS / 1000,
+                                what="last contact after the lock")
+    shown = datetime.fromisoformat(seen).strftime("%Y-%m-%d %H:%M UTC")
+    await expect(page.locator("dl.facts")).to_contain_text(shown, timeout=LIVE_TIMEOUT_MS)
 
 
 async def test_lost_mode_with_a_message_and_a_phone_number(new_page, portal):
