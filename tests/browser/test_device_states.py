@@ -120,3 +120,18 @@ async def test_each_state_reads_as_one_clear_page(new_page, portal, owner, statu
         await expect(page.locator("ul.actions button").first).to_be_visible()
     if status in ("wiped", "never_contacted"):
         await screenshot(page, f"device-{status.replace('_', '-')}")
+
+
+async def test_the_admin_device_list_shows_the_states_too(new_page, portal, owner):
+    username, _ = owner
+    page = await new_page()
+    await sign_in(page, portal, "admin")
+    await page.goto(f"/admin/devices?username={username}")
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(len(STATES))
+    for name, _, badge, _ in STATES.values():
+        row = rows.filter(has_text=name)
+        if badge is None:
+            await expect(row.locator(".badge")).to_have_count(0)
+        else:
+            await expect(row.locator(".badge")).to_have_text(badge)

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal_gateway.admin_requests import reply_data
 from portal_gateway.domain.access import Caller
+from portal_gateway.domain.device_status import device_status
 from portal_gateway.domain.errors import PortalError
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
@@ -157,7 +158,8 @@ async def _devices_page(request: Request, caller: Caller, query: dict[str, str],
             owner_user_id=user.user_id if user else None, page=page,
             page_size=gw.settings.admin_page_size)
     return render(request, "admin_devices.html", {
-        "devices": devices, "platforms": [p.value for p in Platform], "page": page,
+        "devices": devices, "statuses": {d.device_id: device_status(d) for d in devices},
+        "platforms": [p.value for p in Platform], "page": page,
         "query": query, "has_next": len(devices) == gw.settings.admin_page_size,
         "error": error_text(request, error) if error else None},
         error.status if error else 200)
