@@ -14,6 +14,9 @@ from ssp_simulators.apple.device import SimulatedDevice
 
 from tests.support.android import android_id
 
+FULL_ACCESS = "Self service portal - full access"
+READ_ACCESS = "Self service portal - read access"
+
 
 @dataclass
 class DemoOrg:
@@ -42,3 +45,15 @@ class DemoOrg:
             assert login.status_code == 200, f"{username} cannot sign in: {login.text}"
             client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
             yield client
+
+    async def create_user(self, username: str, role_name: str = FULL_ACCESS) -> str:
+        """A new portal user with a built-in role and this run's password, made through the
+        admin API; returns its user id."""
+        async with self.api_session("admin") as admin:
+            listed = await admin.get("/api/v1/admin/roles", params={"q": role_name})
+            [role] = [r["role_id"] for r in listed.json()["data"]["items"]
+                      if r["name"] == role_name]
+            created = await admin.post("/api/v1/admin/users", json={
+                "username": username, "password": self.password, "role_ids": [role]})
+            assert created.status_code == 201, created.text
+            return str(created.json()["data"]["user_id"])

@@ -3,9 +3,9 @@ a simulated Apple fleet and an Android Management API stand-in in this test proc
 
 Everything lives in an org of its own (`web<random>`): the permission-service seeds its demo
 users there (alice full access, bob read access, carol none, admin), so runs never see each
-other's users or devices on a shared broker. Devices: four supervised iPhones (two alice's,
-one bob's, one linked to no one, for the CSV import) and one fully managed Android phone
-(alice's).
+other's users or devices on a shared broker. Devices: five supervised iPhones (two alice's,
+one bob's, two linked to no one: one for the CSV import, one for the sspctl examples) and one
+fully managed Android phone (alice's).
 """
 
 from __future__ import annotations
@@ -39,12 +39,17 @@ def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
                     amapi: AmapiStandIn, device_port: int) -> ServiceProcess:
     """All four at once; then each one's readiness. Returns the gateway."""
     env = demo_env(demo)
+    # A device's "last contact" is reported at most once a second (a minute by default), so
+    # a test sees it move with the command it just ran.
     dispatcher = {**amapi.dispatcher_env(), **env, "SSP_DEVICE_HTTP_PORT": str(device_port),
-                  "SSP_APNS_BASE_URL": fleet.apns_url}
+                  "SSP_APNS_BASE_URL": fleet.apns_url, "SSP_CONTACT_REPORT_S": "1"}
     # Its projections start at the topics' end: replaying a long-lived test broker's history
     # can cost minutes; projection_catch_up.py makes sure nothing of this run is missed.
+    # The package signs in as its few demo users far more often than a person would: the
+    # per-username login limit (tests/gateway/test_rate_limits.py) is raised for it.
     gateway = {**env, "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{demo.org}",
-               "SSP_PROJECTIONS_FROM_BEGINNING": "false", "SSP_SSE_HEARTBEAT_S": "5"}
+               "SSP_PROJECTIONS_FROM_BEGINNING": "false", "SSP_SSE_HEARTBEAT_S": "5",
+               "SSP_LOGIN_LIMIT": "200"}
     procs = [start("permission_service", wait=False, **env),
              start("device_registry", wait=False, **env),
              start("command_dispatcher", wait=False, **dispatcher),
@@ -65,7 +70,7 @@ async def enroll_all(fleet: AppleFleet, timeout_s: float = 30) -> None:
 async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[DemoOrg]:
     demo = DemoOrg()
     device_port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=4, macs=0)
+    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=5, macs=0)
     async with amapi_stand_in(1, delay_s=0.3) as amapi, Tail(bootstrap, DEVICES) as devices, \
             Producer(bootstrap) as producer:
         await fleet.start(enroll=False)

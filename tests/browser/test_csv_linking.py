@@ -13,20 +13,7 @@ pytest.importorskip("playwright.async_api", reason="the playwright Python packag
 
 from playwright.async_api import Page, expect
 
-from tests.browser.demo_org import DemoOrg
 from tests.browser.pages import LIVE_TIMEOUT_MS, screenshot, settled, sign_in
-
-FULL_ACCESS = "Self service portal - full access"
-
-
-async def create_user(demo: DemoOrg, username: str) -> None:
-    """A new portal user with the built-in full-access template, made through the admin API."""
-    async with demo.api_session("admin") as admin:
-        roles = (await admin.get("/api/v1/admin/roles")).json()["data"]["roles"]
-        [full] = [r["role_id"] for r in roles if r["name"] == FULL_ACCESS]
-        created = await admin.post("/api/v1/admin/users", json={
-            "username": username, "password": demo.password, "role_ids": [full]})
-        assert created.status_code == 201, created.text
 
 
 async def upload(page: Page, csv_text: str, *, dry_run: bool) -> dict[str, str]:
@@ -49,7 +36,7 @@ async def upload(page: Page, csv_text: str, *, dry_run: bool) -> dict[str, str]:
 async def test_an_admin_links_a_device_by_csv_and_its_owner_sees_it_appear(new_page, portal):
     spare = portal.iphones[3]  # enrolled, linked to no one
     username = f"erin-{uuid.uuid4().hex[:6]}"
-    await create_user(portal, username)
+    await portal.create_user(username)
 
     owner = await new_page()
     await sign_in(owner, portal, username)

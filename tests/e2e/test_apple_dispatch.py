@@ -3,6 +3,8 @@ through a stand-in APNs, answers folded into status events on the real broker.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ssp_contracts import Action, CommandParams, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS, DEVICES_REPORTS
 
@@ -106,3 +108,33 @@ async def test_mac_lock_carries_the_pin_and_duplicate_pending_is_refused(service
         assert mac.state.locked_pin == "123456" if hasattr(mac.state, "locked_pin") else True
     finally:
         await fleet.stop()
+
+
+async def test_answering_a_command_is_a_contact_the_portal_hears_of(services, bootstrap):
+    """A device that answers commands is in contact: the portal's "last contact" follows
+    (SSP_CONTACT_REPORT_S=0 here: every contact is reported; by default one a minute)."""
+    async with Tail(bootstrap, DEVICES_REPORTS) as reports:
+        fleet, _ = await start_fleet_and_dispatcher(services, iphones=1,
+                                                    SSP_CONTACT_REPORT_S="0")
+        try:
+            assert await fleet.enroll_pending() == []
+            [iphone] = fleet.devices
+
+            def contact_after(when: datetime):
+                return lambda r: json_of(r)["device_id"] == iphone.udid \
+                    and json_of(r)["kind"] == "checked_in" \
+                    and datetime.fromisoformat(json_of(r)["occurred_at"]) > when
+
+            await reports.wait_for(lambda r: json_of(r)["device_id"] == iphone.udid
+                                   and json_of(r)["kind"] == "inventory", timeout_s=30)
+            before = datetime.now(UTC)
+            async with Producer(bootstrap) as producer, \
+                    Tail(bootstrap, COMMANDS_STATUS) as status:
+                cmd = authorized(iphone.udid, Action.LOCK)
+                await producer.send_event(COMMANDS_APPLE, cmd)
+                await status.wait_for(_for(cmd.command_id, "acknowledged"), 30)
+            [contact, *_] = await reports.wait_for(contact_after(before))
+            assert (json_of(contact)["platform"], json_of(contact)["management_mode"]) == (
+                "ios", "ios_supervised")
+        finally:
+            await fleet.stop()

@@ -4,6 +4,7 @@ dispatcher process; commands published on the real broker go out in their next s
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -145,3 +146,19 @@ async def test_a_broken_session_resends_reads_and_fails_the_rest(services, boots
         [failed] = await status.wait_for(_status(reset.command_id, "failed"), 30)
         assert json_of(failed)["reason_code"] == "session_interrupted"
         assert laptop.pin == pin_before  # never run twice, here not even once
+
+
+async def test_each_session_is_a_contact_the_portal_hears_of(services, bootstrap):
+    """Every OMA-DM session after the first reports a contact (SSP_CONTACT_REPORT_S=0 here:
+    each one), so the portal's "last contact" moves with the device's sessions."""
+    async with Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
+        fleet, _ = start_fleet_and_dispatcher(services, SSP_CONTACT_REPORT_S="0")
+        [laptop] = fleet.devices
+        contact = _report(windows_id(laptop), "checked_in")
+        assert await run_session(laptop, client, fleet.url)
+        await reports.wait_for(contact)
+        between = datetime.now(UTC)  # every message of the first session came before this
+        assert await run_session(laptop, client, fleet.url)
+        [later, *_] = await reports.wait_for(
+            lambda r: contact(r) and datetime.fromisoformat(json_of(r)["occurred_at"]) > between)
+        assert json_of(later)["platform"] == "windows"

@@ -32,7 +32,8 @@ class Account:
 class RpcResponder:
     bootstrap: str
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
-    admin_replies: dict[str, AdminReply] = field(default_factory=dict)  # actor user id -> reply
+    # actor user id -> reply; (actor user id, op) -> the reply to that op only, first
+    admin_replies: dict[str | tuple[str, str], AdminReply] = field(default_factory=dict)
     admin_requests: list[dict[str, Any]] = field(default_factory=list)
     # While True, a login for an account no test registered is refused (as the real
     # permission-service would) instead of left for another answerer: for fuzzing logins.
@@ -115,7 +116,9 @@ class RpcResponder:
             return None if account is None else ReverifyVerdict(
                 ok=body.get("password") == account.password)
         if topic == RPC_ADMIN:
-            reply = self.admin_replies.get(body.get("actor_user_id", ""))
+            actor = body.get("actor_user_id", "")
+            reply = self.admin_replies.get((actor, body.get("op", ""))) or \
+                self.admin_replies.get(actor)
             if reply is not None:
                 self.admin_requests.append(body)
             return reply

@@ -33,12 +33,36 @@ async def test_admin_request_is_forwarded_and_reply_mapped(world):
     world.responder.admin_replies[admin.user_id] = AdminReply(
         ok=False, status=409, code="user.username_taken", message="Taken.",
         problems=[FieldProblem(field="username", code="username.taken", message="Taken.")])
-    resp = await b.http.put("/api/v1/admin/users/u-1/roles", json={"role_ids": ["r1"]},
+    resp = await b.http.put("/api/v1/admin/users/u-1/roles", json={"roles": ["r1"]},
                             headers={"X-CSRF-Token": b.csrf})
     assert resp.status_code == 409
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json()["code"] == "user.username_taken"
     assert resp.json()["problems"][0]["field"] == "username"
+
+
+async def test_lists_and_role_changes_take_the_documented_forms(world):
+    admin = await world.user(permissions=["admin"])
+    b = await world.browser(admin)
+    world.responder.admin_replies[admin.user_id] = AdminReply(ok=True, status=200, data={
+        "items": [], "page": 2, "page_size": 10, "has_next": False})
+    listed = await b.http.get("/api/v1/admin/users", params={"page": 2, "page_size": 10,
+                                                             "q": "ali"})
+    assert listed.status_code == 200 and listed.json()["data"]["page"] == 2
+    roles = await b.http.get("/api/v1/admin/roles", params={"q": "read"})
+    assert roles.status_code == 200
+    for alias in ("roles", "role_ids"):
+        put = await b.http.put("/api/v1/admin/users/u-1/roles", json={alias: ["r1", "r2"]},
+                               headers={"X-CSRF-Token": b.csrf})
+        assert put.status_code == 200, put.text
+    sent = [(r["op"], r["payload"]) for r in world.responder.admin_requests
+            if r["actor_user_id"] == admin.user_id]
+    assert sent == [
+        ("list_users", {"page": 2, "page_size": 10, "query": "ali"}),
+        ("list_roles", {"page": 1, "page_size": 50, "query": "read"}),
+        ("set_roles", {"role_ids": ["r1", "r2"]}), ("set_roles", {"role_ids": ["r1", "r2"]})]
+    refused = await b.http.get("/api/v1/admin/users", params={"page": 0})
+    assert refused.status_code in (400, 422)
 
 
 async def test_admin_links_and_unlinks_a_device(world, bootstrap):

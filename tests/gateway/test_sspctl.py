@@ -100,6 +100,9 @@ async def test_users_are_created_and_roles_set_through_the_admin_api(world, conf
     assert sent["payload"]["password"] == "carols-secret-1"
     assert sent["payload"]["role_ids"] == ["r-helpdesk"]
 
+    # The user is named by id: no username matches it.
+    world.responder.admin_replies[(admin.user_id, "list_users")] = AdminReply(
+        ok=True, status=200, data={"items": [], "page": 1, "page_size": 500, "has_next": False})
     world.responder.admin_replies[admin.user_id] = AdminReply(
         ok=False, status=422, code="role.unknown", message="No such role.",
         problems=[FieldProblem(field="role_ids", code="role.unknown", message="r-x unknown")])
@@ -108,14 +111,19 @@ async def test_users_are_created_and_roles_set_through_the_admin_api(world, conf
     assert "HTTP 422 role.unknown: No such role." in bad.output
     assert "role_ids: r-x unknown" in bad.output
     assert world.responder.admin_requests[-1]["payload"] == {"role_ids": ["r-x"]}
+    assert world.responder.admin_requests[-1]["target_id"] == "u-carol"
+    del world.responder.admin_replies[(admin.user_id, "list_users")]
 
     world.responder.admin_replies[admin.user_id] = AdminReply(ok=True, status=200, data={
-        "users": [{"user_id": "u-carol", "username": "carol", "display_name": "Carol C",
+        "items": [{"user_id": "u-carol", "username": "carol", "display_name": "Carol C",
                    "roles": [{"role_id": "r-helpdesk", "name": "Helpdesk"}],
-                   "enabled": True}]})
-    listed = await sspctl(config, "users", "list")
+                   "enabled": True}], "page": 1, "page_size": 50, "has_next": True})
+    listed = await sspctl(config, "users", "list", "--query", "car")
     assert listed.exit_code == 0
     assert "u-carol" in listed.output and "Helpdesk" in listed.output
+    assert "--page 2" in listed.output  # more than one page
+    assert world.responder.admin_requests[-1]["payload"] == {
+        "page": 1, "page_size": 50, "query": "car"}
 
 
 async def test_devices_are_listed_linked_and_unlinked(world, config, bootstrap):

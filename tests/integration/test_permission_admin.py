@@ -138,3 +138,31 @@ async def test_a_deleted_account_is_a_tombstone_and_frees_its_username(
         [snapshot] = await access.wait_for(about(user_id, 2))
         assert json_of(snapshot)["deleted"] is True and json_of(snapshot)["permissions"] == []
     assert await create_user(rpc, org, admin, username=username, roles=[]) != user_id
+
+
+async def test_lists_are_pages_of_items_filtered_by_the_query(permission_service, rpc, org):
+    admin = await bootstrap_admin_id(rpc, org)
+    tag = new_id("zed").replace("-", "")
+    for name in ("b", "a", "c"):
+        await create_user(rpc, org, admin, username=f"{tag}-{name}", roles=[])
+    first = await admin_call(rpc, org, admin, "list_users", query=tag.upper(), page_size=2)
+    assert first.status == 200, first
+    assert [u["username"] for u in first.data["items"]] == [f"{tag}-a", f"{tag}-b"]
+    assert (first.data["page"], first.data["page_size"], first.data["has_next"]) == (1, 2, True)
+    second = await admin_call(rpc, org, admin, "list_users", query=tag, page=2, page_size=2)
+    assert [u["username"] for u in second.data["items"]] == [f"{tag}-c"]
+    assert second.data["has_next"] is False
+    # Regex characters are text, not a pattern: nothing has ".*" in its name.
+    none = await admin_call(rpc, org, admin, "list_users", query=".*")
+    assert none.data["items"] == []
+    everyone = await admin_call(rpc, org, admin, "list_users")
+    assert admin in [u["user_id"] for u in everyone.data["items"]]
+
+    roles = await admin_call(rpc, org, admin, "list_roles", query="READ access")
+    assert [r["role_id"] for r in roles.data["items"]] == ["builtin-ssp-read"]
+    assert roles.data["has_next"] is False
+    every_role = await admin_call(rpc, org, admin, "list_roles")
+    assert {"builtin-ssp-full", "builtin-ssp-read"} <= {
+        r["role_id"] for r in every_role.data["items"]}
+    old_shape = await admin_call(rpc, org, admin, "list_users", skip=0)
+    assert (old_shape.status, old_shape.problems[0].code) == (400, "field.unknown")

@@ -39,6 +39,7 @@ from command_dispatcher.apple.identity import IdentitySettings, load_ca_bundle
 from command_dispatcher.apple.push import ApnsClient, ApnsSettings
 from command_dispatcher.apple_adapter import AppleAdapter
 from command_dispatcher.apple_endpoints import AppleEndpoints
+from command_dispatcher.contact_reports import ContactReports
 from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import DEFAULT_TTL
 from command_dispatcher.metrics import CommandMetrics, DeviceRefusals
@@ -107,14 +108,16 @@ class Dispatcher:
         service.on_shutdown(android.close)
 
         refusals = DeviceRefusals(service.registry)
+        contacts = ContactReports(utc_now, settings.contact_report_s)
         apple_endpoints = AppleEndpoints(
             commands=commands, devices=apple_devices, intake=intake, adapter=apple,
             identity=_identity(settings), default_org=settings.default_org,
-            max_body_bytes=settings.max_device_body_bytes, clock=utc_now, refusals=refusals)
+            max_body_bytes=settings.max_device_body_bytes, clock=utc_now, refusals=refusals,
+            contacts=contacts)
         windows_endpoints = WindowsEndpoints(
             devices=windows_devices, cert_header=settings.windows_cert_header,
             default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
-            clock=utc_now, refusals=refusals, session=WindowsSession(
+            clock=utc_now, refusals=refusals, contacts=contacts, session=WindowsSession(
                 commands=commands, devices=windows_devices, intake=intake,
                 sealing_key=sealing_key, wipe_node=settings.windows_wipe_node, clock=utc_now))
         self.service = service

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from ssp_contracts.audit import SYSTEM_REQUESTER
@@ -33,6 +34,7 @@ from command_dispatcher.apple_enrollment import (
     platform_and_mode,
     report,
 )
+from command_dispatcher.contact_reports import ContactReports
 from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import Command, TransitionRefused, transition
 from command_dispatcher.metrics import DeviceRefusals
@@ -45,7 +47,7 @@ class AppleEndpoints:
     def __init__(self, *, commands: CommandStore, devices: AppleDeviceStore,
                  intake: CommandIntake, adapter: AppleAdapter, identity: IdentitySettings,
                  default_org: str, max_body_bytes: int, clock: Callable[[], datetime],
-                 refusals: DeviceRefusals) -> None:
+                 refusals: DeviceRefusals, contacts: ContactReports) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -55,6 +57,7 @@ class AppleEndpoints:
         self.max_body = max_body_bytes
         self.clock = clock
         self.refusals = refusals
+        self.contacts = contacts
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/apple/checkin", self.checkin, methods=["PUT", "POST"]),
@@ -70,6 +73,7 @@ class AppleEndpoints:
                 return Response(status_code=200)
             device = _pinned(known, who)
             if isinstance(msg, TokenUpdate):
+                await self._contact(device)
                 await self._token_update(msg, device)
             elif isinstance(msg, CheckOut):
                 await self._check_out(device)
@@ -84,11 +88,18 @@ class AppleEndpoints:
             device = _pinned(await self.devices.get(rep.device_identifier), who)
         except AppleMdmError as exc:
             return self.refusals.answer("apple", exc, identity=isinstance(exc, IdentityError))
+        await self._contact(device)
         if rep.command_uuid and results.command_status(rep) is not None:
             await self._record_answer(device, rep)
         if rep.status is results.ReportStatus.NOT_NOW:
             return Response(status_code=200)  # the device asks again when it can
         return await self._next_command(device)
+
+    async def _contact(self, device: AppleDevice) -> None:
+        """The portal's "last contact" (coalesced: not one report per poll)."""
+        await self.contacts.contact(
+            org_id=device.org_id, device_id=device.device_id, platform=device.platform,
+            mode=device.management_mode, publish=partial(self.devices.report, device.udid))
 
     # -- check-in -----------------------------------------------------------------------------
 

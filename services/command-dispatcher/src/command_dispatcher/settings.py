@@ -38,6 +38,9 @@ class Settings(ServiceSettings):
     identity_ca_file: str | None = Field(
         None, description="PEM bundle: only device certificates these CAs issued are accepted")
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
+    contact_report_s: float = Field(
+        60.0, ge=0, description="A device's \"last contact\" is reported at most this often "
+        "(per device, per instance); 0: at every contact")
     apple_repush_s: float = Field(
         60.0, gt=0, description="How often Apple devices with pending commands are pushed again")
     expiry_sweep_s: float = Field(5.0, gt=0, description="How often overdue commands expire")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from ssp_contracts.enums import DeviceReportKind, ManagementMode, Platform
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from command_dispatcher.contact_reports import ContactReports
 from command_dispatcher.device_reports import report
 from command_dispatcher.metrics import DeviceRefusals
 from command_dispatcher.store import WindowsDevice, WindowsDeviceStore
@@ -31,7 +33,7 @@ class WindowsEndpoints:
     def __init__(self, *, devices: WindowsDeviceStore, session: WindowsSession,
                  cert_header: str, default_org: str,
                  max_body_bytes: int, clock: Callable[[], datetime],
-                 refusals: DeviceRefusals) -> None:
+                 refusals: DeviceRefusals, contacts: ContactReports) -> None:
         self.devices = devices
         self.session = session
         self.cert_header = cert_header
@@ -39,6 +41,7 @@ class WindowsEndpoints:
         self.max_body = max_body_bytes
         self.clock = clock
         self.refusals = refusals
+        self.contacts = contacts
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/windows/omadm", self.omadm, methods=["POST"])]
@@ -51,6 +54,9 @@ class WindowsEndpoints:
             device = await self._identify(message, fingerprint, request.query_params.get("org"))
         except WindowsMdmError as exc:
             return self.refusals.answer("windows", exc, identity=isinstance(exc, IdentityError))
+        await self.contacts.contact(  # the portal's "last contact" (coalesced)
+            org_id=device.org_id, device_id=device.device_id, platform=Platform.WINDOWS,
+            mode=ManagementMode.WINDOWS, publish=partial(self.devices.report, device.device_id))
         answer = await self.session.converse(device, message)
         return Response(answer, media_type=CONTENT_TYPE)
 

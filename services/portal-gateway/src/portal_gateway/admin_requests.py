@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from ssp_contracts.enums import LinkSource, Permission
 from ssp_contracts.links import LinkRequested
 from ssp_contracts.rpc import AdminOp, AdminReply, AdminRequest
@@ -40,8 +40,23 @@ class UserUpdate(BaseModel):
 
 
 class RolesSet(BaseModel):
+    """`{"roles": [role_id, ...]}`: every role the user holds afterwards (none: no role).
+    `role_ids` is accepted too, the name `create_user` uses."""
+
     model_config = ConfigDict(extra="forbid")
-    role_ids: list[str]
+    roles: list[str] = Field(validation_alias=AliasChoices("roles", "role_ids"),
+                             description="Role ids; replaces the user's roles")
+
+
+class AdminListQuery(BaseModel):
+    """One page of an admin list; `q` keeps the entries whose names contain it (any case)."""
+
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=500)
+    q: str | None = Field(None, max_length=254)
+
+    def payload(self) -> dict[str, Any]:
+        return {"page": self.page, "page_size": self.page_size, "query": self.q or None}
 
 
 class RoleCreate(BaseModel):

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -26,8 +27,21 @@ URL_ENV = "SSPCTL_URL"
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_URL = "http://127.0.0.1:8000"
 
+
+
+class Platform(StrEnum):
+    """The values the admin API's `platform` filter takes (ssp_contracts' Platform; sspctl
+    installs without the portal's libraries)."""
+
+    IOS = "ios"
+    MACOS = "macos"
+    ANDROID = "android"
+    WINDOWS = "windows"
+
+
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
-users = typer.Typer(help="Accounts: list, create, set roles.", no_args_is_help=True)
+users = typer.Typer(help="Accounts: list, create, set roles, disable, enable.",
+                    no_args_is_help=True)
 roles = typer.Typer(help="Roles: list.", no_args_is_help=True)
 devices = typer.Typer(help="Devices: list, link to a user, unlink.", no_args_is_help=True)
 reservations = typer.Typer(help="Enrollment reservations: list, create, delete.",
@@ -111,7 +125,8 @@ def whoami() -> None:
 
 @command(users, "list")
 def users_list(
-    query: Annotated[str | None, typer.Option("--query", "-q", help="Filter")] = None,
+    query: Annotated[str | None, typer.Option(
+        "--query", "-q", help="Only users whose username, name or e-mail contains it")] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """The organisation's accounts."""
@@ -119,12 +134,12 @@ def users_list(
     if query:
         params["q"] = query
     with gateway() as gw:
-        data = gw.json("GET", "/admin/users", params=params)["data"]
-    rows = data.get("users", []) if isinstance(data, dict) else data
+        listed = gw.json("GET", "/admin/users", params=params)["data"]
     table(["id", "username", "display name", "roles", "enabled"],
           ([u.get("user_id"), u.get("username"), u.get("display_name"),
-            ", ".join(role_names(u.get("roles"))), u.get("enabled")] for u in rows),
-          empty="No users.")
+            ", ".join(role_names(u.get("roles"))), u.get("enabled")]
+           for u in listed["items"]), empty="No users.")
+    more_pages(listed, page)
 
 
 @command(users, "create")
@@ -150,29 +165,63 @@ def users_create(
     out.print(f"Created user {data.get('username')} with id {data.get('user_id')}")
 
 
+USER_HELP = "The user's username or id"
+
+
 @command(users, "set-roles")
 def users_set_roles(
-    user_id: str,
+    user: Annotated[str, typer.Argument(help=USER_HELP)],
     role_ids: Annotated[list[str] | None, typer.Argument(help="Every role the user keeps; "
                                                         "none removes them all")] = None,
 ) -> None:
     """Replace a user's roles."""
     with gateway() as gw:
-        data = gw.json("PUT", f"/admin/users/{user_id}/roles",
-                       json={"role_ids": role_ids or []})["data"]
+        data = gw.json("PUT", f"/admin/users/{user_named(gw, user)}/roles",
+                       json={"roles": role_ids or []})["data"]
     names = ", ".join(role_names(data.get("roles"))) or "none"
-    out.print(f"Roles of {data.get('username', user_id)}: {names}")
+    out.print(f"Roles of {data.get('username', user)}: {names}")
+
+
+@command(users, "disable")
+def users_disable(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
+    """Disable an account: it can no longer sign in."""
+    set_enabled(user, enabled=False)
+
+
+@command(users, "enable")
+def users_enable(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
+    """Enable a disabled account again."""
+    set_enabled(user, enabled=True)
+
+
+def set_enabled(user: str, *, enabled: bool) -> None:
+    with gateway() as gw:
+        data = gw.json("PATCH", f"/admin/users/{user_named(gw, user)}",
+                       json={"enabled": enabled})["data"]
+    out.print(f"{data.get('username', user)} is {'enabled' if enabled else 'disabled'}")
+
+
+def user_named(gw: Gateway, name: str) -> str:
+    """The id of the user with this username (any case); otherwise `name` is taken as the id."""
+    listed = gw.json("GET", "/admin/users", params={"q": name, "page_size": 500})["data"]
+    found = [u["user_id"] for u in listed["items"]
+             if str(u.get("username", "")).lower() == name.lower()]
+    return found[0] if found else name
 
 
 @command(roles, "list")
 def roles_list() -> None:
     """The organisation's roles (built-in first)."""
     with gateway() as gw:
-        data = gw.json("GET", "/admin/roles")["data"]
-    rows = data.get("roles", []) if isinstance(data, dict) else data
+        listed = gw.json("GET", "/admin/roles", params={"page_size": 500})["data"]
     table(["id", "name", "permissions", "built-in"],
           ([r.get("role_id"), r.get("name"), ", ".join(r.get("permissions") or ()),
-            r.get("builtin")] for r in rows), empty="No roles.")
+            r.get("builtin")] for r in listed["items"]), empty="No roles.")
+
+
+def more_pages(listed: dict[str, Any], page: int) -> None:
+    if listed.get("has_next"):
+        err.print(f"More on the next page: --page {page + 1}", highlight=False)
 
 
 def role_names(roles: Any) -> list[str]:
@@ -185,12 +234,13 @@ def role_names(roles: Any) -> list[str]:
 @command(devices, "list")
 def devices_list(
     serial_number: Annotated[str | None, typer.Option("--serial", help="Exact serial")] = None,
-    platform: Annotated[str | None, typer.Option(help="apple, android or windows")] = None,
+    platform: Annotated[Platform | None, typer.Option(help="The device's platform")] = None,
     user: Annotated[str | None, typer.Option(help="Owner's username")] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Search the organisation's devices."""
-    params = {k: v for k, v in {"serial_number": serial_number, "platform": platform,
+    params = {k: v for k, v in {"serial_number": serial_number,
+                                "platform": platform.value if platform else None,
                                 "username": user, "page": page}.items() if v is not None}
     with gateway() as gw:
         items = gw.json("GET", "/admin/devices", params=params)["items"]
@@ -200,21 +250,37 @@ def devices_list(
             short_time(d.get("last_contact_at"))] for d in items), empty="No devices.")
 
 
+DEVICE_HELP = "The device's id or serial number"
+
+
 @command(devices, "link")
-def devices_link(device_id: str, username: str) -> None:
+def devices_link(device: Annotated[str, typer.Argument(help=DEVICE_HELP)],
+                 username: str) -> None:
     """Link a device to a user (the registry applies it; the request id is printed)."""
     with gateway() as gw:
+        device_id = device_named(gw, device)
         data = gw.json("PUT", f"/admin/devices/{device_id}/user", json={"username": username},
                        expect=(202,))
     out.print(f"Link of {device_id} to {username} requested ({data['request_id']})")
 
 
 @command(devices, "unlink")
-def devices_unlink(device_id: str) -> None:
+def devices_unlink(device: Annotated[str, typer.Argument(help=DEVICE_HELP)]) -> None:
     """Remove a device's owner."""
     with gateway() as gw:
+        device_id = device_named(gw, device)
         data = gw.json("DELETE", f"/admin/devices/{device_id}/user", expect=(202,))
     out.print(f"Unlink of {device_id} requested ({data['request_id']})")
+
+
+def device_named(gw: Gateway, name: str) -> str:
+    """The id of the device with this serial number; otherwise `name` is taken as the id.
+    Two devices with the serial (one re-enrolled under a new id, say) need the id."""
+    found = gw.json("GET", "/admin/devices", params={"serial_number": name})["items"]
+    if len(found) > 1:
+        raise CliError(f"{len(found)} devices have the serial number {name}: name one by its "
+                       f"id ({', '.join(d['id'] for d in found)}).")
+    return found[0]["id"] if found else name
 
 
 # --- CSV imports ---------------------------------------------------------------------------

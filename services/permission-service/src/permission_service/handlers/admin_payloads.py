@@ -30,8 +30,25 @@ class NoPayload(Payload):
 
 
 class Listing(Payload):
-    skip: StrictInt = Field(0, ge=0)
-    limit: StrictInt = Field(100, ge=1, le=500)
+    """One page of a list op; `query` keeps the entries whose names contain it (any case)."""
+
+    page: StrictInt = Field(1, ge=1)
+    page_size: StrictInt = Field(50, ge=1, le=500)
+    query: StrictStr | None = Field(None, max_length=254)
+
+    @property
+    def skip(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def text(self) -> str | None:
+        """The filter, or None when there is none (blank counts as none)."""
+        return (self.query or "").strip() or None
+
+    def reply(self, items: list[Any], *, has_next: bool) -> dict[str, Any]:
+        """Every list op's reply: `{items, page, page_size, has_next}`."""
+        return {"items": items, "page": self.page, "page_size": self.page_size,
+                "has_next": has_next}
 
 
 class UserCreate(Payload):

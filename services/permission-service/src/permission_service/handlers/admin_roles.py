@@ -22,6 +22,7 @@ from permission_service.domain.roles import (
 )
 from permission_service.handlers.access_refresh import AccessRefresh
 from permission_service.handlers.admin_payloads import (
+    Listing,
     NoPayload,
     RoleCreate,
     RoleUpdate,
@@ -44,10 +45,15 @@ class AdminRoles:
         self.clock = clock
 
     async def list_roles(self, request: AdminRequest, _actor: Account) -> Reply:
-        parse(NoPayload, request.payload)
+        page = parse(Listing, request.payload)
         roles = roles_by_id(await self.stores.roles.custom_roles(request.org_id)).values()
-        ordered = sorted(roles, key=lambda r: (not r.builtin, r.name.casefold()))
-        return 200, {"roles": [role_view(r) for r in ordered]}
+        # An org has a handful of roles: filtered and paged here rather than in the database.
+        wanted = page.text.casefold() if page.text else ""
+        ordered = sorted((r for r in roles if wanted in r.name.casefold()),
+                         key=lambda r: (not r.builtin, r.name.casefold()))
+        shown = ordered[page.skip:page.skip + page.page_size]
+        return 200, page.reply([role_view(r) for r in shown],
+                               has_next=len(ordered) > page.skip + page.page_size)
 
     async def create_role(self, request: AdminRequest, actor: Account) -> Reply:
         body = parse(RoleCreate, request.payload)

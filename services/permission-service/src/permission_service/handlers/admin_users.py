@@ -57,10 +57,11 @@ class AdminUsers:
     async def list_users(self, request: AdminRequest, _actor: Account) -> Reply:
         page = parse(Listing, request.payload)
         roles = await self._roles(request.org_id)
+        # One more than a page: whether a next page exists, without counting.
         accounts = await self.stores.accounts.live_in_org(
-            request.org_id, skip=page.skip, limit=page.limit)
-        return 200, {"users": [user_view(a, roles) for a in accounts],
-                     "skip": page.skip, "limit": page.limit}
+            request.org_id, skip=page.skip, limit=page.page_size + 1, query=page.text)
+        return 200, page.reply([user_view(a, roles) for a in accounts[:page.page_size]],
+                               has_next=len(accounts) > page.page_size)
 
     async def get_user(self, request: AdminRequest, _actor: Account) -> Reply:
         parse(NoPayload, request.payload)

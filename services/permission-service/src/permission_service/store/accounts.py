@@ -7,6 +7,7 @@ version: it is no change anybody else needs to hear about.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pymongo import ASCENDING
@@ -50,8 +51,16 @@ class AccountStore:
             {"org_id": org_id, "username_key": username_key(username)}, {OUTBOX: 0})
         return Account.model_validate(doc) if doc else None
 
-    async def live_in_org(self, org_id: str, *, skip: int = 0, limit: int = 100) -> list[Account]:
-        cursor = self.col.find({"org_id": org_id, "deleted": False}, {OUTBOX: 0}) \
+    async def live_in_org(self, org_id: str, *, skip: int = 0, limit: int = 100,
+                          query: str | None = None) -> list[Account]:
+        """The org's accounts by username; `query`: those whose username, display name or
+        e-mail contains it, in any case."""
+        found: Doc = {"org_id": org_id, "deleted": False}
+        if query:
+            contains = {"$regex": re.escape(query), "$options": "i"}
+            found["$or"] = [{"username_key": contains}, {"display_name": contains},
+                            {"email": contains}]
+        cursor = self.col.find(found, {OUTBOX: 0}) \
             .sort("username_key", ASCENDING).skip(skip).limit(limit)
         return [Account.model_validate(doc) async for doc in cursor]
 

@@ -10,6 +10,7 @@ from ssp_contracts.enums import Permission, Platform
 from ssp_contracts.rpc import AdminOp
 
 from portal_gateway.admin_requests import (
+    AdminListQuery,
     DeviceUserLink,
     RoleCreate,
     RolesSet,
@@ -37,9 +38,10 @@ async def _forward(request: Request, caller: Caller, op: AdminOp, *,
 
 
 @router.get("/users")
-async def list_users(caller: AdminUser, request: Request, page: int = Query(1, ge=1),
-                     q: str | None = Query(None, max_length=254)) -> JSONResponse:
-    return await _forward(request, caller, "list_users", payload={"page": page, "query": q})
+async def list_users(caller: AdminUser, request: Request,
+                     listing: Annotated[AdminListQuery, Query()]) -> JSONResponse:
+    """A page of users, `q` in username, name or e-mail: `{items, page, page_size, has_next}`."""
+    return await _forward(request, caller, "list_users", payload=listing.payload())
 
 
 @router.post("/users")
@@ -62,13 +64,16 @@ async def delete_user(user_id: EntityIdPath, caller: AdminUser, request: Request
 @router.put("/users/{user_id}/roles")
 async def set_roles(user_id: EntityIdPath, body: RolesSet, caller: AdminUser,
                     request: Request) -> JSONResponse:
+    """Set the user's roles: `{"roles": [role_id]}` (or `role_ids`), every role they keep."""
     return await _forward(request, caller, "set_roles", target_id=user_id,
-                          payload=body.model_dump())
+                          payload={"role_ids": body.roles})
 
 
 @router.get("/roles")
-async def list_roles(caller: AdminUser, request: Request) -> JSONResponse:
-    return await _forward(request, caller, "list_roles")
+async def list_roles(caller: AdminUser, request: Request,
+                     listing: Annotated[AdminListQuery, Query()]) -> JSONResponse:
+    """A page of roles, built-ins first, `q` in the name: `{items, page, page_size, has_next}`."""
+    return await _forward(request, caller, "list_roles", payload=listing.payload())
 
 
 @router.post("/roles")

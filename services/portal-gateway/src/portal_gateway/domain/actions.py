@@ -15,6 +15,7 @@ from ssp_contracts.capabilities import capability, is_supported_by_mode
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import ACTION_PERMISSION, Action, Permission
 
+from portal_gateway.domain.device_status import device_status
 from portal_gateway.domain.errors import Conflict, Forbidden
 
 DEVICE_STATE_REASONS = {
@@ -41,13 +42,9 @@ class Availability:
 
 
 def _device_state_code(device: DeviceSnapshot) -> str | None:
-    if device.wipe_state == "wiped":
-        return "device.wiped"
-    if device.wipe_state == "pending":
-        return "device.wipe_pending"
-    if not device.enrolled:
-        return "device.unenrolled"
-    return None
+    """The state that rules every action out, if any."""
+    code = f"device.{device_status(device)}"
+    return code if code in DEVICE_STATE_REASONS else None
 
 
 def why_unavailable(device: DeviceSnapshot, permissions: Iterable[Permission],

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from ssp_contracts.commands import CommandParams
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
 
@@ -32,6 +33,19 @@ class CommandPublic(BaseModel):
     reason: str | None = None
     result: dict[str, Any] | None = None
     history: list[StatusStep] = []
+
+
+class LostModeContact(BaseModel):
+    """What a device in lost mode shows on its lock screen, as its owner asked."""
+
+    message: str | None = None
+    phone_number: str | None = None
+    footnote: str | None = None
+
+
+def lost_mode_contact(params: CommandParams) -> LostModeContact:
+    return LostModeContact(message=params.message, phone_number=params.phone_number,
+                           footnote=params.footnote)
 
 
 def is_pending(status: CommandStatus | str) -> bool:

@@ -10,6 +10,7 @@ from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission, Platform
 
 from portal_gateway.domain.actions import Availability, action_availability
+from portal_gateway.domain.device_status import DeviceStatus, device_status
 
 
 class LocationPublic(BaseModel):
@@ -40,6 +41,9 @@ class DevicePublic(BaseModel):
     storage_free_bytes: int | None = None
     last_contact_at: datetime | None = None
     lost_mode: bool = False
+    status: DeviceStatus = Field(
+        "active", description="What to tell first: active, lost_mode, never_contacted, "
+        "wipe_pending, wiped (erased) or unenrolled (no longer managed)")
     last_location: LocationPublic | None = None
     owner: OwnerPublic | None = None
     allowed_actions: list[Action]
@@ -61,7 +65,7 @@ def device_public(device: DeviceSnapshot, permissions: Iterable[Permission],
         serial_number=device.identifiers.serial_number, os_version=device.os_version,
         battery_level=device.battery_level, storage_total_bytes=device.storage_total_bytes,
         storage_free_bytes=device.storage_free_bytes, last_contact_at=device.last_contact_at,
-        lost_mode=device.lost_mode,
+        lost_mode=device.lost_mode, status=device_status(device),
         last_location=None if loc is None else LocationPublic(
             latitude=loc.latitude, longitude=loc.longitude, accuracy_m=loc.accuracy_m,
             at=loc.at, map_url=map_url(loc.latitude, loc.longitude)),

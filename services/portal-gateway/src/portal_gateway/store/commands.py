@@ -12,18 +12,21 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from ssp_contracts.commands import CommandRequested, CommandStatusChanged
-from ssp_contracts.enums import CommandStatus
+from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
 from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import Database, apply_if_newer
 
 from portal_gateway.domain.command_view import (
     PENDING_STATUSES,
     CommandPublic,
+    LostModeContact,
     StatusStep,
+    lost_mode_contact,
     ordered_history,
 )
 
 REQUESTED_VERSION = 0
+UNSUCCESSFUL = TERMINAL_STATUSES - {CommandStatus.ACKNOWLEDGED}
 # Per device, the commands that may be unfinished (see ssp_runtime.id_lists): every POST asks.
 PENDING_BY_DEVICE = "pending_by_device"
 _PENDING = frozenset(s.value for s in PENDING_STATUSES)
@@ -57,11 +60,18 @@ class CommandProjection:
         await self.unfinished.add(event.device_id, event.command_id)
         step = StatusStep(status=CommandStatus.REQUESTED, version=REQUESTED_VERSION,
                           at=event.requested_at)
-        return await self._apply(event.command_id, REQUESTED_VERSION, {
+        applied = await self._apply(event.command_id, REQUESTED_VERSION, {
             "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
             "requested_by": event.requested_by, "requested_at": event.requested_at,
             "status": CommandStatus.REQUESTED, "updated_at": event.requested_at,
         }, step)
+        if event.action is Action.ENABLE_LOST_MODE:
+            # The page shows it while lost mode is on. Written whatever the version: a status
+            # that got here first has neither the parameters nor the request time.
+            await self.coll.update_one({"_id": event.command_id}, {"$set": {
+                "lost_mode_contact": lost_mode_contact(event.params).model_dump(),
+                "requested_at": event.requested_at}})
+        return applied
 
     async def apply(self, event: CommandStatusChanged) -> bool:
         step = StatusStep(status=event.status, version=event.version, at=event.occurred_at,
@@ -104,6 +114,22 @@ class CommandProjection:
             {"requested_at": {"$exists": False}, "updated_at": since},  # seen via status only
         ]}).sort("updated_at", DESCENDING).limit(limit))
         return [_public(doc) async for doc in cursor]
+
+    async def lost_mode_contact(self, org_id: str, device_id: str,
+                                since: datetime | None) -> LostModeContact | None:
+        """What the device's lock screen says since its lost mode was last turned on: the
+        newest `enable_lost_mode` that did not end unsuccessfully, requested since `since`
+        (the link to its owner; an earlier owner's phone number is not theirs to see). Not
+        only acknowledged ones: the device's snapshot may say "lost mode" before the
+        acknowledgement reaches this projection."""
+        found: dict[str, Any] = {
+            "device_id": device_id, "org_id": org_id,
+            "status": {"$nin": sorted(s.value for s in UNSUCCESSFUL)},
+            "action": Action.ENABLE_LOST_MODE, "lost_mode_contact": {"$exists": True}}
+        if since is not None:
+            found["requested_at"] = {"$gte": since}
+        doc = await self.coll.find_one(found, sort=[("requested_at", DESCENDING)])
+        return None if doc is None else LostModeContact.model_validate(doc["lost_mode_contact"])
 
     async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
         """The id of an unfinished `action` command on the device, requested after `since`."""

@@ -45,7 +45,10 @@ async def _device_context(request: Request, caller: Caller,
     t = translator(page_locale(request))
     availability = action_availability(device, caller.permissions)
     commands = await device_history(gw.stores, caller, device)
+    linked_at = device.owner.linked_at if device.owner else None
     return {
+        "lost_mode_contact": await gw.stores.commands.lost_mode_contact(
+            caller.org_id, device.device_id, linked_at) if device.lost_mode else None,
         "device": device_public(device, caller.permissions, availability), "live": True,
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
                         for a, why in availability.unavailable.items()],
