@@ -79,13 +79,21 @@ class PartitionProcessor:
             if not batches:
                 continue
             async with self._batch_lock:
-                if epoch != self._epoch:
-                    continue  # fetched before a rebalance; the assignment has sought afresh
+                if epoch != self._epoch:  # fetched across a rebalance: maybe from a position
+                    self._rewind(batches)  # the assignment then moved; fetch again from ours
+                    continue
                 try:
                     await self._process(batches)
                 except BaseException:
                     self._broken = True
                     raise
+
+    def _rewind(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        consumer = self._running()
+        for tp in batches:
+            state = self.owned.get(tp)
+            if state is not None and state.position is not None:
+                consumer.seek(tp, state.position)
 
     async def stop(self) -> None:
         """Flush what is consistent, then leave the group."""
@@ -131,7 +139,6 @@ class PartitionProcessor:
     async def on_assigned(self, assigned: list[TopicPartition]) -> None:
         consumer, committer = self._running(), self._committer()
         async with self._batch_lock:
-            self._epoch += 1
             for tp in sorted(assigned):
                 if tp.topic != self.config.input_topic:
                     continue
@@ -142,15 +149,16 @@ class PartitionProcessor:
                     state, checkpoint = await self.snapshots.load(tp.partition)
                     state.position = checkpoint
                     state.replay_until = committed or 0
-                    log.info("partition loaded", extra={
-                        "partition": tp.partition, "entities": len(state.entities),
-                        "checkpoint": checkpoint, "committed": committed})
-                if state.position is None:
-                    await consumer.seek_to_beginning(tp)
-                else:
-                    consumer.seek(tp, state.position)
+                    log.info("partition %d loaded: %d entities, checkpoint %s, committed %s",
+                             tp.partition, len(state.entities), checkpoint, committed)
+                if state.position is None:  # never snapshotted: the whole log is the state
+                    state.position = (await consumer.beginning_offsets([tp]))[tp]
+                # An explicit position: aiokafka would otherwise start at the committed offset.
+                consumer.seek(tp, state.position)
                 self.owned[tp] = state
             self._standby.clear()  # not given back to us: someone else's now
+            # Last: a batch fetched while the positions were being set must not be folded.
+            self._epoch += 1
         self.assigned.set()
 
     async def on_revoked(self, revoked: list[TopicPartition]) -> None:
@@ -196,7 +204,10 @@ class PartitionProcessor:
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.flush_interval_ms / 1000)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:  # the next flush tries again; dying here would stop them all
+                log.exception("snapshot flush failed")
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -53,7 +53,8 @@ class SnapshotStore:
         return Capture(state.partition, list(dirty), docs, state.position)
 
     async def write(self, capture: Capture) -> None:
-        ops: list[ReplaceOne[Any]] = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in capture.chunks]
+        ops: list[ReplaceOne[Any]] = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+                                      for doc in capture.chunks]
         for start in range(0, len(ops), BULK_LIMIT):  # FerretDB v1 deadlocks at 100
             await self.collection.bulk_write(ops[start:start + BULK_LIMIT], ordered=False)
         failpoint("processor.after_flush", key=str(capture.partition))
