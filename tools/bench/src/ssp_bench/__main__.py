@@ -19,6 +19,7 @@ from ssp_bench import (
     csv_import,
     gateway_reads,
     kafka_floor,
+    partition_processor,
     pipeline,
 )
 from ssp_bench.stats import machine
@@ -41,6 +42,7 @@ def main() -> int:
         "authorizer": lambda: [authorizer.run(bootstrap, mongo)],
         "csv_import": lambda: csv_import.run(bootstrap, mongo),
         "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),
+        "partition_processor": lambda: partition_processor.run(bootstrap, mongo),
     }
     # SSP_BENCH_ONLY=gateway_reads,kafka_floor runs those alone (in this order).
     only = [n for n in os.environ.get("SSP_BENCH_ONLY", "").split(",") if n]

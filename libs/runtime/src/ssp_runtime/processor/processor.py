@@ -48,6 +48,7 @@ class PartitionProcessor:
         self.committer: Committer | None = None
         self._flusher: asyncio.Task[None] | None = None
         self.assigned = asyncio.Event()
+        self.records_committed = 0  # input records whose batch is committed, this instance
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ class PartitionProcessor:
         offsets = {tp: position for tp in outputs
                    if (position := self.owned[tp].position) is not None}
         await committer.commit(offsets)
+        self.records_committed += sum(len(batches[tp]) for tp in outputs)
 
     @staticmethod
     async def _produce(committer: Committer, tp: TopicPartition, outputs: list[Output]) -> None:
