@@ -46,7 +46,7 @@ class ProcessorConfig:
     name: str
     group_id: str
     input_topic: str
-    commit: CommitMode = CommitMode.TRANSACTIONS
+    commit: CommitMode = CommitMode.AT_LEAST_ONCE  # why: docs/architecture.md
     # A batch is what `getmany` has buffered, at most `max_records`; when nothing is buffered
     # it waits at most `max_wait_ms`, so a lone record is not held back.
     max_records: int = 500
@@ -55,8 +55,9 @@ class ProcessorConfig:
     flush_interval_ms: int = 300
     # Entities of a partition are snapshotted in this many documents: FerretDB rewrites about
     # 1,000 documents a second, so one document per entity could not follow a busy partition.
-    # Fixed for the life of a snapshot (an entity's chunk is derived from it).
-    chunks_per_partition: int = 64
+    # Fixed for the life of a snapshot (an entity's chunk is derived from it); size it so a
+    # chunk holds hundreds to a few thousand entities (docs/architecture.md).
+    chunks_per_partition: int = 16
     # A killed instance's partitions move after this long without heartbeats (the broker's
     # group.min.session.timeout.ms is 6,000 by default).
     session_timeout_ms: int = 6000
