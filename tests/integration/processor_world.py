@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from ssp_runtime.processor.partition_state import INPUT_HEADER
 from ssp_runtime.processor.snapshot import SnapshotStore
 
@@ -24,15 +23,6 @@ from tests.support.counter_processor import SNAPSHOTS
 
 PARTITIONS = 6
 REPO = Path(__file__).resolve().parents[2]
-
-
-async def create_topics(bootstrap: str, *names: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
-    finally:
-        await admin.close()
 
 
 @dataclass

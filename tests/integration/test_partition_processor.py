@@ -19,13 +19,14 @@ from ssp_runtime.failpoints import EXIT_CODE
 from ssp_runtime.processor import CommitMode, PartitionProcessor
 
 from tests.integration.processor_world import (
+    PARTITIONS,
     CounterInstance,
     Inputs,
     Outputs,
-    create_topics,
     snapshot_counts,
 )
 from tests.support.counter_processor import SNAPSHOTS, config, counting_fold
+from tests.support.kafka import create_topics
 from tests.support.waiting import eventually
 
 KEYS = [f"device-{i:02d}" for i in range(30)]
@@ -34,7 +35,7 @@ KEYS = [f"device-{i:02d}" for i in range(30)]
 @pytest.fixture
 async def topics(bootstrap: str, run_id: str) -> tuple[str, str]:
     names = (f"t{run_id}.proc.in", f"t{run_id}.proc.out")
-    await create_topics(bootstrap, *names)
+    await create_topics(bootstrap, list(names), PARTITIONS)
     return names
 
 

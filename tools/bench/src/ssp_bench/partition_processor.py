@@ -22,12 +22,12 @@ import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 from ssp_runtime.processor import CommitMode, Output, PartitionProcessor, ProcessorConfig
 
 from ssp_bench.kafka_floor import round_trips
 from ssp_bench.stats import fmt
+from tests.support.kafka import create_topics
 
 PARTITIONS = 6
 DEVICES = 3000
@@ -36,12 +36,7 @@ BATCHES = (10, 100, 500)
 
 async def _topics(bootstrap: str, tag: str) -> tuple[str, str]:
     names = (f"bench.proc.{tag}.in", f"bench.proc.{tag}.out")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
-    finally:
-        await admin.close()
+    await create_topics(bootstrap, list(names), PARTITIONS)
     return names
 
 
