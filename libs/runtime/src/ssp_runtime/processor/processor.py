@@ -44,6 +44,9 @@ class PartitionProcessor:
         self._flush_lock = asyncio.Lock()
         self._epoch = 0  # bumped on each assignment: a batch fetched before it is stale
         self._broken = False  # a batch failed half-way: memory is ahead of Kafka
+        # aiokafka logs a listener's exception and goes on: the partition would then be
+        # fetched but never processed. run() raises it instead.
+        self._rebalance_error: BaseException | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.committer: Committer | None = None
         self._flusher: asyncio.Task[None] | None = None
@@ -74,6 +77,8 @@ class PartitionProcessor:
         and its successor recovers from the snapshot and the log)."""
         consumer = self._running()
         while True:
+            if self._rebalance_error is not None:
+                raise self._rebalance_error
             epoch = self._epoch
             batches = await consumer.getmany(timeout_ms=self.config.max_wait_ms,
                                              max_records=self.config.max_records)
@@ -179,6 +184,10 @@ class PartitionProcessor:
             # Written before the next owner loads: Kafka revokes everywhere before it assigns.
             await self._write([c for c in captures if c is not None], self._standby)
 
+    def rebalance_failed(self, error: Exception) -> None:
+        self._rebalance_error = error
+        self._broken = True  # what is owned is no longer known for sure: flush nothing more
+
     # -- write-behind -------------------------------------------------------------------------
 
     async def flush(self) -> None:
@@ -235,7 +244,15 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.processor = processor
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        await self.processor.on_revoked(list(revoked))
+        try:
+            await self.processor.on_revoked(list(revoked))
+        except Exception as exc:
+            self.processor.rebalance_failed(exc)
+            raise
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        await self.processor.on_assigned(list(assigned))
+        try:
+            await self.processor.on_assigned(list(assigned))
+        except Exception as exc:
+            self.processor.rebalance_failed(exc)
+            raise
