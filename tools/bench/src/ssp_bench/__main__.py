@@ -21,6 +21,7 @@ from ssp_bench import (
     kafka_floor,
     partition_processor,
     pipeline,
+    processor_startup,
 )
 from ssp_bench.stats import machine
 
@@ -43,6 +44,7 @@ def main() -> int:
         "csv_import": lambda: csv_import.run(bootstrap, mongo),
         "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),
         "partition_processor": lambda: partition_processor.run(bootstrap, mongo),
+        "processor_startup": lambda: processor_startup.run(mongo),
     }
     # SSP_BENCH_ONLY=gateway_reads,kafka_floor runs those alone (in this order).
     only = [n for n in os.environ.get("SSP_BENCH_ONLY", "").split(",") if n]

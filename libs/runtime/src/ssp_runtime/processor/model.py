@@ -56,7 +56,8 @@ class ProcessorConfig:
     # Entities of a partition are snapshotted in this many documents: FerretDB rewrites about
     # 1,000 documents a second, so one document per entity could not follow a busy partition.
     # Fixed for the life of a snapshot (an entity's chunk is derived from it); size it so a
-    # chunk holds hundreds to a few thousand entities (docs/architecture.md).
+    # chunk holds hundreds to a few thousand entities, far below the 16 MiB document limit
+    # (docs/architecture.md): 16 suits ~50,000 devices, a million want ~160 per partition.
     chunks_per_partition: int = 16
     # A killed instance's partitions move after this long without heartbeats (the broker's
     # group.min.session.timeout.ms is 6,000 by default).

@@ -144,29 +144,32 @@ class PartitionProcessor:
     # -- rebalance ----------------------------------------------------------------------------
 
     async def on_assigned(self, assigned: list[TopicPartition]) -> None:
-        consumer, committer = self._running(), self._committer()
         async with self._batch_lock:
-            for tp in sorted(assigned):
-                if tp.topic != self.config.input_topic:
-                    continue
-                await committer.open(tp)  # fences the previous owner before we read its offset
-                committed = await consumer.committed(tp)
-                state = self._standby.pop(tp, None)
-                if state is None or state.position != committed:
-                    state, checkpoint = await self.snapshots.load(tp.partition)
-                    state.position = checkpoint
-                    state.replay_until = committed or 0
-                    log.info("partition %d loaded: %d entities, checkpoint %s, committed %s",
-                             tp.partition, len(state.entities), checkpoint, committed)
-                if state.position is None:  # never snapshotted: the whole log is the state
-                    state.position = (await consumer.beginning_offsets([tp]))[tp]
-                # An explicit position: aiokafka would otherwise start at the committed offset.
-                consumer.seek(tp, state.position)
-                self.owned[tp] = state
+            tps = [tp for tp in sorted(assigned) if tp.topic == self.config.input_topic]
+            # Partitions load side by side: start-up time is mostly snapshot loading.
+            states = await asyncio.gather(*(self._take_over(tp) for tp in tps))
+            self.owned.update(zip(tps, states, strict=True))
             self._standby.clear()  # not given back to us: someone else's now
             # Last: a batch fetched while the positions were being set must not be folded.
             self._epoch += 1
         self.assigned.set()
+
+    async def _take_over(self, tp: TopicPartition) -> PartitionState:
+        consumer = self._running()
+        await self._committer().open(tp)  # fences the previous owner before we read its offset
+        committed = await consumer.committed(tp)
+        state = self._standby.pop(tp, None)
+        if state is None or state.position != committed:
+            state, checkpoint = await self.snapshots.load(tp.partition)
+            state.position = checkpoint
+            state.replay_until = committed or 0
+            log.info("partition %d loaded: %d entities, checkpoint %s, committed %s",
+                     tp.partition, len(state.entities), checkpoint, committed)
+        if state.position is None:  # never snapshotted: the whole log is the state
+            state.position = (await consumer.beginning_offsets([tp]))[tp]
+        # An explicit position: aiokafka would otherwise start at the committed offset.
+        consumer.seek(tp, state.position)
+        return state
 
     async def on_revoked(self, revoked: list[TopicPartition]) -> None:
         committer = self._committer()
