@@ -6,7 +6,8 @@ Each configuration gets fresh 6-partition topics, pre-filled with small JSON rec
 3,000 device ids; the clock runs from the moment the processor owns its partitions until
 every input record's batch is committed. The CPU time of this process (processor, its Kafka
 clients and the snapshot writes; not the broker's nor the database's) is reported per 1,000
-records, steadier than records/s on a machine shared with other work.
+records, steadier than records/s on a machine shared with other work. Then the latency from
+an input produced to its output consumed, at 20 and 500 records/s, against the one-hop floor.
 
 SSP_BENCH_PROCESSOR_CHUNKS (snapshot documents per partition) and
 SSP_BENCH_PROCESSOR_FLUSH_MS (write-behind interval; a large one keeps the database out of the
@@ -26,7 +27,7 @@ from pymongo import AsyncMongoClient
 from ssp_runtime.processor import CommitMode, Output, PartitionProcessor, ProcessorConfig
 
 from ssp_bench.kafka_floor import round_trips
-from ssp_bench.stats import fmt
+from ssp_bench.stats import fmt, percentiles
 from tests.support.kafka import create_topics
 
 PARTITIONS = 6
@@ -102,6 +103,60 @@ async def _processor(bootstrap: str, mongo_url: str, mode: CommitMode, batch: in
         await mongo.close()
 
 
+def _echo(output_topic: str):  # type: ignore[no-untyped-def]
+    def fold(state: Any, record: ConsumerRecord) -> tuple[Any, list[Output]]:
+        return (state or 0) + 1, [Output(output_topic, record.value)]
+    return fold
+
+
+async def _paced(bootstrap: str, mongo_url: str, mode: CommitMode, rate: int,
+                 seconds: float) -> dict[str, float]:
+    """Input produced -> output consumed, in ms, at a steady `rate` records/s."""
+    tag = uuid.uuid4().hex[:8]
+    in_topic, out_topic = await _topics(bootstrap, tag)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
+    processor = PartitionProcessor(
+        ProcessorConfig(name="bench", group_id=f"bench-{tag}", input_topic=in_topic,
+                        commit=mode, chunks_per_partition=_chunks(),
+                        flush_interval_ms=_flush_ms()),
+        _echo(out_topic), bootstrap=bootstrap, collection=mongo[f"bench_proc_{tag}"]["snap"])
+    consumer = AIOKafkaConsumer(out_topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=10,
+                                isolation_level="read_committed")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                enable_idempotence=True, linger_ms=0)
+    await processor.start()
+    task = asyncio.create_task(processor.run())
+    await consumer.start()
+    await producer.start()
+    samples: list[float] = []
+    try:
+        await asyncio.wait_for(processor.assigned.wait(), 60)
+        total = int(rate * seconds)
+
+        async def read() -> None:
+            while len(samples) < total:
+                for records in (await consumer.getmany(timeout_ms=100)).values():
+                    now = time.perf_counter()
+                    samples.extend((now - float(r.value)) * 1000 for r in records)
+
+        reading = asyncio.create_task(read())
+        started = time.perf_counter()
+        for i in range(total):
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            await producer.send(in_topic, str(time.perf_counter()).encode(),
+                                key=f"device-{i % DEVICES:05d}".encode())
+        await asyncio.wait_for(reading, 60)
+        return percentiles(samples)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        for client in (producer, consumer, processor):
+            await client.stop()
+        await mongo.drop_database(f"bench_proc_{tag}")
+        await mongo.close()
+
+
 async def _raw(bootstrap: str, batch: int, count: int) -> tuple[float, float]:
     """The floor: consume a batch, produce one record per input, commit; no state."""
     tag = uuid.uuid4().hex[:8]
@@ -150,6 +205,15 @@ async def measure(bootstrap: str, mongo_url: str, count: int) -> list[str]:
                      f"{DEVICES:,} devices, 6 partitions, trivial fold, snapshot in "
                      f"{_chunks()} documents per partition every {_flush_ms()} ms: "
                      + "; ".join(figures))
+        print(lines[-1], flush=True)
+    for rate in (20, 500):
+        figures = []
+        for mode in CommitMode:
+            lat = await _paced(bootstrap, mongo_url, mode, rate, seconds=10)
+            figures.append(f"{mode.value} {fmt(lat)} (p50 {lat['p50'] / hop['p50']:.1f}x, "
+                           f"p99 {lat['p99'] / hop['p99']:.1f}x one hop)")
+        lines.append(f"partition processor latency, input produced -> output consumed, "
+                     f"{rate} records/s for 10 s: " + "; ".join(figures))
         print(lines[-1], flush=True)
     return lines
 
