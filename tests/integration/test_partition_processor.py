@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 from ssp_runtime.failpoints import EXIT_CODE
 from ssp_runtime.processor import CommitMode, PartitionProcessor
 
@@ -65,29 +67,62 @@ async def test_a_fold_over_many_records_gives_the_exact_state_and_outputs(
         bootstrap, mongo, run_id, topics, mode):
     in_topic, out_topic = topics
     collection = mongo[f"t{run_id}_proc"][SNAPSHOTS]
-    processor = PartitionProcessor(config(f"g{run_id}", in_topic, mode.value),
-                                   counting_fold(out_topic), bootstrap=bootstrap,
-                                   collection=collection)
-    await processor.start()
-    task = asyncio.create_task(processor.run())
-    try:
-        async with Inputs(bootstrap, in_topic) as inputs, Outputs(bootstrap, out_topic) as outs:
-            await inputs.send(KEYS, 0, 600)
-            await outs.wait_for(600)
-            await outs.settle()
-            assert outs.per_key() == inputs.expected()  # in order, none twice, none missing
-            assert {k: processor.state_of(k)["n"] for k in KEYS} == {
-                k: len(v) for k, v in inputs.sent.items()}
-            assert len({tp.partition for tp in processor.owned}) == 6
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await processor.stop()
+    registry = CollectorRegistry()
+    async with running(bootstrap, run_id, topics, mode, collection, registry) as processor, \
+            Inputs(bootstrap, in_topic) as inputs, Outputs(bootstrap, out_topic) as outs:
+        await inputs.send(KEYS, 0, 600)
+        await outs.wait_for(600)
+        await outs.settle()
+        assert outs.per_key() == inputs.expected()  # in order, none twice, none missing
+        assert {k: processor.state_of(k)["n"] for k in KEYS} == {
+            k: len(v) for k, v in inputs.sent.items()}
+        assert len({tp.partition for tp in processor.owned}) == 6
+        labels = {"processor": "counter"}
+        assert registry.get_sample_value(
+            "ssp_processor_records_committed_total", labels) == 600
+        assert registry.get_sample_value("ssp_processor_owned_partitions", labels) == 6
+        assert registry.get_sample_value("ssp_processor_batch_records_count", labels) >= 1
     assert await snapshot_counts(mongo, f"t{run_id}_proc") == {
         k: len(v) for k, v in inputs.sent.items()}
     checkpoints = [doc["offset"] async for doc in collection.find(
         {"_id": {"$in": [f"counter/{p}/checkpoint" for p in range(6)]}})]
     assert sum(checkpoints) == 600  # each partition's checkpoint covers all its records
+
+    # The chunks stay, the checkpoints go (as if each was lost after its chunks): the next
+    # owner replays all 600 records onto chunks that already hold them, and changes nothing.
+    await collection.delete_many(
+        {"_id": {"$in": [f"counter/{p}/checkpoint" for p in range(6)]}})
+    registry = CollectorRegistry()
+    async with running(bootstrap, run_id, topics, mode, collection, registry) as successor, \
+            Outputs(bootstrap, out_topic) as outs:
+        async def replayed() -> bool:
+            return registry.get_sample_value(
+                "ssp_processor_records_replayed_total", {"processor": "counter"}) == 600
+
+        await eventually(replayed, timeout_s=30, what="600 records replayed")
+        await outs.settle()
+        assert len(outs.seen) == 600  # the replay produced nothing
+        assert {k: successor.state_of(k)["n"] for k in KEYS} == {
+            k: len(v) for k, v in inputs.sent.items()}
+
+
+@contextlib.asynccontextmanager
+async def running(bootstrap: str, run_id: str, topics: tuple[str, str], mode: CommitMode,
+                  collection: object, registry: CollectorRegistry,
+                  ) -> AsyncIterator[PartitionProcessor]:
+    """An in-process counting processor, run until the block ends, then stopped (flushed)."""
+    in_topic, out_topic = topics
+    processor = PartitionProcessor(config(f"g{run_id}", in_topic, mode.value),
+                                   counting_fold(out_topic), bootstrap=bootstrap,
+                                   collection=collection, registry=registry)
+    await processor.start()
+    task = asyncio.create_task(processor.run())
+    try:
+        yield processor
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await processor.stop()
 
 
 @pytest.mark.parametrize("mode", list(CommitMode))

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from prometheus_client import CollectorRegistry
 
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
@@ -18,6 +19,7 @@ from ssp_runtime.processor.committers import (
     Committer,
     TransactionalCommitter,
 )
+from ssp_runtime.processor.metrics import ProcessorMetrics
 from ssp_runtime.processor.model import CommitMode, Fold, Output, ProcessorConfig
 from ssp_runtime.processor.partition_state import PartitionState
 from ssp_runtime.processor.snapshot import Capture, SnapshotStore
@@ -27,8 +29,9 @@ log = logging.getLogger(__name__)
 
 class PartitionProcessor:
     def __init__(self, config: ProcessorConfig, fold: Fold, *, bootstrap: str,
-                 collection: Any) -> None:
+                 collection: Any, registry: CollectorRegistry | None = None) -> None:
         self.config = config
+        self.metrics = ProcessorMetrics(registry)
         self.fold = fold
         self.bootstrap = bootstrap
         self.snapshots = SnapshotStore(collection, config.name, config.chunks_per_partition)
@@ -102,7 +105,8 @@ class PartitionProcessor:
                 consumer.seek(tp, state.position)
 
     async def stop(self) -> None:
-        """Flush what is consistent, then leave the group."""
+        """Flush what is consistent, then leave the group. Cancel run() first: a batch it
+        was folding then marks the memory as ahead of Kafka, and nothing is flushed."""
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)
@@ -122,6 +126,8 @@ class PartitionProcessor:
             state = self.owned.get(tp)
             if state is None:
                 continue  # revoked since it was fetched
+            self.metrics.replayed.labels(self.config.name).inc(
+                sum(1 for r in records if r.offset < state.replay_until))
             produced = [out for record in records for out in state.apply(record, self.fold)]
             # A batch wholly inside the replayed range commits nothing: the committed offset
             # is already past it and must not move back.
@@ -133,7 +139,10 @@ class PartitionProcessor:
         offsets = {tp: position for tp in outputs
                    if (position := self.owned[tp].position) is not None}
         await committer.commit(offsets)
-        self.records_committed += sum(len(batches[tp]) for tp in outputs)
+        committed = sum(len(batches[tp]) for tp in outputs)
+        self.records_committed += committed
+        self.metrics.committed.labels(self.config.name).inc(committed)
+        self.metrics.batch.labels(self.config.name).observe(committed)
 
     @staticmethod
     async def _produce(committer: Committer, tp: TopicPartition, outputs: list[Output]) -> None:
@@ -149,6 +158,7 @@ class PartitionProcessor:
             # Partitions load side by side: start-up time is mostly snapshot loading.
             states = await asyncio.gather(*(self._take_over(tp) for tp in tps))
             self.owned.update(zip(tps, states, strict=True))
+            self.metrics.owned.labels(self.config.name).set(len(self.owned))
             self._standby.clear()  # not given back to us: someone else's now
             # Last: a batch fetched while the positions were being set must not be folded.
             self._epoch += 1
@@ -181,6 +191,7 @@ class PartitionProcessor:
                     if state is None:
                         continue
                     await committer.close(tp)
+                    self.metrics.owned.labels(self.config.name).set(len(self.owned))
                     if not self._broken:
                         self._standby[tp] = state
                         captures.append(self.snapshots.capture(state))
@@ -207,7 +218,8 @@ class PartitionProcessor:
                      owned: dict[TopicPartition, PartitionState]) -> None:
         for capture in captures:
             try:
-                await self.snapshots.write(capture)
+                with self.metrics.flush.labels(self.config.name).time():
+                    await self.snapshots.write(capture)
             except Exception:
                 log.warning("snapshot write failed; retried at the next flush", exc_info=True,
                             extra={"partition": capture.partition})
