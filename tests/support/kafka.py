@@ -9,9 +9,20 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
+    """Topics of a test's or a benchmark's own, outside the topic table."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+    finally:
+        await admin.close()
 
 
 class Producer:

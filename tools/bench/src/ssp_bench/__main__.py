@@ -19,7 +19,9 @@ from ssp_bench import (
     csv_import,
     gateway_reads,
     kafka_floor,
+    partition_processor,
     pipeline,
+    processor_startup,
 )
 from ssp_bench.stats import machine
 
@@ -41,6 +43,8 @@ def main() -> int:
         "authorizer": lambda: [authorizer.run(bootstrap, mongo)],
         "csv_import": lambda: csv_import.run(bootstrap, mongo),
         "gateway_reads": lambda: gateway_reads.run(bootstrap, mongo),
+        "partition_processor": lambda: partition_processor.run(bootstrap, mongo),
+        "processor_startup": lambda: processor_startup.run(mongo),
     }
     # SSP_BENCH_ONLY=gateway_reads,kafka_floor runs those alone (in this order).
     only = [n for n in os.environ.get("SSP_BENCH_ONLY", "").split(",") if n]
