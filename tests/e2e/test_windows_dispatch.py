@@ -12,7 +12,7 @@ from nacl.public import PrivateKey
 from ssp_contracts import Action, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS, COMMANDS_WINDOWS, DEVICES_REPORTS
 from ssp_runtime.sealing import open_sealed
-from ssp_simulators.windows import SessionError, run_session
+from ssp_simulators.windows import SessionError, run_session, unenroll
 from ssp_simulators.windows.certificate import DeviceCertificate
 
 from tests.conftest import database_name
@@ -45,6 +45,15 @@ async def _device_record(db, laptop) -> dict:
     """The stored device without the outbox relay's own bookkeeping."""
     doc = await db["windows_devices"].find_one({"_id": windows_id(laptop)})
     return {k: v for k, v in doc.items() if not k.startswith("_outbox")}
+
+
+async def _enrolled_laptop(services, client: httpx.AsyncClient, reports: Tail):
+    """A dispatcher and one laptop whose first session (enrollment and inventory) is done."""
+    fleet, _ = start_fleet_and_dispatcher(services)
+    [laptop] = fleet.devices
+    assert await run_session(laptop, client, fleet.url)
+    await reports.wait_for(_report(windows_id(laptop), "inventory"))
+    return fleet, laptop
 
 
 async def _publish_and_wait_queued(producer: Producer, status: Tail, *commands) -> None:
@@ -129,10 +138,7 @@ async def test_bad_requests_are_refused_and_store_nothing(services, bootstrap, m
 async def test_a_broken_session_resends_reads_and_fails_the_rest(services, bootstrap):
     async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status, \
             Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
-        fleet, _ = start_fleet_and_dispatcher(services)
-        [laptop] = fleet.devices
-        assert await run_session(laptop, client, fleet.url)
-        await reports.wait_for(_report(windows_id(laptop), "inventory"))
+        fleet, laptop = await _enrolled_laptop(services, client, reports)
         pin_before = laptop.pin
         locate, reset = _command(laptop, Action.LOCATE), _command(laptop, Action.RESET_PASSCODE)
         await _publish_and_wait_queued(producer, status, locate, reset)
@@ -162,3 +168,40 @@ async def test_each_session_is_a_contact_the_portal_hears_of(services, bootstrap
         [later, *_] = await reports.wait_for(
             lambda r: contact(r) and datetime.fromisoformat(json_of(r)["occurred_at"]) > between)
         assert json_of(later)["platform"] == "windows"
+
+
+async def test_unenrollment_alert_reports_unenrolled_and_cancels_the_queue(services, bootstrap,
+                                                                            mongo, run_id):
+    """Microsoft, "Disconnecting from the management infrastructure (unenrollment)"
+    (learn.microsoft.com/windows/client-management/disconnecting-from-mdm-unenrollment): "For
+    device initiated MDM unenrollment, the alert type is
+    com.microsoft:mdm.unenrollment.userrequest. After the user elects to unenroll, any active
+    MDM OMA DM sessions are terminated. After that, the DMClient starts a DM session, including
+    a user unenroll generic alert in the first package that it sends to the server." The
+    sample package carries <Alert><Data>1226</Data> with that Meta/Type, Format int, Data 1."""
+    db = mongo[database_name(run_id, "command_dispatcher")]
+    async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status, \
+            Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as client:
+        fleet, laptop = await _enrolled_laptop(services, client, reports)
+        locate = _command(laptop, Action.LOCATE)
+        await _publish_and_wait_queued(producer, status, locate)
+
+        assert await unenroll(laptop, client, fleet.url) == 200
+        [gone] = await reports.wait_for(_report(windows_id(laptop), "unenrolled"), 30)
+        assert json_of(gone)["platform"] == "windows"
+        [canceled] = await status.wait_for(_status(locate.command_id, "canceled"), 30)
+        assert json_of(canceled)["reason_code"] == "device_unenrolled"
+        assert (await _device_record(db, laptop))["enrolled"] is False
+        assert not [h for h in laptop.history if "RemoteFind" in h.target]  # never sent
+
+
+async def test_unenrollment_alert_from_an_unknown_device_enrolls_nothing(services, bootstrap,
+                                                                          mongo, run_id):
+    """The same page: the alert is the device's goodbye ("After the previous package is sent,
+    the unenrollment process begins"), so it never makes an unknown device known."""
+    db = mongo[database_name(run_id, "command_dispatcher")]
+    async with httpx.AsyncClient() as client:
+        fleet, _ = start_fleet_and_dispatcher(services)
+        [laptop] = fleet.devices
+        assert await unenroll(laptop, client, fleet.url) == 401
+        assert await db["windows_devices"].count_documents({}) == 0

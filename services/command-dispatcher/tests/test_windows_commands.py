@@ -37,13 +37,41 @@ def test_wipe_is_one_exec_of_do_wipe_protected() -> None:
         build_commands(Action.WIPE, itertools.count(1), wipe="doEverything")
 
 
-def test_locate_is_an_atomic_of_gets() -> None:
+def test_locate_wraps_its_gets_in_a_sequence_inside_the_atomic() -> None:
+    """OMA DM protocol support (learn.microsoft.com/windows/client-management/
+    oma-dm-protocol-support), DM protocol commands: "Atomic: ... Nested Atomic and Get commands
+    aren't allowed and will generate error code 500." RemoteFind CSP, Location: "Required. Nodes
+    under this path must be queried atomically in order to succeed"; its Example frames the Gets
+    as <Atomic><CmdID>1</CmdID><Sequence><CmdID>10</CmdID><Get>...</Get>...</Sequence></Atomic>.
+    """
     built = build_commands(Action.LOCATE, itertools.count(1))
     (atomic,) = built.commands
     assert isinstance(atomic, Container) and atomic.verb == "Atomic"
-    assert all(isinstance(c, Command) and c.verb == "Get" for c in atomic.commands)
+    (sequence,) = atomic.commands  # nothing but the Sequence directly inside the Atomic
+    assert isinstance(sequence, Container) and sequence.verb == "Sequence"
+    assert all(isinstance(c, Command) and c.verb == "Get" for c in sequence.commands)
     assert _targets(atomic) == list(LOCATION_NODES)
-    assert built.cmd_ids == ("1", "2", "3", "4", "5", "6")
+    assert built.cmd_ids == ("1", "2", "3", "4", "5", "6", "7")
+
+
+def _containers_hold_no_get_directly_in_an_atomic(command: Command | Container) -> bool:
+    if not isinstance(command, Container):
+        return True
+    if command.verb == "Atomic" and any(
+            c.verb in ("Get", "Atomic") for c in command.commands):
+        return False
+    return all(_containers_hold_no_get_directly_in_an_atomic(c) for c in command.commands)
+
+
+@pytest.mark.parametrize("action", [Action.WIPE, Action.LOCATE, Action.RESET_PASSCODE,
+                                    Action.REFRESH])
+def test_no_command_puts_a_get_or_an_atomic_directly_inside_an_atomic(action: Action) -> None:
+    """OMA DM protocol support, DM protocol commands, Atomic: "Nested Atomic and Get commands
+    aren't allowed and will generate error code 500." The CSP pages' examples frame the rest:
+    RemoteWipe's doWipe* is a lone Exec, RemoteLock's LockAndResetPIN Exec and NewPINValue Get
+    share a Sequence, and DevDetail/DeviceStatus values are plain Gets in the SyncBody."""
+    built = build_commands(action, itertools.count(1))
+    assert all(_containers_hold_no_get_directly_in_an_atomic(c) for c in built.commands)
 
 
 def test_reset_passcode_is_a_sequence_of_exec_and_get() -> None:
@@ -106,10 +134,10 @@ def test_wipe_outcomes() -> None:
 
 
 def test_locate_with_a_fix() -> None:
-    statuses = [_status("1", "Atomic", "200")]
-    statuses += [_status(str(i), "Get", "200") for i in range(2, 7)]
-    results = [_results("2", Latitude="48.137154"), _results("3", Longitude="11.576124"),
-               _results("4", Accuracy="35"), _results("6", Age="300000000")]
+    statuses = [_status("1", "Atomic", "200"), _status("2", "Sequence", "200")]
+    statuses += [_status(str(i), "Get", "200") for i in range(3, 8)]
+    results = [_results("3", Latitude="48.137154"), _results("4", Longitude="11.576124"),
+               _results("5", Accuracy="35"), _results("7", Age="300000000")]
     outcome = interpret(Action.LOCATE, statuses, results, now=NOW)
     assert outcome.outcome == "acknowledged"
     location = outcome.location

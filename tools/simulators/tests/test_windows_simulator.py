@@ -24,6 +24,8 @@ from command_dispatcher.windows.session import (
 from command_dispatcher.windows.syncml import CONTENT_TYPE, parse_message
 from ssp_contracts.enums import Action
 from ssp_simulators.windows import SessionError, WindowsFleet, new_laptop, run_session
+from ssp_simulators.windows.answers import Responder
+from ssp_simulators.windows.syncml import DeviceMessage, ServerCommand, ServerMessage
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -187,3 +189,22 @@ async def test_unreachable_server_is_a_session_error() -> None:
         async with httpx.AsyncClient(timeout=5) as client:
             with pytest.raises(SessionError, match="cannot reach"):
                 await run_session(device, client, url)
+
+
+def test_a_get_directly_inside_an_atomic_is_refused_with_500() -> None:
+    """OMA DM protocol support (learn.microsoft.com/windows/client-management/
+    oma-dm-protocol-support), DM protocol commands: "Atomic: ... Nested Atomic and Get commands
+    aren't allowed and will generate error code 500." The Atomic itself fails (507) and nothing
+    inside it is read, so a server framing RemoteFind that way never locates the device."""
+    device = new_laptop(random.Random(9))
+    latitude = "./Vendor/MSFT/RemoteFind/Location/Latitude"
+    bare = ServerCommand("Atomic", "1", (), (ServerCommand("Get", "2", (latitude,)),))
+    wrapped = ServerCommand("Atomic", "3", (), (
+        ServerCommand("Sequence", "4", (), (ServerCommand("Get", "5", (latitude,)),)),))
+    out = DeviceMessage("1", 2, "https://mdm.example/omadm", device.device_id)
+    Responder(device, "1", random.Random(1)).answer(ServerMessage("1", "1", (bare, wrapped)), out)
+    answer = parse_message(out.finish())
+    codes = {(s.cmd_ref, s.cmd): s.data for s in answer.statuses}
+    assert codes[("1", "Atomic")] == "507" and codes[("2", "Get")] == "500"
+    assert codes[("3", "Atomic")] == codes[("4", "Sequence")] == codes[("5", "Get")] == "200"
+    assert [r.cmd_ref for r in answer.results] == ["5"]  # only the framed Get read a value

@@ -3,7 +3,9 @@
 Identity is the client certificate a TLS proxy forwards. A device becomes known at its first
 session, which pins that certificate (full MS-MDE2 enrollment is not implemented); a later
 message with another certificate is refused before anything is stored. There is no WNS push
-yet: queued commands wait for the device's next scheduled session.
+yet: queued commands wait for the device's next scheduled session. A device that unenrolls
+(Alert 1226 `com.microsoft:mdm.unenrollment.userrequest`) is reported `unenrolled` and its
+queue canceled.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class WindowsEndpoints:
             device = await self._identify(message, fingerprint, request.query_params.get("org"))
         except WindowsMdmError as exc:
             return self.refusals.answer("windows", exc, identity=isinstance(exc, IdentityError))
+        if message.unenrolls:
+            return Response(await self.session.unenroll(device, message), media_type=CONTENT_TYPE)
         await self.contacts.contact(  # the portal's "last contact" (coalesced)
             org_id=device.org_id, device_id=device.device_id, platform=Platform.WINDOWS,
             mode=ManagementMode.WINDOWS, publish=partial(self.devices.report, device.device_id))
@@ -70,6 +74,8 @@ class WindowsEndpoints:
                 raise IdentityError("identity.pinned_mismatch",
                                     "the device is known with another certificate")
             return known
+        if message.unenrolls:  # never enroll a device from its goodbye
+            raise IdentityError("identity.unknown_device", "unknown device: nothing to unenroll")
         if not opens_session(message):
             raise IdentityError("identity.unknown_device", "unknown device: open a session first")
         info = message.dev_info

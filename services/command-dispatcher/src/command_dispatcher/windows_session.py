@@ -33,6 +33,7 @@ from command_dispatcher.windows.session_plan import (
 
 log = logging.getLogger(__name__)
 S = CommandStatus
+UNENROLLED = ("device_unenrolled", "The device left management.")
 RESENT = ("session_interrupted", "Sent again: the device's last session ended before it "
           "answered.")
 
@@ -81,6 +82,18 @@ class WindowsSession:
             await self._settle(device, queued[refused.command_id], refused.result,
                                refused.result.platform_status or "unsupported")
         return answer.body
+
+    async def unenroll(self, device: WindowsDevice, message: Message) -> bytes:
+        """The device left management (Alert 1226): it is reported `unenrolled`, whatever it
+        still had queued is canceled, and the answer carries Statuses only, so no command
+        reaches a device that is removing its enrollment."""
+        now = self.clock()
+        await self.devices.unenroll(device.device_id, report(
+            DeviceReportKind.UNENROLLED, org_id=device.org_id, device_id=device.device_id,
+            platform=Platform.WINDOWS, mode=ManagementMode.WINDOWS, now=now))
+        for cmd, _ in await self._pending(device):
+            await self._save(cmd, S.CANCELED, {"windows": None}, *UNENROLLED)
+        return reply(message, []).body
 
     async def _settle(self, device: WindowsDevice, cmd: Command, outcome: WindowsOutcome,
                       failure_code: str) -> None:

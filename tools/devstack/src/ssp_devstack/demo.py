@@ -76,8 +76,10 @@ def android_fleet(logs: Path) -> Simulator:
 
 def windows_fleet(logs: Path) -> Simulator:
     return Simulator("windows", [
-        "ssp_simulators.windows", "--server", "http://127.0.0.1:8100", "--devices", "2",
-        "--interval", "5", "--seed", "1"], logs / "windows-simulator.log")
+        "ssp_simulators.windows", "--server", "http://127.0.0.1:8100", "--devices", "3",
+        # the third laptop's user disconnects it: the portal then shows it unenrolled
+        "--unenroll-after", "4", "--interval", "5", "--seed", "1"],
+        logs / "windows-simulator.log")
 
 
 def dispatcher_env() -> dict[str, str]:
@@ -91,7 +93,7 @@ def dispatcher_env() -> dict[str, str]:
 # Every third device goes to bob (read access), the rest to alice (full access); carol has
 # no self-service permission and admin administers: each sees what the portal says then.
 OWNERS = ["alice", "alice", "bob"]
-EXPECTED_DEVICES = 9  # 4 Apple + 3 Android + 2 Windows
+EXPECTED_DEVICES = 10  # 4 Apple + 3 Android + 3 Windows (one unenrolls)
 
 
 async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,

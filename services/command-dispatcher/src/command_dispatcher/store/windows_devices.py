@@ -50,6 +50,12 @@ class WindowsDeviceStore:
         await self.col.update_one({"_id": device_id}, {"$push": push_outbox(self._entry(report))})
         self.outbox.kick(WINDOWS_DEVICES, device_id)
 
+    async def unenroll(self, device_id: str, report: DeviceReported) -> None:
+        """The device left management: unpin it and report `unenrolled`, in one write."""
+        await self.col.update_one({"_id": device_id}, {
+            "$set": {"enrolled": False}, "$push": push_outbox(self._entry(report))})
+        self.outbox.kick(WINDOWS_DEVICES, device_id)
+
     async def unpin(self, device_id: str) -> None:
         """A wiped device loses its MDM certificate: its next first session may pin a new one."""
         await self.col.update_one({"_id": device_id}, {"$set": {"enrolled": False}})

@@ -71,9 +71,12 @@ def build_commands(
         exec_wipe = Item(target=WIPE_NODES[wipe], format="chr", type="text/plain", data="")
         commands = (Command("Exec", str(next(ids)), (exec_wipe,)),)
     elif action is Action.LOCATE:
-        # RemoteFind must be read atomically, so the five values belong to the same fix.
-        atomic_id = str(next(ids))
-        commands = (Container("Atomic", atomic_id, tuple(_get(ids, n) for n in LOCATION_NODES)),)
+        # RemoteFind must be read atomically, so the five values belong to the same fix. A Get
+        # directly inside Atomic is refused with 500 (OMA DM protocol support page), so the
+        # Gets sit in a Sequence inside the Atomic, as the RemoteFind CSP example frames them.
+        atomic_id, sequence_id = str(next(ids)), str(next(ids))
+        gets = tuple(_get(ids, n) for n in LOCATION_NODES)
+        commands = (Container("Atomic", atomic_id, (Container("Sequence", sequence_id, gets),)),)
     elif action is Action.RESET_PASSCODE:
         # NewPINValue is readable once, right after the reset, in the same message (WinDocs).
         sequence_id = str(next(ids))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 SESSION_ALERT = "1201"  # client-initiated management session
 LOGIN_STATUS_ALERT = "1224"  # Windows: who is signed in (com.microsoft/MDM/LoginStatus)
+GENERIC_ALERT = "1226"  # OMA DM generic alert; its Item's Meta/Type says what it is about
+UNENROLLMENT_ALERT_TYPE = "com.microsoft:mdm.unenrollment.userrequest"
 HEADER_CMD_REF = "0"  # a Status for the SyncHdr refers to CmdID 0
 
 
@@ -96,6 +98,14 @@ class Message:
     def requests(self) -> list[Command | Container]:
         """Commands that ask the receiver to do something (and so need a Status back)."""
         return [c for c in self.commands if isinstance(c, Command | Container)]
+
+    @property
+    def unenrolls(self) -> bool:
+        """The device leaves management: a 1226 generic alert of the unenrollment type, which
+        Windows sends as the first package of a session after ending the others."""
+        return any(alert.code == GENERIC_ALERT and any(
+            item.type == UNENROLLMENT_ALERT_TYPE for item in alert.items)
+            for alert in self.alerts)
 
     @property
     def dev_info(self) -> dict[str, str]:

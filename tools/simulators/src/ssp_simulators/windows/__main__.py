@@ -25,6 +25,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between sessions")
     parser.add_argument("--cert-header", default=DEFAULT_CERT_HEADER,
                         help="header carrying the URL-encoded client certificate")
+    parser.add_argument("--unenroll-after", type=int, default=None, metavar="ROUNDS",
+                        help="the last device sends the unenrollment alert after ROUNDS sessions")
     parser.add_argument("--seed", type=int, default=None, help="same seed, same devices")
     return parser.parse_args(argv)
 
@@ -38,7 +40,7 @@ async def _run(args: argparse.Namespace) -> None:
             "manufacturer": device.manufacturer, "model": device.model,
             "serial_number": device.serial_number,
         }), flush=True)
-    await fleet.poll(args.interval)
+    await fleet.poll(args.interval, unenroll_after=args.unenroll_after)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ _REMOTE_WIPE = "./Device/Vendor/MSFT/RemoteWipe/"
 _RESET_PIN = "./Vendor/MSFT/RemoteLock/LockAndResetPIN"
 ROLLED_BACK = "216"  # Atomic roll back OK
 ATOMIC_FAILED = "507"
+FORBIDDEN_IN_ATOMIC = "500"  # Get or nested Atomic directly inside an Atomic
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,15 @@ class Responder:
         return [Answer(command.cmd_id, command.verb, code)]
 
     def _atomic(self, command: ServerCommand) -> list[Answer]:
-        inner = [answer for child in command.children for answer in self._run(child)]
+        # Windows refuses a Get (or another Atomic) directly inside an Atomic with 500 (OMA DM
+        # protocol support page); Gets that must be read together go in a Sequence inside it.
+        inner: list[Answer] = []
+        for child in command.children:
+            if child.verb in ("Get", "Atomic"):
+                self._record(child, FORBIDDEN_IN_ATOMIC)
+                inner.append(Answer(child.cmd_id, child.verb, FORBIDDEN_IN_ATOMIC))
+            else:
+                inner.extend(self._run(child))
         if all(_ok(answer.code) for answer in inner):
             return [Answer(command.cmd_id, "Atomic", "200"), *inner]
         # All or nothing: what succeeded is rolled back and reads nothing.

@@ -44,6 +44,7 @@ class SimulatedWindowsDevice:
     pin: str | None = field(default=None, repr=False)  # Windows Hello PIN; None: no PIN set
     new_pin_value: str | None = field(default=None, repr=False)  # readable once (RemoteLock)
     wiped: bool = False
+    unenrolled: bool = False  # the user removed the work account (after Alert 1226)
     wipe_node: str | None = None
     history: list[Executed] = field(default_factory=list)
     sessions: int = 0  # sessions opened so far; the next SessionID is this + 1

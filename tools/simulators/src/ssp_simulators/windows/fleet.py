@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 
@@ -10,7 +11,7 @@ import httpx
 
 from ssp_simulators.windows.certificate import DEFAULT_CERT_HEADER
 from ssp_simulators.windows.device import SimulatedWindowsDevice, new_laptop
-from ssp_simulators.windows.session import SessionError, SessionReport, run_session
+from ssp_simulators.windows.session import SessionError, SessionReport, run_session, unenroll
 
 DEFAULT_PATH = "/mdm/windows/omadm"
 log = logging.getLogger(__name__)
@@ -40,14 +41,27 @@ class WindowsFleet:
 
         return list(await asyncio.gather(*(one(device) for device in self.devices)))
 
-    async def poll(self, interval_s: float) -> None:
-        """A session per device every `interval_s` seconds until cancelled, as Windows polls."""
+    async def poll(self, interval_s: float, *, unenroll_after: int | None = None) -> None:
+        """A session per device every `interval_s` seconds until cancelled, as Windows polls.
+
+        With `unenroll_after`, the last device's user disconnects it after that many rounds:
+        it sends the unenrollment alert and never opens a session again.
+        """
         async with httpx.AsyncClient(timeout=30.0) as client:
-            while True:
+            for round_no in itertools.count(1):
                 for device, report in zip(self.devices, await self.run_sessions(client),
                                           strict=True):
                     if report is not None and report.commands_run:
                         log.info("device %s ran %d commands in session %s%s", device.device_id,
                                  report.commands_run, report.session_id,
                                  " and wiped itself" if report.wiped else "")
+                if round_no == unenroll_after and self.devices:
+                    await self._unenroll(self.devices[-1], client)
                 await asyncio.sleep(interval_s)
+
+    async def _unenroll(self, device: SimulatedWindowsDevice, client: httpx.AsyncClient) -> None:
+        try:
+            code = await unenroll(device, client, self.url, cert_header=self.cert_header)
+            log.info("device %s unenrolled (server answered HTTP %d)", device.device_id, code)
+        except SessionError as exc:
+            log.warning("device %s: %s", device.device_id, exc)

@@ -12,7 +12,8 @@ from ssp_simulators.windows.certificate import DEFAULT_CERT_HEADER
 from ssp_simulators.windows.device import SimulatedWindowsDevice
 from ssp_simulators.windows.syncml import CONTENT_TYPE, DeviceMessage, parse_server_message
 
-SESSION_ALERT, LOGIN_STATUS_ALERT = "1201", "1224"
+SESSION_ALERT, LOGIN_STATUS_ALERT, GENERIC_ALERT = "1201", "1224", "1226"
+UNENROLLMENT_ALERT_TYPE = "com.microsoft:mdm.unenrollment.userrequest"
 DEFAULT_MAX_MESSAGES = 20  # a server that never stops sending commands is a bug, not a loop
 
 
@@ -38,8 +39,8 @@ async def run_session(
     max_messages: int = DEFAULT_MAX_MESSAGES,
 ) -> SessionReport | None:
     """Open a session, answer every command, stop when the server sends none. None: wiped."""
-    if device.wiped:
-        return None  # factory reset: no MDM enrollment left to talk with
+    if device.wiped or device.unenrolled:
+        return None  # no MDM enrollment left to talk with
     rng = rng or random.Random()  # noqa: S311 - simulated PINs, not real secrets
     device.sessions += 1
     session_id = str(device.sessions)
@@ -67,3 +68,28 @@ async def run_session(
         message = DeviceMessage(session_id, msg_id + 1, server_url, device.device_id)
         responder.answer(server, message)
     raise SessionError(f"the server kept sending commands for {max_messages} messages")
+
+
+async def unenroll(
+    device: SimulatedWindowsDevice,
+    client: httpx.AsyncClient,
+    server_url: str,
+    *,
+    cert_header: str = DEFAULT_CERT_HEADER,
+) -> int:
+    """The user removes the work account: Windows ends its sessions, then sends the 1226
+    generic alert of type `com.microsoft:mdm.unenrollment.userrequest` (Data 1) with its
+    DevInfo as the first package of a new session, and removes the enrollment whatever the
+    server answers. Returns the server's HTTP status."""
+    device.sessions += 1
+    message = DeviceMessage(str(device.sessions), 1, server_url, device.device_id)
+    message.alert(GENERIC_ALERT, meta_type=UNENROLLMENT_ALERT_TYPE, data="1", meta_format="int")
+    message.replace(device.dev_info())
+    headers = {"Content-Type": CONTENT_TYPE, cert_header: device.identity().header_value()}
+    try:
+        response = await client.post(server_url, content=message.finish(), headers=headers)
+    except httpx.TransportError as exc:
+        raise SessionError(f"cannot reach {server_url}: {type(exc).__name__}") from exc
+    finally:
+        device.unenrolled = True
+    return response.status_code

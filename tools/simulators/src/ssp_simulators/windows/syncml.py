@@ -96,13 +96,16 @@ class DeviceMessage:
         self._next_id += 1
         return element
 
-    def alert(self, code: str, *, meta_type: str | None = None, data: str | None = None) -> None:
+    def alert(self, code: str, *, meta_type: str | None = None, data: str | None = None,
+              meta_format: str | None = None) -> None:
         element = self._command("Alert")
         ET.SubElement(element, "Data").text = code
         if meta_type is not None:
             item = ET.SubElement(element, "Item")
             meta = ET.SubElement(item, "Meta")
             ET.SubElement(meta, "Type", {"xmlns": METINF_NS}).text = meta_type
+            if meta_format is not None:
+                ET.SubElement(meta, "Format", {"xmlns": METINF_NS}).text = meta_format
             ET.SubElement(item, "Data").text = data
 
     def replace(self, values: dict[str, str]) -> None:
