@@ -60,8 +60,9 @@ async def _visible(http: httpx.AsyncClient, admin: Account, p: int) -> bool:
 async def wait_until_caught_up(base_url: str, bootstrap: str, responder: RpcResponder,
                                timeout_s: float = 90.0,
                                transport: httpx.AsyncBaseTransport | None = None) -> None:
+    # Reading a command by id needs a self-service permission, as for any user.
     admin = Account(f"u-catchup-{uuid.uuid4().hex[:8]}", f"catchup-{uuid.uuid4().hex[:8]}",
-                    f"admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, ["admin"])
+                    f"admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, ["admin", "ssp.view"])
     responder.register(admin)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()

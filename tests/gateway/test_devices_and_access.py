@@ -72,8 +72,8 @@ async def test_another_users_device_is_404_and_no_command_leaves(world, bootstra
         await tail.wait_for(lambda r: r.key == phone.device_id.encode(), timeout_s=15)
         sent = [json_of(r) for r in tail.seen if r.key == phone.device_id.encode()]
         assert [s["requested_by"] for s in sent] == [alice.user_id]
-    listed = (await m.http.get("/api/v1/devices")).json()["items"]
-    assert listed == []
+    listed = await m.http.get("/api/v1/devices")  # no device of their own: the list's refusal
+    assert (listed.status_code, listed.json()["missing"]) == (403, ["device"])
 
 
 async def test_device_of_another_org_is_invisible_even_with_same_user_id(world):
@@ -92,7 +92,8 @@ async def test_device_of_another_org_is_invisible_even_with_same_user_id(world):
 
     assert await eventually(projected, timeout_s=20, what="other-org device projected")
     assert (await a.http.get(f"/api/v1/devices/{other.device_id}")).status_code == 404
-    assert (await a.http.get("/api/v1/devices")).json()["items"] == []
+    listed = await a.http.get("/api/v1/devices")
+    assert (listed.status_code, listed.json()["missing"]) == (403, ["device"])
 
 
 async def test_tombstone_removes_the_device(world):

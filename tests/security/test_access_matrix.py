@@ -294,6 +294,46 @@ async def test_other_users_and_other_orgs_objects_are_404_and_publish_nothing(
         await org2.close()
 
 
+# What any signed-in user may do whatever their access: end or renew the session, and read
+# /me, which says what is missing (the device list page says it too).
+SESSION_OPS = {"DELETE /api/v1/session", "POST /api/v1/session/reauth", "GET /api/v1/me"}
+
+
+async def test_without_a_self_service_permission_a_linked_device_opens_nothing(world: World):
+    """Issue 17, finding 6: "The 'permission AND >= 1 linked device' rule is enforced only on
+    the HTML list: a user with no self-service permission but a linked device gets 200 with
+    full details from GET /api/v1/devices, /devices/{id}, its commands, and the HTML detail
+    page." Every user operation but the session's own now gives the list's refusal."""
+    account = await world.user(permissions=[])
+    phone = await world.device(account)
+    user = await world.browser(account)
+    await world.knows_access(user, portal_access={"granted": False, "missing": ["permission"]})
+    ids = {**_random_ids(), "device_id": phone.device_id}
+    user_ops = [op for op in OPS if op.guard == "user" and op.label not in SESSION_OPS]
+    assert {"GET /api/v1/devices", "GET /api/v1/devices/{device_id}",
+            "GET /api/v1/devices/{device_id}/commands"} <= {op.label for op in user_ops}
+    wrong = []
+    for op in user_ops:
+        body = body_for(op, {"username": account.username}) if op.path_params else None
+        resp = await _call(user.http, op, ids, csrf=user.csrf, body=body)
+        problem = _problem(resp, 403, "portal.no_access")
+        if problem:
+            wrong.append(f"{op.label}: {problem}")
+        elif resp.json()["missing"] != ["permission"]:
+            wrong.append(f"{op.label}: missing {resp.json()['missing']}")
+    assert wrong == []
+    listed = await user.http.get("/devices")
+    page = await user.http.get(f"/devices/{phone.device_id}")
+    assert page.status_code == 403
+    refusal = "no permission to use the self-service portal"
+    assert refusal in listed.text and refusal in page.text
+    assert phone.identifiers.serial_number not in page.text
+    for path in (f"/devices/{phone.device_id}/actions",
+                 f"/devices/{phone.device_id}/commands/x-1/cancel"):
+        form = await user.http.post(path, data={"action": "refresh", "csrf_token": user.csrf})
+        assert form.status_code == 403 and refusal in form.text
+
+
 @pytest.fixture(autouse=True)
 def _forget_admin_replies(world: World):
     yield

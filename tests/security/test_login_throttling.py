@@ -4,6 +4,8 @@ not buy more guesses. The per-account limit: tests/gateway/test_rate_limits.py."
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.gateway.portal_world import World
@@ -55,3 +57,24 @@ async def test_a_trusted_proxy_s_forwarded_address_is_the_one_counted(
         # ...and a client cannot hide behind a hop it wrote itself left of the proxy's.
         spoofed = await _guess(proxy, victims[0], forwarded="192.0.2.99, 192.0.2.55")
         assert spoofed.status_code == 429
+
+
+async def test_a_forwarded_for_header_from_loopback_does_not_pick_the_address(
+        services, responder, run_id):
+    """Issue 17, finding 4: "uvicorn's default proxy_headers=True trusts X-Forwarded-For from
+    loopback, bypassing SSP_TRUSTED_PROXIES (the per-address login limit fell to one spoofed
+    header)." A gateway process served as in production (ssp_runtime.serve), no trusted
+    proxy configured, guessed at from 127.0.0.1 with a new X-Forwarded-For every time."""
+    limit = 3
+    proc = services("portal_gateway", SSP_LOGIN_ADDRESS_LIMIT=str(limit),
+                    SSP_CONSUMER_GROUP_PREFIX=f"portal-gateway-xff{run_id}",
+                    SSP_PROJECTIONS_FROM_BEGINNING="false")
+    victims = [Account(f"u-{uuid.uuid4().hex[:8]}", "acme", f"xff-{uuid.uuid4().hex[:8]}",
+                       uuid.uuid4().hex, ["ssp.view"]) for _ in range(limit + 1)]
+    for victim in victims:
+        responder.register(victim)
+    async with httpx.AsyncClient(base_url=proc.url, timeout=30) as http:
+        codes = [(await _guess(http, v, forwarded=f"198.51.100.{i}")).status_code
+                 for i, v in enumerate(victims)]
+    assert set(codes[:limit]) == {401}
+    assert codes[limit] == 429  # one address, however many headers it wrote

@@ -17,17 +17,23 @@ from ssp_runtime.settings import ServiceSettings
 def serve(app: Any, settings: ServiceSettings, service: str, default_port: int,
           extra: list[tuple[Any, str, int]] | None = None) -> None:
     """Serve `app` (whose lifespan starts the service) and any `extra` (app, host, port)
-    listeners, e.g. device-facing endpoints that must not share the operator's port."""
+    listeners, e.g. device-facing endpoints that must not share the operator's port.
+
+    `proxy_headers=False` everywhere: uvicorn would otherwise take X-Forwarded-For from any
+    loopback peer as the client's address, and a local sender could pick its own. Each service
+    decides which proxies it believes (the gateway's `SSP_TRUSTED_PROXIES`)."""
     configure_logging(service, settings.log_level, settings.log_json)
     others: list[uvicorn.Server] = []
     main = uvicorn.Server(uvicorn.Config(
         ReadyWhenListening(app, lambda: all(server.started for server in others)),
         host=settings.http_host, port=settings.http_port or default_port,
         log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10,
+        proxy_headers=False,
     ))
     others.extend(uvicorn.Server(uvicorn.Config(
         extra_app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
-        timeout_graceful_shutdown=10)) for extra_app, host, port in extra or [])
+        timeout_graceful_shutdown=10, proxy_headers=False))
+        for extra_app, host, port in extra or [])
 
     async def run_all() -> None:
         main_task = asyncio.create_task(main.serve())

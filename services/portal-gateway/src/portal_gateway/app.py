@@ -42,6 +42,7 @@ from starlette.routing import Mount
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
+from portal_gateway.http.body_limit import BodyLimit
 from portal_gateway.http.context import Gateway
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
@@ -183,7 +184,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: a 413 gets them too
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
     if service.tracing:  # one server span per request, continued over Kafka

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.base import Event
 from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
@@ -50,6 +50,7 @@ class Publisher(Protocol):
 
 
 class CommandRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # e.g. a `requested_by` is refused, not ignored
     action: Action
     params: CommandParams = Field(default_factory=CommandParams)
     confirmation_token: str | None = Field(

@@ -63,6 +63,9 @@ class Settings(ServiceSettings):
                     "believed (JSON list); from any other peer the header is ignored")
     sse_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
     admin_page_size: int = Field(50, ge=1, le=500, description="Rows per admin device page")
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request body but a CSV upload (JSON and "
+                                        "forms): a larger one is refused with 413 unread")
     import_max_bytes: int = Field(20 * 1024 * 1024, ge=1024,
                                   description="Largest CSV upload, enforced while it arrives")
     import_max_rows: int = Field(200_000, ge=1, description="Most data rows in one CSV import")

@@ -105,14 +105,15 @@ async def search_devices(
 
 
 @router.put("/devices/{device_id}/user", status_code=202)
-async def link_device(device_id: str, body: DeviceUserLink, caller: AdminUser,
+async def link_device(device_id: EntityIdPath, body: DeviceUserLink, caller: AdminUser,
                       request: Request) -> LinkAccepted:
     request_id = await gateway_of(request).admin.link_device(caller, device_id, body.username)
     return LinkAccepted(request_id=request_id)
 
 
 @router.delete("/devices/{device_id}/user", status_code=202)
-async def unlink_device(device_id: str, caller: AdminUser, request: Request) -> LinkAccepted:
+async def unlink_device(device_id: EntityIdPath, caller: AdminUser,
+                        request: Request) -> LinkAccepted:
     request_id = await gateway_of(request).admin.link_device(caller, device_id, None)
     return LinkAccepted(request_id=request_id)
 

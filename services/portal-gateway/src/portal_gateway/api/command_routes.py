@@ -17,8 +17,8 @@ from portal_gateway.command_reads import device_history, visible_command
 from portal_gateway.command_requests import CommandRequest
 from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.http.context import gateway_of
-from portal_gateway.http.guards import CurrentUser
-from portal_gateway.http.resources import OwnedDevice
+from portal_gateway.http.guards import PortalUser
+from portal_gateway.http.resources import EntityIdPath, OwnedDevice
 
 router = APIRouter(tags=["commands"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128,
@@ -26,7 +26,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 @router.post("/devices/{device_id}/commands", status_code=202)
-async def request_command(body: CommandRequest, device: OwnedDevice, caller: CurrentUser,
+async def request_command(body: CommandRequest, device: OwnedDevice, caller: PortalUser,
                           request: Request,
                           idempotency_key: IdempotencyKey = None) -> CommandAcceptedPublic:
     gw = gateway_of(request)
@@ -35,7 +35,7 @@ async def request_command(body: CommandRequest, device: OwnedDevice, caller: Cur
 
 
 @router.post("/devices/{device_id}/commands/confirmations", status_code=201)
-async def confirm_command(body: ConfirmationBody, device: OwnedDevice, caller: CurrentUser,
+async def confirm_command(body: ConfirmationBody, device: OwnedDevice, caller: PortalUser,
                           request: Request) -> ConfirmationPublic:
     gw = gateway_of(request)
     token, expires_at = await gw.commands.issue_confirmation(caller, device, body.action,
@@ -45,18 +45,19 @@ async def confirm_command(body: ConfirmationBody, device: OwnedDevice, caller: C
 
 
 @router.get("/devices/{device_id}/commands")
-async def device_commands(device: OwnedDevice, caller: CurrentUser,
+async def device_commands(device: OwnedDevice, caller: PortalUser,
                           request: Request) -> CommandList:
     return CommandList(items=await device_history(gateway_of(request).stores, caller, device))
 
 
 @router.get("/commands/{command_id}")
-async def get_command(command_id: str, caller: CurrentUser, request: Request) -> CommandPublic:
+async def get_command(command_id: EntityIdPath, caller: PortalUser,
+                      request: Request) -> CommandPublic:
     return await visible_command(gateway_of(request).stores, caller, command_id)
 
 
 @router.post("/commands/{command_id}/cancel", status_code=202)
-async def cancel_command(command_id: str, caller: CurrentUser,
+async def cancel_command(command_id: EntityIdPath, caller: PortalUser,
                          request: Request) -> CancelAcceptedPublic:
     """Cancel a command not yet sent to the device.
 

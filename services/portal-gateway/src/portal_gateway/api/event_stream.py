@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from portal_gateway.domain.errors import NotAuthenticated
 from portal_gateway.http.context import Gateway, gateway_of
 from portal_gateway.http.cookies import session_secret
-from portal_gateway.http.guards import CurrentUser
+from portal_gateway.http.guards import PortalUser
 
 router = APIRouter(tags=["events"])
 
@@ -35,7 +35,9 @@ async def _stream(gw: Gateway, user_id: str, secret: str | None) -> AsyncIterato
 
 
 @router.get("/events", response_class=StreamingResponse)
-async def events(caller: CurrentUser, request: Request) -> StreamingResponse:
+async def events(caller: PortalUser, request: Request) -> StreamingResponse:
+    # No linked device needed yet: the device list listens here so that a newly linked device
+    # appears without a reload.
     gw = gateway_of(request)
     return StreamingResponse(
         _stream(gw, caller.user_id, session_secret(request, gw.settings)),

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from portal_gateway.domain.errors import FieldProblem, ValidationFailed
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.guards import AdminUser
+from portal_gateway.http.resources import EntityIdPath
 from portal_gateway.http.uploads import spool_upload
 
 router = APIRouter(prefix="/admin/imports", tags=["imports"])
@@ -41,12 +42,13 @@ async def upload_import(caller: AdminUser, request: Request) -> JSONResponse:
 
 
 @router.get("/{import_id}")
-async def import_status(import_id: str, caller: AdminUser, request: Request) -> dict[str, Any]:
+async def import_status(import_id: EntityIdPath, caller: AdminUser,
+                        request: Request) -> dict[str, Any]:
     return await gateway_of(request).imports.status(caller, import_id)
 
 
 @router.get("/{import_id}/report.csv", response_class=StreamingResponse)
-async def import_report(import_id: str, caller: AdminUser, request: Request,
+async def import_report(import_id: EntityIdPath, caller: AdminUser, request: Request,
                         ) -> StreamingResponse:
     pieces = await gateway_of(request).imports.report(caller, import_id)
     return StreamingResponse(pieces, media_type="text/csv; charset=utf-8", headers={

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from portal_gateway.http.context import gateway_of
-from portal_gateway.http.guards import CurrentUser
+from portal_gateway.http.guards import PortalUser
+from portal_gateway.http.resources import EntityIdPath
 
 router = APIRouter(tags=["commands"])
 
@@ -21,7 +22,7 @@ class PasscodeRevealed(BaseModel):
     409: {"description": "The command is not acknowledged (yet)"},
     410: {"description": "Already shown once (secret.already_revealed) or no longer kept"},
     503: {"description": "This gateway has no key to open passcodes"}})
-async def reveal_passcode(command_id: str, caller: CurrentUser, request: Request,
+async def reveal_passcode(command_id: EntityIdPath, caller: PortalUser, request: Request,
                           response: Response) -> PasscodeRevealed:
     gw = gateway_of(request)
     passcode = await gw.passcodes.reveal(caller, command_id, gw.now())

@@ -41,6 +41,13 @@ class PortalError(Exception):
         self.extra = extra
 
 
+class BadRequest(PortalError):
+    """A request that cannot mean anything, such as an identifier of the wrong shape."""
+
+    status = 400
+    title = "Bad request"
+
+
 class NotAuthenticated(PortalError):
     status = 401
     title = "Not authenticated"
@@ -49,6 +56,17 @@ class NotAuthenticated(PortalError):
 class Forbidden(PortalError):
     status = 403
     title = "Forbidden"
+
+
+class NoPortalAccess(Forbidden):
+    """The portal needs a self-service permission AND a linked device (`missing` says which
+    is lacking): the refusal the device list shows, on every route that shows or acts on one."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        missing = list(missing)
+        super().__init__("portal.no_access", "You cannot use the self-service portal yet ("
+                         + " and ".join(f"no {m}" for m in missing) + "); ask your "
+                         "administrator for access.", missing=missing)
 
 
 class NotFound(PortalError):

@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from ssp_contracts.enums import SELF_SERVICE_PERMISSIONS
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from portal_gateway.domain.access import Caller
-from portal_gateway.domain.errors import Forbidden
+from portal_gateway.domain.access import Caller, portal_access
+from portal_gateway.domain.errors import Forbidden, NoPortalAccess
 from portal_gateway.domain.secrets_at_rest import same_secret
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import session_secret
@@ -50,6 +51,20 @@ async def require_user(request: Request) -> Caller:
     return caller
 
 
+@_declares("user")
+async def require_portal_user(caller: Annotated[Caller, Depends(require_user)],
+                              request: Request) -> Caller:
+    """Routes that show or act on devices and commands need a self-service permission: the
+    first half of the rule the device list applies ("permission AND a linked device"). The
+    second half holds by itself on device routes (an owned device is a linked one) and is left
+    out on a command the caller requested (they keep seeing it after an unlink); the list
+    checks it itself. So a linked device without a permission opens nothing anywhere."""
+    if not SELF_SERVICE_PERMISSIONS & caller.permissions:
+        linked = await gateway_of(request).stores.devices.count_owned(caller)
+        raise NoPortalAccess(portal_access(caller.permissions, linked).missing)
+    return caller
+
+
 @_declares("admin")
 async def require_admin(caller: Annotated[Caller, Depends(require_user)]) -> Caller:
     if not caller.is_admin:
@@ -70,6 +85,7 @@ async def _check_csrf(request: Request, caller: Caller) -> None:
 
 
 CurrentUser = Annotated[Caller, Depends(require_user)]
+PortalUser = Annotated[Caller, Depends(require_portal_user)]
 AdminUser = Annotated[Caller, Depends(require_admin)]
 PUBLIC = Depends(public)
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from portal_gateway.domain.errors import FieldProblem, PortalError, ValidationFailed
+from portal_gateway.domain.errors import BadRequest, FieldProblem, PortalError, ValidationFailed
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -45,9 +45,15 @@ def problem_response(error: PortalError, request: Request) -> JSONResponse:
                         headers=headers)
 
 
-def from_validation(exc: RequestValidationError) -> ValidationFailed:
+def from_validation(exc: RequestValidationError) -> PortalError:
+    """422 with every field's problem; an identifier of the wrong shape in the path is 400."""
+    errors = exc.errors()
+    bad_ids = [str(e["loc"][-1]) for e in errors if tuple(e.get("loc", ()))[:1] == ("path",)]
+    if bad_ids and len(bad_ids) == len(errors):
+        return BadRequest("identifier.malformed",
+                          f"Malformed identifier in the path: {', '.join(bad_ids)}.")
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = [str(part) for part in err.get("loc", ()) if part != "body"]
         problems.append(FieldProblem(".".join(loc) or "body", f"invalid.{err.get('type')}",
                                      str(err.get("msg"))))

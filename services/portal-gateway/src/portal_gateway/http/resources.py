@@ -10,7 +10,12 @@ from starlette.requests import Request
 
 from portal_gateway.domain.errors import NotFound
 from portal_gateway.http.context import gateway_of
-from portal_gateway.http.guards import CurrentUser
+from portal_gateway.http.guards import PortalUser
+
+# An id in a path has the shape of the contracts' ids: anything else is a malformed request
+# (400, problems.py), never a lookup, nor a contract's validation failing halfway (500).
+ENTITY_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
+EntityIdPath = Annotated[str, Path(pattern=ENTITY_ID)]
 
 
 def device_not_found() -> NotFound:
@@ -18,7 +23,8 @@ def device_not_found() -> NotFound:
     return NotFound("device.not_found", "No such device among yours.")
 
 
-async def owned_device(device_id: str, caller: CurrentUser, request: Request) -> DeviceSnapshot:
+async def owned_device(device_id: EntityIdPath, caller: PortalUser,
+                       request: Request) -> DeviceSnapshot:
     device = await gateway_of(request).stores.devices.owned_device(caller, device_id)
     if device is None:
         raise device_not_found()
@@ -26,8 +32,3 @@ async def owned_device(device_id: str, caller: CurrentUser, request: Request) ->
 
 
 OwnedDevice = Annotated[DeviceSnapshot, Depends(owned_device)]
-
-# An id forwarded to another service goes into a contract whose ids have this shape: anything
-# else is refused here (422), not by the contract's validation halfway through a request (500).
-ENTITY_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
-EntityIdPath = Annotated[str, Path(pattern=ENTITY_ID)]

@@ -166,7 +166,7 @@ async def _devices_page(request: Request, caller: Caller, query: dict[str, str],
 
 
 @router.post("/devices/{device_id}/link")
-async def link_device(device_id: str, caller: AdminUser, request: Request,
+async def link_device(device_id: EntityIdPath, caller: AdminUser, request: Request,
                       username: Annotated[str, Form(max_length=254)] = "") -> Response:
     try:
         await gateway_of(request).admin.link_device(caller, device_id, username.strip() or None)

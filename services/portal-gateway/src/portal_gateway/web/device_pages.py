@@ -20,8 +20,8 @@ from portal_gateway.domain.errors import NotAuthenticated, NotFound, PortalError
 from portal_gateway.domain.sessions import is_freshly_authenticated
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import set_session_cookie
-from portal_gateway.http.guards import CurrentUser
-from portal_gateway.http.resources import OwnedDevice
+from portal_gateway.http.guards import CurrentUser, PortalUser
+from portal_gateway.http.resources import EntityIdPath, OwnedDevice
 from portal_gateway.web.i18n import reason_text, translator
 from portal_gateway.web.page_actions import ActionForm, run_page_action, step_up_for
 from portal_gateway.web.rendering import error_text, page_locale, render
@@ -67,13 +67,13 @@ async def _device_context(request: Request, caller: Caller,
 
 
 @router.get("/devices/{device_id}")
-async def device_page(device: OwnedDevice, caller: CurrentUser, request: Request) -> Response:
+async def device_page(device: OwnedDevice, caller: PortalUser, request: Request) -> Response:
     return render(request, "device.html", await _device_context(request, caller, device))
 
 
 @router.post("/devices/{device_id}/actions")
 async def device_action(
-    device: OwnedDevice, caller: CurrentUser, request: Request,
+    device: OwnedDevice, caller: PortalUser, request: Request,
     action: Annotated[str, Form(max_length=40)],
     message: Annotated[str, Form(max_length=500)] = "",
     phone_number: Annotated[str, Form(max_length=40)] = "",
@@ -105,7 +105,7 @@ async def device_action(
 
 
 @router.post("/devices/{device_id}/commands/{command_id}/cancel")
-async def cancel_from_page(device: OwnedDevice, command_id: str, caller: CurrentUser,
+async def cancel_from_page(device: OwnedDevice, command_id: EntityIdPath, caller: PortalUser,
                            request: Request) -> Response:
     """The history's Cancel button: as `POST /api/v1/commands/{command_id}/cancel`, for a
     command of this very device."""

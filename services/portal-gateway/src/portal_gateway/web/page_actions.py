@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from ssp_contracts.commands import CommandParams
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
@@ -25,6 +25,7 @@ from portal_gateway.http.context import Gateway
 
 
 class ActionForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     action: str
     message: str = ""
     phone_number: str = ""

@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal_gateway.domain.errors import NotAuthenticated, PortalError
+from portal_gateway.domain.access import PortalAccess
+from portal_gateway.domain.errors import NoPortalAccess, NotAuthenticated, PortalError
 from portal_gateway.http.cookies import LOCALE_COOKIE
 from portal_gateway.web.i18n import negotiate, translator
 
@@ -63,6 +64,9 @@ async def render_page_error(request: Request, error: PortalError) -> Response:
     if isinstance(error, NotAuthenticated) and error.code == "auth.required":
         target = request.url.path if request.method == "GET" else "/devices"
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if isinstance(error, NoPortalAccess):  # the very refusal the device list shows
+        access = PortalAccess(granted=False, missing=tuple(error.extra["missing"]))
+        return render(request, "devices.html", {"access": access, "devices": []}, error.status)
     return render(request, "error.html", {"error": error_text(request, error),
                                           "status": error.status}, error.status)
 
