@@ -18,10 +18,15 @@ async def test_per_device_command_limit(world):
     assert codes[10] == 429
 
 
-async def test_login_attempts_are_limited_per_username(world):
+async def test_logins_are_not_limited_per_account(world):
+    """Issue 17, finding 5: "Ten wrong passwords from ten addresses lock a known user out for
+    up to 15 minutes, and successful logins count toward the per-username limit (a shared
+    demo user was locked out)." The gateway counts no attempt per account any more: the
+    permission-service slows guesses per (account, address), tests/integration."""
     alice = await world.user()
+    for _ in range(12):  # more than the old per-username limit (10) of any kind of attempt
+        assert (await (await world.browser(alice, login=False)).login()).status_code == 200
     guesser = await world.browser(alice, login=False)
     codes = [(await guesser.login(password="guess")).status_code for _ in range(11)]
-    assert set(codes[:10]) == {401} and codes[10] == 429
-    right = await guesser.login()
-    assert right.status_code == 429  # even the right password waits for the window
+    assert set(codes) == {401}
+    assert (await guesser.login()).status_code == 200

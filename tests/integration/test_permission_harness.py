@@ -77,9 +77,11 @@ async def rpc(stack_env: dict[str, str]) -> AsyncIterator[RpcClient]:
     await publisher.stop()
 
 
-async def verify(rpc: RpcClient, org: str, username: str, password: str) -> CredentialsVerdict:
+async def verify(rpc: RpcClient, org: str, username: str, password: str,
+                 client: str | None = None) -> CredentialsVerdict:
+    """`client`: the address the gateway says the attempt came from."""
     return await rpc.request(RPC_AUTH_VERIFY, VerifyCredentials(
-        org_id=org, username=username, password=password), CredentialsVerdict)
+        org_id=org, username=username, password=password, client=client), CredentialsVerdict)
 
 
 async def admin_call(rpc: RpcClient, org: str, actor: str, op: Any, *,

@@ -64,32 +64,56 @@ async def test_unknown_user_and_wrong_password_get_the_same_answer_in_similar_ti
     assert 0.2 < unknown_s / wrong_s < 5, (wrong_s, unknown_s)
 
 
-async def test_five_failures_throttle_even_the_right_password_with_growing_waits(
+async def test_five_failures_throttle_that_address_with_growing_waits(
         permission_service, rpc, org, mongo, database):
     admin = await bootstrap_admin_id(rpc, org)
     username = new_id("carol")
     user_id = await create_user(rpc, org, admin, username=username, roles=[])
+    guesser = "198.51.100.7"
     for _ in range(5):
-        assert not (await verify(rpc, org, username, "wrong-password-guess")).ok
-    assert not (await verify(rpc, org, username, USER_PASSWORD)).ok  # throttled, unchecked
-    accounts = mongo[database]["accounts"]
-    stored = await accounts.find_one({"_id": user_id})
-    first_wait = stored["throttled_until"] - datetime.now(UTC)
+        assert not (await verify(rpc, org, username, "wrong-password-guess", guesser)).ok
+    # Throttled, unchecked: even the right password from the guessing address...
+    assert not (await verify(rpc, org, username, USER_PASSWORD, guesser)).ok
+    throttles = mongo[database]["login_throttles"]
+    [stored] = await throttles.find({"user_id": user_id}).to_list()
+    first_wait = stored["throttled_until"].replace(tzinfo=UTC) - datetime.now(UTC)
     assert stored["failed_logins"] == 5
     assert timedelta(seconds=20) < first_wait <= timedelta(seconds=30)
+    assert guesser not in str(stored)  # the address is kept as a digest only
 
     # Let the wait pass (in the database: nobody waits 30 s in a test); one more failure.
-    await accounts.update_one({"_id": user_id},
-                              {"$set": {"throttled_until": datetime.now(UTC)}})
-    assert not (await verify(rpc, org, username, "wrong-password-guess")).ok
-    stored = await accounts.find_one({"_id": user_id})
+    await throttles.update_one({"_id": stored["_id"]},
+                               {"$set": {"throttled_until": datetime.now(UTC)}})
+    assert not (await verify(rpc, org, username, "wrong-password-guess", guesser)).ok
+    stored = await throttles.find_one({"_id": stored["_id"]})
     assert stored["failed_logins"] == 6
-    assert stored["throttled_until"] - datetime.now(UTC) > timedelta(seconds=50)  # doubled
+    assert stored["throttled_until"].replace(tzinfo=UTC) - datetime.now(UTC) > timedelta(
+        seconds=50)  # doubled
 
-    await accounts.update_one({"_id": user_id},
-                              {"$set": {"throttled_until": datetime.now(UTC)}})
-    assert (await verify(rpc, org, username, USER_PASSWORD)).ok
-    assert (await accounts.find_one({"_id": user_id}))["failed_logins"] == 0
+    await throttles.update_one({"_id": stored["_id"]},
+                               {"$set": {"throttled_until": datetime.now(UTC)}})
+    assert (await verify(rpc, org, username, USER_PASSWORD, guesser)).ok
+    assert await throttles.count_documents({"user_id": user_id}) == 0  # success: nothing kept
+
+
+async def test_guesses_from_many_addresses_never_lock_the_owner_out(
+        permission_service, rpc, org, mongo, database):
+    """Issue 17, finding 5: "Ten wrong passwords from ten addresses lock a known user out for
+    up to 15 minutes, and successful logins count toward the per-username limit (a shared
+    demo user was locked out)." Throttling is per (account, address) with exponential
+    back-off; a correct password from an address that did not fail is accepted."""
+    admin = await bootstrap_admin_id(rpc, org)
+    username = new_id("dave")
+    user_id = await create_user(rpc, org, admin, username=username, roles=[])
+    for i in range(10):  # ten addresses, each past the throttle
+        for _ in range(5):
+            assert not (await verify(rpc, org, username, "guess", f"203.0.113.{i}")).ok
+    # The last guesser waits (its 30 s began a moment ago), even with the right password...
+    assert not (await verify(rpc, org, username, USER_PASSWORD, "203.0.113.9")).ok
+    assert (await verify(rpc, org, username, USER_PASSWORD, "192.0.2.10")).ok  # ...the owner not
+    for _ in range(12):  # successes are never counted
+        assert (await verify(rpc, org, username, USER_PASSWORD, "192.0.2.10")).ok
+    assert await mongo[database]["login_throttles"].count_documents({"user_id": user_id}) == 10
 
 
 async def test_a_disabled_account_never_logs_in(permission_service, rpc, org):

@@ -1,6 +1,8 @@
 """Login throttling per client address: X-Forwarded-For counts only when the TCP peer is a
 configured trusted proxy (here 10.0.0.0/8); from anyone else it is ignored, so rotating it does
-not buy more guesses. The per-account limit: tests/gateway/test_rate_limits.py."""
+not buy more guesses. Only failures count. Per (account, address) the permission-service slows
+guesses down (tests/integration/test_permission_login.py); no limit is per account alone
+(tests/gateway/test_rate_limits.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,22 @@ async def test_one_address_guessing_many_accounts_is_stopped(
     async with httpx.AsyncClient(base_url=BASE_URL,
                                  transport=in_process.transport("203.0.113.11")) as http:
         assert (await _guess(http, victims[1])).status_code == 401  # another address
+
+
+async def test_successful_logins_never_count_toward_the_address_limit(
+        local_world: World, in_process: InProcessGateway, clock: Clock):
+    """Issue 17, finding 5: "successful logins count toward the per-username limit (a shared
+    demo user was locked out)". An office behind one address logs in all day."""
+    clock.freeze_at_window_start(in_process.gateway.settings.login_window_s)
+    account = await local_world.user()
+    async with httpx.AsyncClient(base_url=BASE_URL,
+                                 transport=in_process.transport("203.0.113.12")) as http:
+        for _ in range(ADDRESS_LIMIT + 2):
+            resp = await http.post("/api/v1/session", json={
+                "username": account.username, "password": account.password,
+                "org": account.org_id})
+            assert resp.status_code == 200, resp.text
+        assert (await _guess(http, account)).status_code == 401  # a failure still counts
 
 
 async def test_a_trusted_proxy_s_forwarded_address_is_the_one_counted(

@@ -49,12 +49,13 @@ def test_role_ids_are_kept_sorted_and_unique():
     assert account.role_ids == ("a", "b")
 
 
-def test_a_stored_document_loads_with_extra_keys_and_naive_datetimes():
-    # What MongoDB hands back: `_id`, the outbox, the computed key, and naive UTC datetimes.
+def test_a_stored_document_loads_with_extra_keys():
+    # What MongoDB hands back: `_id`, the outbox, the computed key, and fields of older
+    # versions (the account-wide login throttle, now kept per address apart).
     document = {**fields(), "_id": "x", "outbox": [], "username_key": "alice.example",
-                "throttled_until": datetime(2026, 1, 1, 12, 0)}
+                "failed_logins": 3, "throttled_until": datetime(2026, 1, 1, 12, 0)}
     account = Account.model_validate(document)
-    assert account.throttled_until is not None and account.throttled_until.tzinfo is not None
+    assert account.username == "Alice.Example" and "failed_logins" not in account.model_dump()
 
 
 def test_a_deleted_account_frees_its_username_key():

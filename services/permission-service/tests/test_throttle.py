@@ -8,6 +8,7 @@ from permission_service.domain.throttle import (
     after_failure,
     after_success,
     backoff,
+    client_key,
     retry_after,
 )
 
@@ -37,3 +38,10 @@ def test_failure_sequence_throttles_after_the_fifth_and_success_resets(now: date
 
     assert after_success() == ThrottleState()
     assert retry_after(after_success(), later) is None
+
+
+def test_each_address_has_its_own_key_and_none_is_kept_in_the_clear():
+    keys = {client_key(a) for a in ("198.51.100.7", "198.51.100.8", "2001:db8::1")}
+    assert len(keys) == 3 and not any("198" in k or ":" in k for k in keys)
+    assert client_key("2001:DB8::1") == client_key("2001:db8::1")
+    assert client_key(None) == client_key("") != client_key("198.51.100.7")

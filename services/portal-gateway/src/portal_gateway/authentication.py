@@ -80,14 +80,23 @@ class Authentication:
 
     async def login(self, *, org_id: str, username: str, password: str, client: str | None,
                     previous_secret: str | None, now: datetime) -> LoggedIn:
-        """`client`: the caller's address as `http.client_address` resolved it."""
-        if client and self.address_limit is not None:  # one address guessing many accounts
-            await self._count(self.address_limit, client, now)
-        await self._count(self.login_limit, f"{org_id}:{username.casefold()}", now)
+        """`client`: the caller's address as `http.client_address` resolved it.
+
+        Only failures count, and never per account: an account's guesses are slowed per
+        (account, address) by the permission-service, so nobody can lock its owner out. Here
+        one address guessing at many accounts is stopped (a successful login costs nothing).
+        """
+        failures = None
+        if client and self.address_limit is not None:
+            failures = window_for(self.address_limit, client, now)
+            check_count(self.address_limit, failures,
+                        await self.stores.rate_windows.count(failures) + 1, now)
         verdict = await ask(self.rpc, RPC_AUTH_VERIFY, VerifyCredentials(
             org_id=org_id, username=username, password=password, client=client),
             CredentialsVerdict)
         if not verdict.ok or not verdict.user_id:
+            if failures is not None:
+                await self.stores.rate_windows.hit(failures)
             raise NotAuthenticated("auth.invalid_credentials",
                                    "The username or password is wrong.")
         if previous_secret:  # a new id on every login: a planted session id is worthless

@@ -52,11 +52,15 @@ class Settings(ServiceSettings):
     session_cache_s: float = Field(
         5.0, gt=0, description="With memory reads: how long a session is remembered (a logout "
                                "on another instance applies here after at most this)")
-    login_limit: int = Field(10, ge=1, description="Login attempts per username per window")
+    login_limit: int = Field(10, ge=1, description="Step-up password attempts per user per "
+                                                   "window (login attempts are throttled per "
+                                                   "account and address, see the "
+                                                   "permission-service)")
     login_window_s: int = Field(300, gt=0, description="Login attempt window")
     login_address_limit: int = Field(
-        100, ge=1, description="Login attempts per client address per window, any username "
-                               "(a site behind one NAT address shares it)")
+        100, ge=1, description="Failed logins per client address per window, any username "
+                               "(a site behind one NAT address shares it; a successful login "
+                               "is not counted)")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is "

@@ -110,8 +110,7 @@ def delete_account(
         return AccountChange(account)
     _refuse_self(account, actor, "delete")
     tombstone = advance(account, deleted=True, enabled=False, display_name=None, email=None,
-                        external_subject=None, password_hash=None, role_ids=(),
-                        failed_logins=0, throttled_until=None)
+                        external_subject=None, password_hash=None, role_ids=())
     return emit_change(tombstone, roles, actor=actor, action="deleted_user", now=now)
 
 
@@ -119,11 +118,10 @@ def reset_password(
     account: Account, password: str, *, hashing: PasswordHashing, roles: Mapping[str, Role],
     actor: str, now: datetime,
 ) -> AccountChange:
-    """Set a new password and lift any login throttle (the usual reason for a reset)."""
+    """Set a new password (its writer lifts the account's login throttles, store/)."""
     ensure_current(account)
     ValidationProblem.raise_if_any(password_problems(password, username=account.username))
-    updated = advance(account, password_hash=hashing.hash(password), failed_logins=0,
-                      throttled_until=None)
+    updated = advance(account, password_hash=hashing.hash(password))
     return emit_change(updated, roles, actor=actor, action="reset_password", now=now)
 
 

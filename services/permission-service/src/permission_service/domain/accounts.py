@@ -6,7 +6,6 @@ failure into `FieldProblem`s with stable codes, so callers never see pydantic's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
@@ -55,8 +54,6 @@ class Account(BaseModel):
     password_hash: str | None = Field(None, description="argon2id; None: cannot log in by password")
     role_ids: tuple[EntityId, ...] = ()
     version: Version = 1
-    failed_logins: int = Field(0, ge=0)
-    throttled_until: datetime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -71,14 +68,6 @@ class Account(BaseModel):
     def _sorted_unique(cls, role_ids: tuple[str, ...]) -> tuple[str, ...]:
         # One canonical order, so an unchanged set compares equal and causes no event.
         return tuple(sorted(set(role_ids)))
-
-    @field_validator("throttled_until")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        # MongoDB returns naive UTC datetimes unless the client is tz-aware.
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
     @property
     def live(self) -> bool:

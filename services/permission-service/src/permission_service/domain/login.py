@@ -39,13 +39,15 @@ class LoginResult:
 
 
 def check_login(
-    account: Account | None, password: str, *, hashing: PasswordHashing, now: datetime
+    account: Account | None, password: str, *, hashing: PasswordHashing, now: datetime,
+    state: ThrottleState | None = None,
 ) -> LoginResult:
-    """Decide a login attempt for `account` (as found by org + username key, or None)."""
+    """Decide a login attempt for `account` (as found by org + username key, or None) from
+    the client address whose throttle is `state`."""
     if account is None or account.deleted or account.password_hash is None:
         hashing.verify(None, password)  # same cost as a real check; nothing to count against
         return _invalid()
-    state = ThrottleState(account.failed_logins, account.throttled_until)
+    state = state or ThrottleState()
     wait = retry_after(state, now)
     if wait is not None:
         # Refused unchecked: no hash cost, and guessing during the wait is pointless.

@@ -1,11 +1,15 @@
-"""Login throttling: after repeated failures an account waits, longer each time.
+"""Login throttling: after repeated failures from one client address, that address waits
+for that account, longer each time.
 
-A throttle, not a lockout: an attacker guessing passwords can keep a user waiting at most
-15 minutes at a time, never lock them out for good. Pure functions of the state and `now`.
+Per (account, address), never per account: guesses from anywhere else must not lock out the
+owner, who logs in from an address that did not fail (issue 17: ten wrong passwords from ten
+addresses used to lock a known user out for up to 15 minutes). A successful login resets the
+pair and is never counted. Pure functions of the state and `now`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,9 +18,19 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=15)
 
 
+NO_ADDRESS = "no-address"  # a caller that names no client (not the portal): one shared pair
+
+
+def client_key(client: str | None) -> str:
+    """The stored key of a client address: a digest, so no address is kept in the clear."""
+    if not client:
+        return NO_ADDRESS
+    return hashlib.sha256(client.strip().lower().encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class ThrottleState:
-    """The two fields of an Account that throttling owns."""
+    """One (account, client address) pair's consecutive failures and wait."""
 
     failed_logins: int = 0
     throttled_until: datetime | None = None

@@ -130,6 +130,8 @@ class AdminUsers:
             roles = await self._roles(org_id)
             change = await make(account, roles)
             if await self.stores.accounts.replace(account.version, change):
+                if change.account.password_hash != account.password_hash:
+                    await self.stores.login_throttles.clear_user(user_id)  # new password
                 return 200, user_view(change.account, roles)
         raise Conflict("account.busy", "The account kept changing meanwhile; try again.")
 

@@ -24,6 +24,7 @@ from permission_service.domain.accounts import Account
 from permission_service.domain.login import LoginResult, check_login
 from permission_service.domain.passwords import PasswordHashing
 from permission_service.domain.roles import roles_by_id
+from permission_service.domain.throttle import ThrottleState, client_key
 from permission_service.store import Stores
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class Login:
     async def on_verify_credentials(self, request: VerifyCredentials) -> CredentialsVerdict:
         """Checks a username and password; answers who it is and what they may do."""
         account = await self.stores.accounts.by_username(request.org_id, request.username)
-        result = await self._check(account, request.password)
+        result = await self._check(account, request.password, client_key(request.client))
         log.info("login checked", extra={
             "org_id": request.org_id, "user_id": account.user_id if account else None,
             "outcome": result.code, "client": request.client})
@@ -59,21 +60,29 @@ class Login:
         account = await self.stores.accounts.get(request.user_id)
         if account is not None and account.org_id != request.org_id:
             account = None
-        result = await self._check(account, request.password)
+        # The session's own pair: a step-up carries no address (the gateway limits it per user).
+        result = await self._check(account, request.password, client_key(None))
         log.info("step-up checked", extra={
             "org_id": request.org_id, "user_id": request.user_id, "outcome": result.code})
         return ReverifyVerdict(ok=result.ok)
 
-    async def _check(self, account: Account | None, password: str) -> LoginResult:
-        """Decide and store the bookkeeping (failures, throttle, rehash); when a concurrent
-        attempt or admin change got there first, decide again on the fresh state, so no failed
-        attempt is lost."""
+    async def _check(self, account: Account | None, password: str, client: str) -> LoginResult:
+        """Decide and store the bookkeeping (the pair's throttle, a rehash); when a concurrent
+        attempt got there first, decide again on the fresh state, so no failed attempt is
+        lost. `client`: the key of the caller's address (domain/throttle.client_key)."""
+        throttles = self.stores.login_throttles
         for _ in range(ATTEMPTS):
+            state = await throttles.get(account.user_id, client) if account else ThrottleState()
+            now = self.clock()
             # argon2id costs ~50 ms of CPU and releases the GIL: keep the event loop free.
             result = await asyncio.to_thread(
-                check_login, account, password, hashing=self.hashing, now=self.clock())
-            if account is None or await self.stores.accounts.record_login(
-                    account, result.throttle, result.new_password_hash):
+                check_login, account, password, hashing=self.hashing, now=now, state=state)
+            if account is None:
                 return result
-            account = await self.stores.accounts.get(account.user_id)
+            if result.throttle is not None and not await throttles.save(
+                    account.user_id, client, state, result.throttle, now):
+                continue
+            if result.new_password_hash is not None:
+                await self.stores.accounts.rehash(account, result.new_password_hash)
+            return result
         return result

@@ -21,8 +21,6 @@ def user_view(account: Account, roles: Mapping[str, Role]) -> dict[str, Any]:
         "role_ids": list(account.role_ids),
         "roles": [r.model_dump() for r in snapshot.roles],
         "permissions": [p.value for p in snapshot.permissions],
-        "throttled_until": account.throttled_until.isoformat() if account.throttled_until
-        else None,
         "version": account.version,
     }
 

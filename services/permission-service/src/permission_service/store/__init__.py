@@ -16,11 +16,12 @@ from permission_service.domain.migrations import ROLES_COLLECTION
 from permission_service.store.accounts import ACCOUNTS, AccountStore, AlreadyStored
 from permission_service.store.decisions import DECISIONS, DecisionStore
 from permission_service.store.device_views import DeviceViewStore
+from permission_service.store.login_throttles import LoginThrottleStore
 from permission_service.store.migrations import MigrationStore
 from permission_service.store.roles import ROLES, RoleAlreadyStored, RoleStore, role_document
 
-__all__ = ["AccountStore", "AlreadyStored", "DecisionStore", "DeviceViewStore", "MigrationStore",
-           "RoleAlreadyStored", "RoleStore", "Stores"]
+__all__ = ["AccountStore", "AlreadyStored", "DecisionStore", "DeviceViewStore",
+           "LoginThrottleStore", "MigrationStore", "RoleAlreadyStored", "RoleStore", "Stores"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Stores:
     decisions: DecisionStore
     devices: DeviceViewStore
     migrations: MigrationStore
+    login_throttles: LoginThrottleStore
 
     @classmethod
     def open(cls, db: Database, outbox: OutboxRelay, source: str) -> Stores:
@@ -40,8 +42,10 @@ class Stores:
             accounts=AccountStore(db, outbox, source), roles=RoleStore(db, outbox, source),
             decisions=DecisionStore(db, outbox, source), devices=DeviceViewStore(db),
             migrations=MigrationStore(db, {ROLES_COLLECTION: role_document}),
+            login_throttles=LoginThrottleStore(db),
         )
 
     async def create_indexes(self) -> None:
         await self.accounts.create_indexes()
         await self.roles.create_indexes()
+        await self.login_throttles.create_indexes()

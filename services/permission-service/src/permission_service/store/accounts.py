@@ -1,8 +1,8 @@
 """Accounts, one document each (`_id` = user id), with the outbox of the events they caused.
 
 Every admin change is a compare-and-set on the old `version` that writes the new state and its
-events in ONE update. Login bookkeeping (failed attempts, throttle, rehash) does not bump the
-version: it is no change anybody else needs to hear about.
+events in ONE update. A rehash at login does not bump the version: it is no change anybody
+else needs to hear about. Login throttles live apart (login_throttles.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from ssp_runtime.outbox import OUTBOX, OutboxRelay, push_outbox
 
 from permission_service.domain.account_changes import AccountChange
 from permission_service.domain.accounts import Account, username_key, username_taken
-from permission_service.domain.throttle import ThrottleState
 from permission_service.store.duplicates import is_duplicate_key
 from permission_service.store.pending_events import entries_for
 
@@ -103,21 +102,12 @@ class AccountStore:
         self.outbox.kick(ACCOUNTS, account.user_id)
         return True
 
-    async def record_login(self, account: Account, throttle: ThrottleState | None,
-                           new_password_hash: str | None) -> bool:
-        """Store the login bookkeeping, guarded by the state it was computed from (False: the
-        account changed meanwhile; decide again on fresh state)."""
-        fields: Doc = {}
-        if throttle is not None:
-            fields |= {"failed_logins": throttle.failed_logins,
-                       "throttled_until": throttle.throttled_until}
-        if new_password_hash is not None:
-            fields["password_hash"] = new_password_hash
-        if not fields:
-            return True
+    async def rehash(self, account: Account, new_password_hash: str) -> bool:
+        """Store a rehashed password, guarded by the state it was computed from (False: the
+        account changed meanwhile)."""
         result = await self.col.update_one(
             {"_id": account.user_id, "version": account.version,
-             "failed_logins": account.failed_logins, "password_hash": account.password_hash},
-            {"$set": fields},
+             "password_hash": account.password_hash},
+            {"$set": {"password_hash": new_password_hash}},
         )
         return result.modified_count == 1

@@ -23,5 +23,10 @@ class RateWindows:
         assert doc is not None  # an upsert returning the document after always has one
         return int(doc["count"])
 
+    async def count(self, window: Window) -> int:
+        """Attempts counted in `window` so far."""
+        doc = await self.coll.find_one({"_id": window.key})
+        return int(doc["count"]) if doc else 0
+
     async def sweep(self, now: datetime) -> int:
         return (await self.coll.delete_many({"until": {"$lt": now}})).deleted_count
