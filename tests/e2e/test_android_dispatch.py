@@ -105,10 +105,25 @@ async def test_lost_mode_on_a_personal_work_profile_fails_with_googles_reason(
         # The setting's other wipe: devices.delete.
         wipe = _command(personal, Action.WIPE)
         await producer.send_event(COMMANDS_ANDROID, wipe)
-        await status.wait_for(_status(wipe.command_id, "acknowledged"), 30)
+        [accepted] = await status.wait_for(_status(wipe.command_id, "acknowledged"), 30)
         assert [e.command_type for e in amapi.state.effects[personal.name]] == [
             "START_LOST_MODE", "DELETE"]
-        await reports.wait_for(_report(android_id(personal.name), "unenrolled"))
+        await _followed_until_gone(accepted, reports, personal)
+
+
+async def _followed_until_gone(accepted, reports: Tail, device) -> None:
+    """Issue 18, item 12: "with the wipe-via-delete setting, a wipe is `acknowledged` when
+    Google accepts the delete, not when the device wipes: say so in the status
+    (`accepted_by_google`) and follow the device's disappearance." AMAPI discovery document,
+    enterprises.devices.delete: "Deletes a device. This operation attempts to wipe the device
+    but this is not guaranteed to succeed if the device is offline for an extended period.
+    Deleted devices do not show up in enterprises.devices.list calls and a 404 is returned
+    from enterprises.devices.get." The device sync, not the delete, reports it unenrolled."""
+    body = json_of(accepted)
+    assert body["result"]["platform_status"] == "accepted_by_google"
+    assert body["reason"].startswith("Google accepted the deletion")
+    [gone] = await reports.wait_for(_report(android_id(device.name), "unenrolled"))
+    assert json_of(gone)["occurred_at"] >= body["occurred_at"]
 
 
 async def test_quota_exhaustion_is_retried_until_acknowledged(services, bootstrap):

@@ -35,6 +35,9 @@ from command_dispatcher.lifecycle import Command, TransitionRefused, transition
 from command_dispatcher.store import CommandStore
 
 log = logging.getLogger(__name__)
+ACCEPTED_BY_GOOGLE = "accepted_by_google"  # platform_status of a wipe done by devices.delete
+ACCEPTED_BY_GOOGLE_REASON = ("Google accepted the deletion; the device wipes itself the next "
+                             "time it reaches Google.")
 T = TypeVar("T")
 S = CommandStatus
 _STATUS = {"acknowledged": S.ACKNOWLEDGED, "failed": S.FAILED, "expired": S.EXPIRED,
@@ -150,8 +153,11 @@ class AndroidDelivery:
             await self._call(cmd, lambda: self.amapi.delete_device(device.name,
                                                                    wipe_reason=reason),
                              renew=lambda delay: self._claim(queued, delay))
-            await self.reports.gone(device.device_id)
-            await self._finish(cmd, S.ACKNOWLEDGED)
+            # Acknowledged means Google took the delete, not that the device wiped: it does
+            # when it next reaches Google. The device sync follows it until Google no longer
+            # lists it, and only then reports it unenrolled.
+            await self._finish(cmd, S.ACKNOWLEDGED, reason=ACCEPTED_BY_GOOGLE_REASON,
+                               result=CommandResult(platform_status=ACCEPTED_BY_GOOGLE))
             return
         built = command_body(cmd.action, params)
         assert built is not None  # only refresh has no command
