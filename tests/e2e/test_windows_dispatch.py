@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from nacl.public import PrivateKey
 from ssp_contracts import Action, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS, COMMANDS_WINDOWS, DEVICES_REPORTS
 from ssp_runtime.sealing import open_sealed
 from ssp_simulators.windows import SessionError, run_session, unenroll
-from ssp_simulators.windows.certificate import DeviceCertificate
+from ssp_simulators.windows.certificate import DeviceCA, DeviceCertificate
 
 from tests.conftest import database_name
 from tests.support.apple import authorized
@@ -205,3 +206,44 @@ async def test_unenrollment_alert_from_an_unknown_device_enrolls_nothing(service
         [laptop] = fleet.devices
         assert await unenroll(laptop, client, fleet.url) == 401
         assert await db["windows_devices"].count_documents({}) == 0
+
+
+async def test_a_device_certificate_counts_only_from_the_tls_proxy(services, bootstrap, mongo,
+                                                                   run_id, tmp_path):
+    """Issue 17, finding 3: "Windows identity is a forwarded header (X-SSP-Client-Cert,
+    trusted by default, no CA, no proof of possession): a second client sending only a
+    device's public certificate continued as that device; a new DeviceID enrolled into
+    another org with ?org=." Outside demo mode now: the header counts only from the
+    configured TLS proxy (here 127.0.0.1, which would have checked possession of the key),
+    the certificate must come from the device CA and name the DeviceID, and ?org= is ignored.
+    A second client (127.0.0.2, not a proxy) holding only the public certificate gets 401."""
+    ca = DeviceCA.create()
+    (tmp_path / "device-ca.pem").write_bytes(ca.pem)
+    db = mongo[database_name(run_id, "command_dispatcher")]
+    fleet, _ = start_fleet_and_dispatcher(
+        services, devices=2, SSP_DEMO_MODE="false", SSP_DEFAULT_ORG="acme",
+        SSP_SECRET_KEY=Fernet.generate_key().decode(),
+        SSP_WINDOWS_TRUSTED_PROXIES='["127.0.0.1/32"]',
+        SSP_WINDOWS_CLIENT_CA_FILE=str(tmp_path / "device-ca.pem"))
+    laptop, other = fleet.devices
+    laptop.certificate = DeviceCertificate.create(laptop.device_id, issuer=ca)
+    other.certificate = DeviceCertificate.create(laptop.device_id, issuer=ca)  # names laptop
+    org_url = fleet.url + "?org=someone-elses"
+    async with Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as proxy:
+        assert await run_session(laptop, proxy, org_url)
+        [enrolled] = await reports.wait_for(_report(windows_id(laptop), "enrolled"))
+        assert json_of(enrolled)["org_id"] == "acme"
+        with pytest.raises(SessionError, match="401"):  # a CA certificate of another device
+            await run_session(other, proxy, fleet.url)
+        other.certificate = DeviceCertificate.create(other.device_id)  # not from the CA
+        with pytest.raises(SessionError, match="401"):
+            await run_session(other, proxy, fleet.url)
+    pinned = await _device_record(db, laptop)
+    commands = await db["commands"].count_documents({})
+    elsewhere = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(transport=elsewhere) as stranger:
+        with pytest.raises(SessionError, match="401"):  # the device's public certificate only
+            await run_session(laptop, stranger, fleet.url)
+    assert await _device_record(db, laptop) == pinned
+    assert await db["commands"].count_documents({}) == commands
+    assert await db["windows_devices"].count_documents({}) == 1

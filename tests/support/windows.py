@@ -16,7 +16,7 @@ def start_fleet_and_dispatcher(services: Callable[..., ServiceProcess], *, devic
     port = free_port()
     fleet = WindowsFleet(f"http://127.0.0.1:{port}", devices=devices)
     dispatcher = services("command_dispatcher", args=["--platform", "windows"],
-                          SSP_DEVICE_HTTP_PORT=str(port), SSP_DEMO_MODE="true", **env)
+                          SSP_DEVICE_HTTP_PORT=str(port), **{"SSP_DEMO_MODE": "true", **env})
     return fleet, dispatcher
 
 

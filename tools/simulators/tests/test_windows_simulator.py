@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 from command_dispatcher.windows.errors import IdentityError
-from command_dispatcher.windows.identity import certificate_fingerprint
+from command_dispatcher.windows.identity import WindowsTrust, client_certificate
 from command_dispatcher.windows.session import (
     PendingCommand,
     SentCommand,
@@ -50,7 +50,8 @@ class TinyServer:
     async def omadm(self, request: Request) -> Response:
         self.content_types.add(request.headers.get("content-type", ""))
         try:
-            fingerprint = certificate_fingerprint(request.headers.get(self.cert_header))
+            fingerprint = client_certificate(request.headers.get(self.cert_header), None,
+                                             WindowsTrust(any_peer=True)).fingerprint
         except IdentityError:
             return Response(status_code=401)
         message = parse_message(await request.body())

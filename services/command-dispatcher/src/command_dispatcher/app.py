@@ -50,9 +50,12 @@ from command_dispatcher.store import (
     CommandStore,
     WindowsDeviceStore,
 )
+from command_dispatcher.windows.identity import WindowsTrust
 from command_dispatcher.windows_adapter import WindowsAdapter
 from command_dispatcher.windows_endpoints import WindowsEndpoints
 from command_dispatcher.windows_session import WindowsSession
+
+log = logging.getLogger(__name__)
 
 
 class Dispatcher:
@@ -116,6 +119,7 @@ class Dispatcher:
             contacts=contacts)
         windows_endpoints = WindowsEndpoints(
             devices=windows_devices, cert_header=settings.windows_cert_header,
+            trust=_windows_trust(settings), org_from_query=settings.demo_mode,
             default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
             clock=utc_now, refusals=refusals, contacts=contacts, session=WindowsSession(
                 commands=commands, devices=windows_devices, intake=intake,
@@ -171,6 +175,23 @@ def _identity(settings: Settings) -> IdentitySettings:
             cas = load_ca_bundle(f.read())
     return IdentitySettings(proxy_certificate_header=settings.identity_proxy_header,
                             ca_certificates=tuple(cas))
+
+
+def _windows_trust(settings: Settings) -> WindowsTrust:
+    cas: list[x509.Certificate] = []
+    if settings.windows_client_ca_file:
+        with open(settings.windows_client_ca_file, "rb") as f:
+            cas = x509.load_pem_x509_certificates(f.read())
+    proxies = settings.windows_trusted_proxies
+    if not settings.demo_mode and not (cas and proxies):
+        log.error("Windows devices are refused: set SSP_WINDOWS_TRUSTED_PROXIES and "
+                  "SSP_WINDOWS_CLIENT_CA_FILE (outside demo mode both are required)")
+        return WindowsTrust()  # no proxy, so no certificate counts
+    if not (cas and proxies):
+        log.warning("DEMO MODE: Windows client certificates are believed from %s, issued by %s",
+                    "the configured proxies" if proxies else "ANY peer",
+                    "the configured CA" if cas else "ANYONE (pinned at the first session)")
+    return WindowsTrust.configured(proxies, cas, demo=settings.demo_mode)
 
 
 def _documented(settings: Settings) -> Built:

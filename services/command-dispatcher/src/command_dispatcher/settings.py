@@ -77,7 +77,16 @@ class Settings(ServiceSettings):
     # -- Windows OMA-DM
     windows_cert_header: str = Field(
         DEFAULT_CERT_HEADER, description="Header in which the TLS proxy forwards the "
-        "URL-encoded PEM client certificate of a Windows device")
+        "URL-encoded PEM client certificate of a Windows device (the proxy must strip a "
+        "client-sent one)")
+    windows_trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or CIDR blocks of the TLS proxies that "
+        "terminate Windows devices' mutual TLS (JSON list): the certificate header counts only "
+        "from them. Required outside demo mode; demo mode, when empty: from any peer")
+    windows_client_ca_file: str | None = Field(
+        None, description="PEM bundle of the CAs that issue Windows device certificates (CN = "
+        "DeviceID). Required outside demo mode; demo mode, when unset: any certificate, "
+        "pinned at the device's first session")
     windows_wipe_node: str = Field(
         DEFAULT_WIPE, description=f"RemoteWipe node used for wipe: one of {sorted(WIPE_NODES)}")
 

@@ -1,11 +1,13 @@
 """Device-facing Windows MDM HTTP: `POST /mdm/windows/omadm` (OMA-DM, SyncML 1.2).
 
-Identity is the client certificate a TLS proxy forwards. A device becomes known at its first
-session, which pins that certificate (full MS-MDE2 enrollment is not implemented); a later
-message with another certificate is refused before anything is stored. There is no WNS push
-yet: queued commands wait for the device's next scheduled session. A device that unenrolls
-(Alert 1226 `com.microsoft:mdm.unenrollment.userrequest`) is reported `unenrolled` and its
-queue canceled.
+Identity is the client certificate a trusted TLS proxy forwards (windows/identity.py: from
+another peer the header is ignored; the certificate must come from the device CA and name the
+DeviceID). A device becomes known at its first session, which pins that certificate (full
+MS-MDE2 enrollment is not implemented); a later message with another certificate is refused
+before anything is stored. The org is the configured default; `?org=` counts in demo mode
+only. There is no WNS push yet: queued commands wait for the device's next scheduled session.
+A device that unenrolls (Alert 1226 `com.microsoft:mdm.unenrollment.userrequest`) is reported
+`unenrolled` and its queue canceled.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from command_dispatcher.device_reports import report
 from command_dispatcher.metrics import DeviceRefusals
 from command_dispatcher.store import WindowsDevice, WindowsDeviceStore
 from command_dispatcher.windows.errors import IdentityError, ProtocolError, WindowsMdmError
-from command_dispatcher.windows.identity import certificate_fingerprint
+from command_dispatcher.windows.identity import (
+    ClientCertificate,
+    WindowsTrust,
+    check_bound_to,
+    client_certificate,
+)
 from command_dispatcher.windows.messages import Message
 from command_dispatcher.windows.session_plan import opens_session, windows_device_id
 from command_dispatcher.windows.syncml import CONTENT_TYPE, parse_message
@@ -33,12 +40,15 @@ from command_dispatcher.windows_session import WindowsSession
 
 class WindowsEndpoints:
     def __init__(self, *, devices: WindowsDeviceStore, session: WindowsSession,
-                 cert_header: str, default_org: str,
+                 cert_header: str, trust: WindowsTrust, org_from_query: bool,
+                 default_org: str,
                  max_body_bytes: int, clock: Callable[[], datetime],
                  refusals: DeviceRefusals, contacts: ContactReports) -> None:
         self.devices = devices
         self.session = session
         self.cert_header = cert_header
+        self.trust = trust
+        self.org_from_query = org_from_query
         self.default_org = default_org
         self.max_body = max_body_bytes
         self.clock = clock
@@ -51,9 +61,12 @@ class WindowsEndpoints:
     async def omadm(self, request: Request) -> Response:
         try:
             body = await self._body(request)
-            fingerprint = certificate_fingerprint(request.headers.get(self.cert_header))
+            client = client_certificate(request.headers.get(self.cert_header),
+                                        request.client.host if request.client else None,
+                                        self.trust)
             message = parse_message(body, max_bytes=self.max_body)
-            device = await self._identify(message, fingerprint, request.query_params.get("org"))
+            org = request.query_params.get("org") if self.org_from_query else None
+            device = await self._identify(message, client, org)
         except WindowsMdmError as exc:
             return self.refusals.answer("windows", exc, identity=isinstance(exc, IdentityError))
         if message.unenrolls:
@@ -64,10 +77,12 @@ class WindowsEndpoints:
         answer = await self.session.converse(device, message)
         return Response(answer, media_type=CONTENT_TYPE)
 
-    async def _identify(self, message: Message, fingerprint: str,
+    async def _identify(self, message: Message, client: ClientCertificate,
                         org: str | None) -> WindowsDevice:
         dev_id = message.header.source
         device_id = windows_device_id(dev_id)
+        check_bound_to(client, dev_id, self.trust)
+        fingerprint = client.fingerprint
         known = await self.devices.get(device_id)
         if known is not None and known.enrolled:
             if known.fingerprint != fingerprint:

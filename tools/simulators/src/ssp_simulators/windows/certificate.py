@@ -22,18 +22,14 @@ class DeviceCertificate:
     der: bytes = field(repr=False)
 
     @classmethod
-    def create(cls, device_id: str) -> DeviceCertificate:
+    def create(cls, device_id: str, issuer: DeviceCA | None = None) -> DeviceCertificate:
+        """Self-signed, or issued by `issuer` as an MDM enrollment would (subject CN: the
+        DeviceID)."""
         # EC P-256: as good as the RSA 2048 of real enrollments here, and instant to generate.
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, device_id)])
-        now = datetime.now(UTC)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365))
-            .sign(key, hashes.SHA256())
-        )
+        certificate = _signed(name, key, issuer.name if issuer else name,
+                              issuer.key if issuer else key)
         return cls(certificate.public_bytes(Encoding.PEM), certificate.public_bytes(Encoding.DER))
 
     @property
@@ -44,3 +40,30 @@ class DeviceCertificate:
     def header_value(self) -> str:
         """URL-encoded PEM, as nginx's `$ssl_client_escaped_cert` forwards it."""
         return quote(self.pem.decode("ascii"), safe="")
+
+
+@dataclass(frozen=True)
+class DeviceCA:
+    """A CA issuing device certificates, as the MDM enrollment service's would."""
+
+    name: x509.Name
+    key: ec.EllipticCurvePrivateKey = field(repr=False)
+    pem: bytes = field(repr=False)
+
+    @classmethod
+    def create(cls, common_name: str = "Simulated Windows device CA") -> DeviceCA:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        return cls(name, key, _signed(name, key, name, key).public_bytes(Encoding.PEM))
+
+
+def _signed(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
+            signer: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365))
+        .sign(signer, hashes.SHA256())
+    )
