@@ -28,7 +28,8 @@ from ssp_contracts.enums import PlatformFamily
     (A.LOCK, M.IOS_USER_ENROLLMENT, True),
     (A.RESET_PASSCODE, M.MACOS, False),
     (A.RESET_PASSCODE, M.ANDROID_FULLY_MANAGED, True),
-    (A.RESET_PASSCODE, M.WINDOWS, True),
+    # RemoteLock's PIN reset is documented for Windows 10 Mobile only (issue 18, item 11).
+    (A.RESET_PASSCODE, M.WINDOWS, False),
     (A.LOCATE, M.WINDOWS, True),
     (A.LOCATE, M.ANDROID_FULLY_MANAGED, False),
     (A.LOCATE, M.MACOS, False),

@@ -63,23 +63,14 @@ def _containers_hold_no_get_directly_in_an_atomic(command: Command | Container) 
     return all(_containers_hold_no_get_directly_in_an_atomic(c) for c in command.commands)
 
 
-@pytest.mark.parametrize("action", [Action.WIPE, Action.LOCATE, Action.RESET_PASSCODE,
-                                    Action.REFRESH])
+@pytest.mark.parametrize("action", [Action.WIPE, Action.LOCATE, Action.REFRESH])
 def test_no_command_puts_a_get_or_an_atomic_directly_inside_an_atomic(action: Action) -> None:
     """OMA DM protocol support, DM protocol commands, Atomic: "Nested Atomic and Get commands
     aren't allowed and will generate error code 500." The CSP pages' examples frame the rest:
-    RemoteWipe's doWipe* is a lone Exec, RemoteLock's LockAndResetPIN Exec and NewPINValue Get
-    share a Sequence, and DevDetail/DeviceStatus values are plain Gets in the SyncBody."""
+    RemoteWipe's doWipe* is a lone Exec and DevDetail/DeviceStatus values are plain Gets in the
+    SyncBody."""
     built = build_commands(action, itertools.count(1))
     assert all(_containers_hold_no_get_directly_in_an_atomic(c) for c in built.commands)
-
-
-def test_reset_passcode_is_a_sequence_of_exec_and_get() -> None:
-    (sequence,) = build_commands(Action.RESET_PASSCODE, itertools.count(1)).commands
-    assert isinstance(sequence, Container) and sequence.verb == "Sequence"
-    assert [c.verb for c in sequence.commands] == ["Exec", "Get"]
-    assert _targets(sequence) == ["./Vendor/MSFT/RemoteLock/LockAndResetPIN",
-                                  "./Vendor/MSFT/RemoteLock/NewPINValue"]
 
 
 def test_refresh_gets_every_inventory_node() -> None:
@@ -89,13 +80,14 @@ def test_refresh_gets_every_inventory_node() -> None:
 
 def test_cmd_ids_stay_unique_across_actions_in_one_message() -> None:
     ids = itertools.count(1)
-    all_ids = [i for action in (Action.WIPE, Action.LOCATE, Action.RESET_PASSCODE, Action.REFRESH)
+    all_ids = [i for action in (Action.WIPE, Action.LOCATE, Action.REFRESH)
                for i in build_commands(action, ids).cmd_ids]
     assert len(all_ids) == len(set(all_ids))
 
 
 @pytest.mark.parametrize(("action", "code"), [
     (Action.LOCK, "unsupported.lock_windows"),
+    (Action.RESET_PASSCODE, "unsupported.passcode_windows"),
     (Action.ENABLE_LOST_MODE, "unsupported.lost_mode_windows"),
     (Action.DISABLE_LOST_MODE, "unsupported.lost_mode_windows"),
 ])
@@ -154,21 +146,6 @@ def test_locate_failures() -> None:
     no_fix = interpret(Action.LOCATE, [_status("1", "Atomic", "200")],
                        [_results("2", Latitude="91.5"), _results("3", Longitude="11")])
     assert (no_fix.outcome, no_fix.location) == ("failed", None)
-
-
-def test_reset_passcode_outcomes() -> None:
-    ok = [_status("1", "Sequence", "200"), _status("2", "Exec", "200"), _status("3", "Get", "200")]
-    outcome = interpret(Action.RESET_PASSCODE, ok,
-                        [_results("3", **{"./Vendor/MSFT/RemoteLock/NewPINValue": "480213"})])
-    assert (outcome.outcome, outcome.new_pin) == ("acknowledged", "480213")
-    assert "480213" not in repr(outcome)
-    assert outcome.to_command_result(sealed_pin="c2VhbGVk").sealed_secret == "c2VhbGVk"
-    no_pin = interpret(Action.RESET_PASSCODE,
-                       [_status("1", "Sequence", "200"), _status("2", "Exec", "405")], [])
-    assert (no_pin.outcome, no_pin.reason) == (
-        "failed", "No PIN is set on the device, so it cannot be reset.")
-    silent = interpret(Action.RESET_PASSCODE, ok, [])
-    assert silent.outcome == "failed" and "did not report" in silent.reason
 
 
 def _inventory(**values: str) -> dict:

@@ -61,25 +61,29 @@ def test_unsupported_actions_are_refused_not_sent() -> None:
 
 
 def test_device_answers_settle_their_commands() -> None:
-    first = reply(_opening(), [PendingCommand("cmd-pin", Action.RESET_PASSCODE),
+    first = reply(_opening(), [PendingCommand("cmd-locate", Action.LOCATE),
                                PendingCommand("cmd-wipe", Action.WIPE)])
-    pin_sent, wipe_sent = first.sent
-    sequence_id, exec_id, get_id = pin_sent.cmd_ids
+    locate_sent, wipe_sent = first.sent
+    atomic_id, sequence_id, *get_ids = locate_sent.cmd_ids
     second = Message(Header("1", "2", SERVER, DEVICE), (
         Status("1", "1", "0", "SyncHdr", "200"),
-        Status("2", "1", sequence_id, "Sequence", "200"),
-        Status("3", "1", exec_id, "Exec", "200"),
-        Status("4", "1", get_id, "Get", "200"),
-        Results("5", "1", get_id, (Item(source="./Vendor/MSFT/RemoteLock/NewPINValue",
-                                        data="480213"),)),
+        Status("2", "1", atomic_id, "Atomic", "200"),
+        Status("3", "1", sequence_id, "Sequence", "200"),
+        *(Status(str(4 + n), "1", get_id, "Get", "200") for n, get_id in enumerate(get_ids)),
+        Results("20", "1", get_ids[0], (Item(
+            source="./Vendor/MSFT/RemoteFind/Location/Latitude", data="48.1"),)),
+        Results("21", "1", get_ids[1], (Item(
+            source="./Vendor/MSFT/RemoteFind/Location/Longitude", data="11.5"),)),
     ))
     settled = settle(second, first.sent)
-    assert [(s.command_id, s.result.outcome) for s in settled] == [("cmd-pin", "acknowledged")]
-    assert settled[0].result.new_pin == "480213"
+    assert [(s.command_id, s.result.outcome) for s in settled] == [
+        ("cmd-locate", "acknowledged")]
+    location = settled[0].result.location
+    assert location is not None and (location.latitude, location.longitude) == (48.1, 11.5)
     # The wipe has no Status yet: it stays awaited. Results get a Status back.
     closing = reply(second, [])
-    assert [(s.cmd, s.data) for s in closing.message.statuses] == [("SyncHdr", "200"),
-                                                                     ("Results", "200")]
+    assert [(s.cmd, s.data) for s in closing.message.statuses] == [
+        ("SyncHdr", "200"), ("Results", "200"), ("Results", "200")]
     assert closing.message.header.msg_id == "2" and closing.ends_session
     assert wipe_sent.command_id == "cmd-wipe"
 

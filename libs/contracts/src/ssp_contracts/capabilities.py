@@ -35,6 +35,10 @@ _NOT = {
     "lock_windows": "Windows desktops cannot be locked remotely through MDM.",
     "passcode_user_enrollment": "The passcode of a User Enrollment device cannot be reset.",
     "passcode_macos": "A Mac's password cannot be reset through MDM.",
+    # RemoteLock's LockAndResetPIN/NewPINValue is documented for Windows 10 Mobile only, and
+    # LockAndRecoverPIN needs Microsoft's PIN reset service: no documented desktop PIN reset.
+    "passcode_windows": "A Windows PC's PIN cannot be reset through MDM (Microsoft documents "
+                        "it for Windows 10 Mobile only).",
 }
 
 _UNSUPPORTED: dict[tuple[Action, ManagementMode], str] = {}
@@ -60,6 +64,7 @@ _UNSUPPORTED[(A.WIPE, M.IOS_USER_ENROLLMENT)] = "wipe_user_enrollment"
 _UNSUPPORTED[(A.LOCK, M.WINDOWS)] = "lock_windows"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.IOS_USER_ENROLLMENT)] = "passcode_user_enrollment"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.MACOS)] = "passcode_macos"
+_UNSUPPORTED[(A.RESET_PASSCODE, M.WINDOWS)] = "passcode_windows"
 
 _NOTES: dict[tuple[Action, ManagementMode], str] = {
     (A.WIPE, M.ANDROID_WORK_PROFILE_PERSONAL):

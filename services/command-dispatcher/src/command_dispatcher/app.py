@@ -82,8 +82,7 @@ class Dispatcher:
         android, android_sync = _android(settings, commands, android_devices, sealing_key,
                                          amapi_metrics, amapi_http)
         windows_devices = WindowsDeviceStore(service.db, service.outbox, SERVICE)
-        windows = WindowsAdapter(windows_devices, can_seal=sealing_key is not None,
-                                 wipe_node=settings.windows_wipe_node)
+        windows = WindowsAdapter(windows_devices, wipe_node=settings.windows_wipe_node)
         adapters: dict[PlatformFamily, PlatformAdapter] = {
             PlatformFamily.APPLE: apple, PlatformFamily.ANDROID: android,
             PlatformFamily.WINDOWS: windows}
@@ -123,7 +122,7 @@ class Dispatcher:
             default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
             clock=utc_now, refusals=refusals, contacts=contacts, session=WindowsSession(
                 commands=commands, devices=windows_devices, intake=intake,
-                sealing_key=sealing_key, wipe_node=settings.windows_wipe_node, clock=utc_now))
+                wipe_node=settings.windows_wipe_node, clock=utc_now))
         self.service = service
         self.intake = intake
         self.ops = service.asgi()

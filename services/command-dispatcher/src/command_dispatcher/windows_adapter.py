@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from ssp_contracts.commands import CommandAuthorized
-from ssp_contracts.enums import Action, PlatformFamily
+from ssp_contracts.enums import PlatformFamily
 
 from command_dispatcher.adapters import Refusal
 from command_dispatcher.lifecycle import Command
@@ -22,9 +22,8 @@ from command_dispatcher.windows.errors import Unsupported
 class WindowsAdapter:
     family = PlatformFamily.WINDOWS
 
-    def __init__(self, devices: WindowsDeviceStore, *, can_seal: bool, wipe_node: str) -> None:
+    def __init__(self, devices: WindowsDeviceStore, *, wipe_node: str) -> None:
         self.devices = devices
-        self.can_seal = can_seal
         self.wipe_node = wipe_node
 
     async def check(self, request: CommandAuthorized) -> None:
@@ -32,9 +31,6 @@ class WindowsAdapter:
             build_commands(request.action, itertools.count(1), wipe=self.wipe_node)
         except Unsupported as exc:
             raise Refusal(exc.code, exc.message) from exc
-        if request.action is Action.RESET_PASSCODE and not self.can_seal:
-            raise Refusal("config.no_gateway_key", "A new PIN cannot reach its owner safely: "
-                          "no gateway key is configured to seal it to.")
         device = await self.devices.get(request.device_id)
         if device is None or not device.enrolled:
             raise Refusal("device.not_enrolled",

@@ -15,7 +15,6 @@ from typing import Any
 from ssp_contracts.audit import SYSTEM_REQUESTER
 from ssp_contracts.commands import CommandAuthorized
 from ssp_contracts.enums import Action, CommandStatus, DeviceReportKind, ManagementMode, Platform
-from ssp_runtime.sealing import seal_secret
 
 from command_dispatcher.device_reports import report
 from command_dispatcher.handlers import CommandIntake
@@ -40,12 +39,11 @@ RESENT = ("session_interrupted", "Sent again: the device's last session ended be
 
 class WindowsSession:
     def __init__(self, *, commands: CommandStore, devices: WindowsDeviceStore,
-                 intake: CommandIntake, sealing_key: bytes | None, wipe_node: str,
+                 intake: CommandIntake, wipe_node: str,
                  clock: Callable[[], datetime]) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
-        self.sealing_key = sealing_key
         self.wipe_node = wipe_node
         self.clock = clock
 
@@ -98,13 +96,6 @@ class WindowsSession:
     async def _settle(self, device: WindowsDevice, cmd: Command, outcome: WindowsOutcome,
                       failure_code: str) -> None:
         acknowledged = outcome.outcome == "acknowledged"
-        sealed, pin = None, outcome.new_pin
-        if pin is not None and self.sealing_key is not None:
-            sealed = seal_secret(pin, self.sealing_key)
-        elif pin is not None:  # check() refuses this case; never publish a PIN in clear
-            outcome = WindowsOutcome("failed", "No gateway key to seal the new PIN to.",
-                                     "config.no_gateway_key")
-            acknowledged = False
         if acknowledged and cmd.action is Action.REFRESH:
             await self.devices.report(device.device_id, report(
                 DeviceReportKind.INVENTORY, org_id=device.org_id, device_id=device.device_id,
@@ -114,7 +105,7 @@ class WindowsSession:
             await self.devices.unpin(device.device_id)
         await self._save(cmd, S.ACKNOWLEDGED if acknowledged else S.FAILED, None,
                          None if acknowledged else failure_code, outcome.reason,
-                         result=outcome.to_command_result(sealed))
+                         result=outcome.to_command_result())
 
     async def _pending(self, device: WindowsDevice) -> list[tuple[Command, dict[str, Any]]]:
         return await self.commands.pending_for_device(device.device_id)

@@ -25,8 +25,6 @@ WIPE_NODES = {
                  "doWipePersistUserData")
 }
 DEFAULT_WIPE = "doWipeProtected"
-LOCK_AND_RESET_PIN = "./Vendor/MSFT/RemoteLock/LockAndResetPIN"
-NEW_PIN_VALUE = "./Vendor/MSFT/RemoteLock/NewPINValue"
 LOCATION_NODES = tuple(
     f"./Vendor/MSFT/RemoteFind/Location/{name}"
     for name in ("Latitude", "Longitude", "Accuracy", "Altitude", "Age")
@@ -77,11 +75,6 @@ def build_commands(
         atomic_id, sequence_id = str(next(ids)), str(next(ids))
         gets = tuple(_get(ids, n) for n in LOCATION_NODES)
         commands = (Container("Atomic", atomic_id, (Container("Sequence", sequence_id, gets),)),)
-    elif action is Action.RESET_PASSCODE:
-        # NewPINValue is readable once, right after the reset, in the same message (WinDocs).
-        sequence_id = str(next(ids))
-        reset = Command("Exec", str(next(ids)), (Item(target=LOCK_AND_RESET_PIN),))
-        commands = (Container("Sequence", sequence_id, (reset, _get(ids, NEW_PIN_VALUE))),)
     elif action is Action.REFRESH:
         commands = tuple(_get(ids, node) for node in INVENTORY_NODES)
     else:  # the capability matrix lets nothing else through for Windows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -24,7 +24,6 @@ _REASONS = {
     "500": "The device failed to run the command.",
     "507": "The device could not run the commands together; none of them took effect.",
 }
-_NO_PIN = "No PIN is set on the device, so it cannot be reset."
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,12 @@ class WindowsOutcome:
     platform_status: str | None = None  # the deciding SyncML status code
     location: Location | None = None
     inventory: dict[str, Any] | None = None
-    new_pin: str | None = field(default=None, repr=False)  # seal it; never log it
 
-    def to_command_result(self, sealed_pin: str | None = None) -> CommandResult:
+    def to_command_result(self) -> CommandResult:
         errors = [ErrorDetail(code=self.platform_status or "unknown", domain="oma-dm",
                               message=self.reason)] if self.outcome == "failed" else []
         return CommandResult(location=self.location, inventory=self.inventory, errors=errors,
-                             platform_status=self.platform_status, sealed_secret=sealed_pin)
+                             platform_status=self.platform_status)
 
 
 def _ok(status: Status) -> bool:
@@ -56,8 +54,6 @@ def _first_failure(statuses: Sequence[Status]) -> Status | None:
 
 def _failed(status: Status, *, action: Action) -> WindowsOutcome:
     reason = _REASONS.get(status.data, f"The device answered with status {status.data}.")
-    if status.data == "405" and action is Action.RESET_PASSCODE:
-        reason = _NO_PIN  # RemoteLock answers 405 when there is no PIN to reset (WinDocs)
     return WindowsOutcome("failed", reason, status.data)
 
 
@@ -128,7 +124,7 @@ def interpret(
 ) -> WindowsOutcome | None:
     """The outcome of one action from the Statuses/Results answering its commands.
 
-    None when no Status answers it yet. The new PIN comes back in `new_pin`, to be sealed.
+    None when no Status answers it yet.
     """
     if not statuses:
         return None
@@ -150,11 +146,4 @@ def interpret(
         if location is None:
             return WindowsOutcome("failed", "The device did not report a position.", "200")
         return WindowsOutcome("acknowledged", platform_status="200", location=location)
-    if action is Action.RESET_PASSCODE:
-        pin = next((v for k, v in values.items() if k.endswith("/NewPINValue")), None)
-        if not pin:
-            # The PIN changed but nobody learns it: for the owner that is a failure.
-            return WindowsOutcome("failed", "The PIN was reset but the device did not report "
-                                  "the new one; ask your administrator.", "200")
-        return WindowsOutcome("acknowledged", platform_status="200", new_pin=pin)
     return WindowsOutcome("acknowledged", platform_status="200")

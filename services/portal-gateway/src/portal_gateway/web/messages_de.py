@@ -174,6 +174,9 @@ MESSAGES: dict[str, str] = {
     "reason.unsupported.wipe_user_enrollment": "Geräte mit Benutzerregistrierung können nicht "
                                                "gelöscht werden.",
     "reason.unsupported.lock_windows": "Windows-PCs können über MDM nicht gesperrt werden.",
+    "reason.unsupported.passcode_windows": "Die PIN eines Windows-PCs lässt sich über MDM nicht "
+                                           "zurücksetzen (Microsoft beschreibt das nur für "
+                                           "Windows 10 Mobile).",
     "reason.unsupported.passcode_user_enrollment": "Der Code eines Geräts mit "
                                                    "Benutzerregistrierung kann nicht "
                                                    "zurückgesetzt werden.",
