@@ -42,6 +42,7 @@ from starlette.routing import Mount
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
+from portal_gateway.http.api_docs import api_docs_routes
 from portal_gateway.http.context import Gateway
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
@@ -174,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service.every(settings.wipe_breaker_poll_s, wipe_breaker.refresh)
 
     app = PortalApp(title="Device self-service portal", version=service.version,
-                    lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
+                    lifespan=service.lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
@@ -190,13 +191,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     app.include_router(api_router())
     app.include_router(web_router())
+    app.router.routes.extend(api_docs_routes(app.openapi_url or "", f"{app.title} - API"))
     app.router.routes.append(declare_public(
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")))
     for route in ops_routes(service) if not settings.ops_port else []:  # else: own listener
         app.router.routes.append(declare_public(route))
-    for route in app.router.routes:  # FastAPI's own /openapi.json and /docs
-        if getattr(route, "path", None) in {app.openapi_url, app.docs_url,
-                                            app.swagger_ui_oauth2_redirect_url}:
+    for route in app.router.routes:  # FastAPI's own /openapi.json
+        if getattr(route, "path", None) == app.openapi_url:
             declare_public(route)
     return app
 
