@@ -34,7 +34,7 @@ def compose() -> dict:
 
 def test_dockerfile_is_multi_stage_non_root_with_healthcheck():
     text = (DEPLOY / "Dockerfile").read_text()
-    assert len(re.findall(r"^FROM ", text, re.M)) == 2
+    assert len(re.findall(r"^FROM ", text, re.M)) == 3  # web assets, build, runtime
     assert re.search(r"^USER 10001", text, re.M)
     assert "HEALTHCHECK" in text and "/healthz" in text
     # Every workspace member's manifest is copied before the dependency layer is resolved.

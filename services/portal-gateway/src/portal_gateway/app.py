@@ -46,7 +46,7 @@ from portal_gateway.http.api_docs import api_docs_routes
 from portal_gateway.http.context import Gateway
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
-from portal_gateway.http.security_headers import SecurityHeaders
+from portal_gateway.http.security_headers import SecurityHeaders, content_security_policy
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.live_feed import LiveFeed
 from portal_gateway.memory_reads import (
@@ -184,7 +184,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, policy=content_security_policy(
+        image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
     if service.tracing:  # one server span per request, continued over Kafka

@@ -9,20 +9,21 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
-    """Own scripts, styles and images only; `script_hashes` allow known inline scripts."""
+def content_security_policy(script_hashes: Iterable[str] = (),
+                            image_origins: Iterable[str] = ()) -> str:
+    """Own scripts, styles and images only; `script_hashes` allow known inline scripts,
+    `image_origins` other image servers (the map's tiles)."""
     scripts = " ".join(["'self'", *script_hashes])
+    images = " ".join(["'self'", "data:", *image_origins])
     return (f"default-src 'self'; script-src {scripts}; style-src 'self'; "
-            "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+            f"img-src {images}; connect-src 'self'; form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
 
 
-CONTENT_SECURITY_POLICY = content_security_policy()
-
-
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
         self.app = app
+        self.policy = policy or content_security_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,7 +37,7 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", self.policy)
                 if not path.startswith("/static/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
