@@ -131,4 +131,4 @@ bench: install
 
 clean:
 	-$(PY) python -m ssp_devstack down
-	rm -rf .devstack .venv
+	rm -rf .devstack .venv $(GATEWAY)/node_modules $(LEAFLET)
