@@ -13,7 +13,7 @@ TEST_MONGO_PORT ?= 28017
 TEST_STACK := SSP_DEVSTACK_DIR=.devstack/test SSP_DEVSTACK_KAFKA_PORT=$(TEST_KAFKA_PORT) \
 	SSP_DEVSTACK_CONTROLLER_PORT=$(TEST_CONTROLLER_PORT) SSP_DEVSTACK_MONGO_PORT=$(TEST_MONGO_PORT)
 
-.PHONY: help install system-deps run test test-faults test-unit test-stack stack-up stack-down lint \
+.PHONY: help install web-assets system-deps deploy-tools run test test-faults test-unit test-stack stack-up stack-down lint \
 	schemas asyncapi operations-doc bench dashboard-screenshots clean
 
 help:
@@ -25,8 +25,23 @@ help:
 	@echo "make asyncapi / make operations-doc - regenerate docs/asyncapi/ and docs/operations.md"
 	@echo "make bench   - run the benchmarks (figures go to docs/benchmarks.md)"
 	@echo "make dashboard-screenshots - draw the dashboards from make run's Prometheus"
+	@echo "make deploy-tools - build helm and the compose checker (make test does it)"
 
-install: .venv/.installed
+install: .venv/.installed web-assets
+
+# Leaflet (the map on the device page) from the npm registry, pinned by package-lock.json and
+# copied into the gateway's static files; git-ignored: no third-party JavaScript is committed.
+GATEWAY := services/portal-gateway
+LEAFLET := $(GATEWAY)/src/portal_gateway/web/static/vendor/leaflet
+web-assets: $(LEAFLET)/.installed
+
+$(LEAFLET)/.installed: $(GATEWAY)/package.json $(GATEWAY)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js (Debian: apt-get install npm)"; exit 1; }
+	cd $(GATEWAY) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(LEAFLET) && mkdir -p $(LEAFLET)
+	cp -r $(GATEWAY)/node_modules/leaflet/dist/leaflet.js $(GATEWAY)/node_modules/leaflet/dist/leaflet.css \
+	  $(GATEWAY)/node_modules/leaflet/dist/images $(GATEWAY)/node_modules/leaflet/LICENSE $(LEAFLET)/
+	@touch $@
 
 # uv comes from PyPI when missing; the lock file pins every Python dependency.
 .venv/.installed: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
@@ -49,8 +64,25 @@ system-deps:
 	  else echo "Missing Debian packages:$$missing (not root): their tests will be skipped"; fi; \
 	fi
 
-test: install system-deps
-	$(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
+# helm and the compose checker (tools/compose-check: compose-go, the loader docker compose
+# uses) for tests/ops/test_deploy.py, built once from the Go module proxy into the cache.
+DEPLOY_TOOLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ssp-devstack/deploy-tools
+HELM_VERSION := v3.21.4
+HELM := $(DEPLOY_TOOLS)/helm-$(HELM_VERSION)/helm
+COMPOSE_CHECK_SRC := tools/compose-check/go.mod tools/compose-check/go.sum tools/compose-check/main.go
+COMPOSE_CHECK := $(DEPLOY_TOOLS)/compose-check-$(shell cat $(COMPOSE_CHECK_SRC) | sha256sum | cut -c1-12)/compose-check
+
+deploy-tools: $(HELM) $(COMPOSE_CHECK)
+
+$(HELM):
+	GOBIN=$(dir $@) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+$(COMPOSE_CHECK):
+	cd tools/compose-check && go build -trimpath -o $@ .
+
+test: install system-deps deploy-tools
+	SSP_HELM=$(HELM) SSP_COMPOSE_CHECK=$(COMPOSE_CHECK) \
+	  $(TEST_STACK) $(PY) python -m ssp_devstack exec -- $(PY) pytest $(PYTEST_ARGS)
 
 # The long fault-injection runs (marker faults_long; `make test` runs their small versions).
 test-faults: install
@@ -99,4 +131,4 @@ bench: install
 
 clean:
 	-$(PY) python -m ssp_devstack down
-	rm -rf .devstack .venv
+	rm -rf .devstack .venv $(GATEWAY)/node_modules $(LEAFLET)

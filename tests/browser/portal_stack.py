@@ -26,6 +26,9 @@ from tests.support.android import AmapiStandIn, amapi_stand_in
 from tests.support.kafka import Producer, Tail
 
 StartService = Callable[..., ServiceProcess]
+# The location map's tiles: nothing listens there, so no test reaches a real tile server;
+# a test that wants tiles answers them in the browser (test_location_map.py).
+MAP_TILES = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
 
 
 def demo_env(demo: DemoOrg) -> dict[str, str]:
@@ -49,7 +52,7 @@ def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
     # per-username login limit (tests/gateway/test_rate_limits.py) is raised for it.
     gateway = {**env, "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-{demo.org}",
                "SSP_PROJECTIONS_FROM_BEGINNING": "false", "SSP_SSE_HEARTBEAT_S": "5",
-               "SSP_LOGIN_LIMIT": "200"}
+               "SSP_LOGIN_LIMIT": "200", "SSP_MAP_TILE_URL": MAP_TILES}
     procs = [start("permission_service", wait=False, **env),
              start("device_registry", wait=False, **env),
              start("command_dispatcher", wait=False, **dispatcher),

@@ -150,6 +150,12 @@ async def test_make_runs_prometheus_scrapes_every_service(services, run_id, tmp_
                 else None
         health = await eventually(all_up, timeout_s=60, what="every target up")
         assert set(health) == set(registered())
+        # The link `make run` prints: a page of this Prometheus' own UI (Debian's has only
+        # the classic one, under /classic/), listing every job.
+        targets_page = await asyncio.to_thread(prometheus.page, "targets")
+        assert "/api/" not in targets_page
+        page_text = await asyncio.to_thread(get_text, targets_page)
+        assert all(job in page_text for job in registered())
         rules: Any = await asyncio.to_thread(prometheus.get_json, "/api/v1/rules")
         loaded = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
         assert "SspServiceDown" in loaded and len(loaded) >= 10

@@ -5,25 +5,15 @@ sent. The basic =, +, -, @ cases, bad encodings, row and byte limits: tests/gate
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import pytest
 from ssp_contracts.topics import LINKS_REQUESTS
 
 from tests.gateway.registry_process import LinkWorld, imports_projected, links, registry
 from tests.gateway.test_imports import admin_of, import_ok, upload
+from tests.support.images import one_pixel_png
 from tests.support.kafka import Tail, json_of
 
 _ = (registry, imports_projected, links)  # fixtures used by name
-
-
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
 SPREADSHEET_ATTACKS = [
@@ -49,7 +39,7 @@ async def test_every_formula_trigger_is_text_in_the_report(links: LinkWorld):
 
 
 @pytest.mark.parametrize(("name", "content"), [
-    ("a PNG picture", _png()),
+    ("a PNG picture", one_pixel_png()),
     ("a zip archive", b"PK\x03\x04" + bytes(range(256)) * 8),
     ("one endless line", b"serial_number,username\n" + b"S" * (2 * 1024 * 1024) + b",a\n"),
 ])

@@ -42,11 +42,12 @@ from starlette.routing import Mount
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
+from portal_gateway.http.api_docs import api_docs_routes
 from portal_gateway.http.body_limit import BodyLimit
 from portal_gateway.http.context import Gateway
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
-from portal_gateway.http.security_headers import SecurityHeaders
+from portal_gateway.http.security_headers import SecurityHeaders, content_security_policy
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.live_feed import LiveFeed
 from portal_gateway.memory_reads import (
@@ -175,7 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service.every(settings.wipe_breaker_poll_s, wipe_breaker.refresh)
 
     app = PortalApp(title="Device self-service portal", version=service.version,
-                    lifespan=service.lifespan, docs_url="/docs", redoc_url=None)
+                    lifespan=service.lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
@@ -185,20 +186,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # added last, so outermost: a 413 gets them too
+    # Added last, so outermost: a 413 gets the headers too.
+    app.add_middleware(SecurityHeaders, policy=content_security_policy(
+        image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
     if service.tracing:  # one server span per request, continued over Kafka
         FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     app.include_router(api_router())
     app.include_router(web_router())
+    app.router.routes.extend(api_docs_routes(app.openapi_url or "", f"{app.title} - API"))
     app.router.routes.append(declare_public(
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")))
     for route in ops_routes(service) if not settings.ops_port else []:  # else: own listener
         app.router.routes.append(declare_public(route))
-    for route in app.router.routes:  # FastAPI's own /openapi.json and /docs
-        if getattr(route, "path", None) in {app.openapi_url, app.docs_url,
-                                            app.swagger_ui_oauth2_redirect_url}:
+    for route in app.router.routes:  # FastAPI's own /openapi.json
+        if getattr(route, "path", None) == app.openapi_url:
             declare_public(route)
     return app
 

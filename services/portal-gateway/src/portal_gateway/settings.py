@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from ssp_runtime.settings import ServiceSettings
 
 SERVICE = "portal-gateway"
@@ -80,7 +80,30 @@ class Settings(ServiceSettings):
                           "passcodes; unset: the demo key in demo mode, else none is shown")
     passcode_keep_s: int = Field(
         7 * 24 * 60 * 60, gt=0, description="How long a new passcode can be shown (once)")
+    map_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tiles of the device page's location map ({z}/{x}/{y}, optionally "
+                    "{s}); the browser fetches them, so the tile server learns the area "
+                    "shown. Empty: no map, coordinates and a link only")
+    map_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        description="Attribution shown on the map, as the tile server's terms require")
     ops_host: str = Field("127.0.0.1", description="Address of the ops listener")
     ops_port: int = Field(
         0, ge=0, description="Serve /healthz /readyz /metrics /peers on this separate port and "
         "not on the user-facing one (production: set it, expose only the main port publicly)")
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tiles_over_http(cls, url: str) -> str:
+        if url and (not url.startswith(("https://", "http://"))
+                    or not all(part in url for part in ("{z}", "{x}", "{y}"))):
+            raise ValueError("an http(s) URL template with {z}, {x} and {y}, or empty")
+        return url
+
+    def map_tile_origin(self) -> str | None:
+        """The tile server's origin for the Content-Security-Policy ({s} subdomains: *)."""
+        if not self.map_tile_url:
+            return None
+        scheme, rest = self.map_tile_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0].replace('{s}', '*')}"

@@ -78,7 +78,14 @@ def panel_series(prom: Prometheus, panel: dict[str, Any], start: float, end: flo
         for result in prom.range(target["expr"], start, end, step):
             points = [(float(t), float(v)) for t, v in result["values"]]
             found.append(Series(legend(target.get("legendFormat"), result["metric"]), points))
-    return found
+    # Largest last value first, as the panels' legends sort: the ten drawn are the top ten.
+    return sorted(found, key=lambda s: (_last(s) != _last(s), -_last(s)))  # NaN: last
+
+
+def _last(series: Series) -> float:
+    """The latest value that is a number (NaN: a histogram without observations then)."""
+    values = [v for _, v in series.points if v == v]
+    return values[-1] if values else float("nan")
 
 
 def panel_values(prom: Prometheus, panel: dict[str, Any], at: float) -> list[tuple[str, float]]:
@@ -116,7 +123,7 @@ def svg_chart(series: list[Series], unit: str | None, start: float, end: float) 
             f'stroke="#444"/>')
     keys = "".join(
         f'<span><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{html.escape(s.label)} '
-        f'{html.escape(fmt_value(s.points[-1][1], unit))}</span>'
+        f'{html.escape(fmt_value(_last(s), unit))}</span>'
         for i, s in enumerate(series[:10]))
     more = f'<span>+{len(series) - 10} more</span>' if len(series) > 10 else ""
     return (f'<svg viewBox="0 0 {CHART_W} {CHART_H}" preserveAspectRatio="none">{axis}'

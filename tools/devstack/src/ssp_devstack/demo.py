@@ -16,6 +16,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from ssp_devstack.processes import die_with_parent
+
 DEMO_ORG = "demo"
 APNS_PORT = 8201
 
@@ -32,7 +34,8 @@ class Simulator:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", *self.argv], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
+                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy(),
+                preexec_fn=die_with_parent())  # only `make run` starts the simulators
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -3,6 +3,7 @@ and for the cross-service tests."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -12,8 +13,33 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Loaded before any fork: the child runs only the prctl call between fork and exec.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel send the child SIGTERM when this process ends,
+    however it ends (SIGKILL included): a child in a session of its own gets no signal from a
+    closed terminal or from a process manager that signals the launcher's process group.
+
+    PR_SET_PDEATHSIG rather than a watchdog pipe: it works for every program we start (Kafka's
+    JVM, FerretDB, Prometheus) without code of theirs reading a pipe. It follows the *thread*
+    that forked the child, so only the launcher's main thread starts such processes. Elsewhere
+    than Linux it is None and the launcher's signal handlers alone stop its children."""
+    if _LIBC is None:
+        return None
+    libc, parent = _LIBC, os.getpid()
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the launcher died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+    return preexec
 
 
 @dataclass
@@ -24,6 +50,8 @@ class ServiceProcess:
     log_path: Path
     args: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
+    # `make run` ties its services to itself; tests start them from worker threads too.
+    die_with_parent: bool = False
 
     @property
     def url(self) -> str:
@@ -36,6 +64,7 @@ class ServiceProcess:
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", self.module, *self.args], env=env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=die_with_parent() if self.die_with_parent else None,
             )
         if wait:
             self.wait_ready(timeout)

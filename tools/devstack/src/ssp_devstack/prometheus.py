@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ssp_devstack.processes import die_with_parent
+
 RULES = Path(__file__).resolve().parents[4] / "deploy" / "prometheus" / "rules"
 SCRAPE_INTERVAL = "5s"  # on a laptop: graphs fill within a minute
 # Extra target labels per job, as the compose and Kubernetes configs give them.
@@ -64,10 +66,12 @@ def binary() -> str | None:
 
 
 class Prometheus:
-    def __init__(self, home: Path, port: int, targets: Iterable[tuple[str, int]]) -> None:
+    def __init__(self, home: Path, port: int, targets: Iterable[tuple[str, int]], *,
+                 die_with_parent: bool = False) -> None:
         self.home = home.resolve()  # it runs in `home`: relative paths would point elsewhere
         self.port = port
         self.targets = list(targets)
+        self.die_with_parent = die_with_parent
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -90,7 +94,8 @@ class Prometheus:
                  f"--web.listen-address=127.0.0.1:{self.port}", "--storage.tsdb.retention"
                  ".time=2d", "--log.level=warn"],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.home)
+                start_new_session=True, cwd=self.home,
+                preexec_fn=die_with_parent() if self.die_with_parent else None)
         deadline = time.monotonic() + timeout
         while not self._ready():
             if self.proc.poll() is not None:
@@ -110,6 +115,14 @@ class Prometheus:
             self.proc.kill()
             self.proc.wait(10)
 
+    def page(self, name: str) -> str:
+        """The URL of a page of Prometheus' own web UI. Debian's package ships only the classic
+        UI, under /classic/ (its /targets is 404); Prometheus 3 has only the new one."""
+        for path in (f"/{name}", f"/classic/{name}"):
+            if self._answers(path):
+                return self.url + path
+        return f"{self.url}/api/v1/{name}"
+
     def targets_health(self) -> dict[str, str]:
         """job -> health ("up", "down", "unknown") of the active targets."""
         body: Any = self.get_json("/api/v1/targets?state=active") or {}
@@ -124,8 +137,11 @@ class Prometheus:
             return None
 
     def _ready(self) -> bool:
+        return self._answers("/-/ready")
+
+    def _answers(self, path: str) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(self.url + path, timeout=2) as resp:  # noqa: S310
                 return bool(resp.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False

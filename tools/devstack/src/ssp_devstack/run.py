@@ -2,19 +2,19 @@
 
 Starts Kafka and FerretDB (or uses KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL), then every service
 on its default port in demo mode, Prometheus (Debian's package) scraping them all, prints where
-to go, and stops everything it started on Ctrl-C.
+to go, and stops everything it started on Ctrl-C, SIGTERM or SIGHUP (ssp_devstack.launcher).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import signal
 import sys
 import time
 from pathlib import Path
 
 from ssp_devstack import demo
+from ssp_devstack.launcher import Launcher
 from ssp_devstack.processes import ServiceProcess
 from ssp_devstack.prometheus import Prometheus
 from ssp_devstack.stack import DevstackError, Stack, StackConfig
@@ -29,12 +29,8 @@ SERVICES: list[tuple[str, int, list[str]]] = [
 
 
 def main() -> int:
-    stack = Stack(StackConfig.from_env())
-    try:
-        stack.up()
-    except DevstackError as exc:
-        print(f"devstack: {exc}", file=sys.stderr)
-        return 1
+    # Everything started here dies with this process, even when it is killed outright.
+    stack = Stack(StackConfig.from_env(), die_with_parent=True)
     password = os.environ.get("SSP_DEMO_PASSWORD") or secrets.token_urlsafe(9)
     env = {**stack.client_env(), "SSP_DEMO_MODE": "true", "SSP_LOG_JSON": "false",
            "SSP_DEMO_PASSWORD": password, "SSP_DEFAULT_ORG_ID": demo.DEMO_ORG,
@@ -46,58 +42,52 @@ def main() -> int:
     logs = home / "logs"
     prometheus = Prometheus(home / "prometheus",
                             int(os.environ.get("SSP_DEVSTACK_PROMETHEUS_PORT", "9090")),
-                            [(module, port) for module, port, _ in SERVICES])
-    procs: list[ServiceProcess] = []
-    simulators = [demo.apple_fleet(logs), demo.android_fleet(logs), demo.windows_fleet(logs)]
-    stopping = False
-
-    def stop_all(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        # Ctrl-C reaches this process twice (from the terminal and forwarded by `uv run`): a
-        # second KeyboardInterrupt must not abort the clean-up and leave processes behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print("\nstopping ...", flush=True)
-        prometheus.stop()
-        for sim in simulators:
-            sim.stop()
-        for proc in reversed(procs):
-            proc.stop()
-        stack.down()
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        for module, port, args in SERVICES:
-            proc = ServiceProcess(module, port, env, logs / f"{module}.log", args)
-            procs.append(proc)
-            proc.start(wait=True, timeout=90)
-            print(f"  {module:20} {proc.url}/healthz  (log: {proc.log_path})", flush=True)
+                            [(module, port) for module, port, _ in SERVICES],
+                            die_with_parent=True)
+    with Launcher() as launcher:
         try:
-            prometheus.start()
-            monitoring = f"{prometheus.url}/targets (every service, alert rules loaded)"
-        except (RuntimeError, TimeoutError) as exc:  # the portal runs without it
-            monitoring = f"not started: {exc}"
-        print(f"  {'prometheus':20} {monitoring}", flush=True)
-        for sim in simulators:
-            sim.start()
-        seen, linked = demo.link(env["KAFKA_BOOTSTRAP_SERVERS"])
-        print(f"  {seen} simulated devices, {linked} newly linked to demo users", flush=True)
-        print(_banner(stack.describe(), password, monitoring), flush=True)
-        while True:
-            for proc in procs:
-                if proc.proc is not None and proc.proc.poll() is not None:
-                    print(f"{proc.module} exited; last lines:\n{proc.tail()}", file=sys.stderr)
-                    return 1
-            time.sleep(1)
-    except KeyboardInterrupt:
-        return 0
-    except (RuntimeError, TimeoutError) as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        stop_all()
+            launcher.started("kafka and ferretdb", stack.down)
+            stack.up()
+            procs = []
+            for module, port, args in SERVICES:
+                proc = ServiceProcess(module, port, env, logs / f"{module}.log", args,
+                                      die_with_parent=True)
+                procs.append(proc)
+                launcher.started(module, proc.stop)
+                proc.start(wait=True, timeout=90)
+                print(f"  {module:20} {proc.url}/healthz  (log: {proc.log_path})", flush=True)
+            launcher.started("prometheus", prometheus.stop)
+            try:
+                prometheus.start()
+                monitoring = f"{prometheus.page('targets')} (every service, alert rules loaded)"
+            except (RuntimeError, TimeoutError) as exc:  # the portal runs without it
+                monitoring = f"not started: {exc}"
+            print(f"  {'prometheus':20} {monitoring}", flush=True)
+            for sim in (demo.apple_fleet(logs), demo.android_fleet(logs),
+                        demo.windows_fleet(logs)):
+                launcher.started(f"{sim.name} simulator", sim.stop)
+                sim.start()
+            seen, linked = demo.link(env["KAFKA_BOOTSTRAP_SERVERS"])
+            print(f"  {seen} simulated devices, {linked} newly linked to demo users", flush=True)
+            print(_banner(stack.describe(), password, monitoring), flush=True)
+            return watch(procs)
+        except DevstackError as exc:
+            print(f"devstack: {exc}", file=sys.stderr)
+            return 1
+        except (RuntimeError, TimeoutError) as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    return 0  # stopped by Ctrl-C, SIGTERM or SIGHUP
+
+
+def watch(procs: list[ServiceProcess]) -> int:
+    """Until a signal ends the launcher: a service that exits ends it too."""
+    while True:
+        for proc in procs:
+            if proc.proc is not None and proc.proc.poll() is not None:
+                print(f"{proc.module} exited; last lines:\n{proc.tail()}", file=sys.stderr)
+                return 1
+        time.sleep(1)
 
 
 def _banner(stack: str, password: str, monitoring: str) -> str:

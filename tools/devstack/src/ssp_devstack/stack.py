@@ -26,6 +26,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssp_devstack import processes
+
 COMPONENTS = ("kafka", "ferretdb")
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"  # as required in ferretdb/go.mod
 SOURCES = Path(__file__).resolve().parents[2]  # tools/devstack
@@ -67,8 +69,10 @@ class StackConfig:
 
 
 class Stack:
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, *, die_with_parent: bool = False) -> None:
         self.cfg = config
+        # `make run` ties Kafka and FerretDB to itself; `up` leaves them running on purpose.
+        self.die_with_parent = die_with_parent
 
     # -- public verbs -------------------------------------------------------------------------
 
@@ -290,6 +294,7 @@ class Stack:
             proc = subprocess.Popen(  # noqa: S603 - argv built from our own settings
                 argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=processes.die_with_parent() if self.die_with_parent else None,
             )
         self._pidfile(component).write_text(str(proc.pid))
 

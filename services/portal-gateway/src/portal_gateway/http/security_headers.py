@@ -3,18 +3,27 @@ personal data. Plain ASGI (not BaseHTTPMiddleware), so streamed SSE responses pa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-DOCS_PATHS = ("/docs", "/openapi.json")  # Swagger UI loads its assets from a CDN
+
+def content_security_policy(script_hashes: Iterable[str] = (),
+                            image_origins: Iterable[str] = ()) -> str:
+    """Own scripts, styles and images only; `script_hashes` allow known inline scripts,
+    `image_origins` other image servers (the map's tiles)."""
+    scripts = " ".join(["'self'", *script_hashes])
+    images = " ".join(["'self'", "data:", *image_origins])
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self'; "
+            f"img-src {images}; connect-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
         self.app = app
+        self.policy = policy or content_security_policy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,8 +37,7 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
-                if not path.startswith(DOCS_PATHS):
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                headers.setdefault("Content-Security-Policy", self.policy)
                 if not path.startswith("/static/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)

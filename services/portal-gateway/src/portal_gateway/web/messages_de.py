@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "device.accuracy": "Genauigkeit: etwa {meters} m",
     "device.measured_at": "Gemessen: {when}",
     "device.map_link": "Auf OpenStreetMap zeigen",
+    "device.map": "Karte des letzten Standorts, mit einem Kreis für seine Genauigkeit",
+    "device.map_failed": "Die Karte konnte nicht geladen werden; die Koordinaten stehen oben.",
     "device.actions": "Aktionen",
     "device.unavailable": "Nicht verfügbar",
     "device.history": "Befehlsverlauf",

@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "device.accuracy": "Accuracy: about {meters} m",
     "device.measured_at": "Measured: {when}",
     "device.map_link": "Show on OpenStreetMap",
+    "device.map": "Map of the last location, with a circle for its accuracy",
+    "device.map_failed": "The map could not be loaded; the coordinates are above.",
     "device.actions": "Actions",
     "device.unavailable": "Not available",
     "device.history": "Command history",

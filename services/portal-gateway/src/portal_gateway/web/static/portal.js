@@ -66,7 +66,11 @@
 
   function mainText(doc) {
     var main = doc.querySelector("main");
-    return main ? main.textContent.replace(/\s+/g, " ").trim() : "";
+    if (!main) return "";
+    main = main.cloneNode(true);
+    // What a script drew into the page (the location map) is not the server's content.
+    main.querySelectorAll("[data-client-drawn]").forEach(function (el) { el.remove(); });
+    return main.textContent.replace(/\s+/g, " ").trim();
   }
 
   // Changes between this page's rendering and the stream's start are not streamed: once the
