@@ -53,8 +53,9 @@ class RegistryHandlers:
         async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
             after = apply_report(state, report)
             decided.clear()  # only the attempt that was saved counts
-            if report.kind is not DeviceReportKind.ENROLLED or self.reservations is None:
-                return after, []
+            if report.kind is not DeviceReportKind.ENROLLED or self.reservations is None \
+                    or not report.identity_trusted:
+                return after, []  # a reservation links only a device whose identity is vouched
             return await self.reservations.apply(after, decided)
 
         await self._update(report.device_id, fold)
