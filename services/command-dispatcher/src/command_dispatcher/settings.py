@@ -26,7 +26,9 @@ class Settings(ServiceSettings):
     )
     device_http_host: str = Field("127.0.0.1", description="Address of the device-facing HTTP")
     device_http_port: int = Field(8100, description="Port of the device-facing MDM endpoints")
-    default_org: str = Field("demo", description="Org of devices enrolling without ?org=")
+    default_org: str = Field(
+        "demo", description="Org of enrolling devices (an Apple device's ?org= counts only in "
+        "demo mode)")
     secret_key: SecretStr | None = Field(
         None, description="Key (Fernet, urlsafe base64 of 32 bytes) encrypting UnlockTokens")
     apns_base_url: str | None = Field(
@@ -36,7 +38,8 @@ class Settings(ServiceSettings):
     identity_proxy_header: str | None = Field(
         None, description="Header in which a TLS proxy forwards the device certificate")
     identity_ca_file: str | None = Field(
-        None, description="PEM bundle: only device certificates these CAs issued are accepted")
+        None, description="PEM bundle of the enrollment CAs: only Apple device certificates "
+        "these CAs issued are accepted; outside demo mode no Apple device enrolls without it")
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
     contact_report_s: float = Field(
         60.0, ge=0, description="A device's \"last contact\" is reported at most this often "

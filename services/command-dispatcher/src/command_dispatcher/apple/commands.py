@@ -51,13 +51,13 @@ def _lost_mode(params: CommandParams) -> dict[str, Any]:
     )
 
 
-def _mac_pin(action: Action, params: CommandParams, platform: Platform) -> dict[str, Any]:
-    if platform is not Platform.MACOS:
-        return {}  # iOS ignores PIN; sending it would only leak it into device logs
-    if params.pin is None:
-        raise InvalidParameters(
-            "params.pin_required", f"{action.value} on a Mac needs a 6-digit PIN"
-        )
+def _mac_pin(params: CommandParams, platform: Platform) -> dict[str, Any]:
+    """PIN is optional in Apple's schema for DeviceLock and EraseDevice on macOS
+    (device.lock.yaml, device.erase.yaml: "presence: optional"): Macs with a T2 chip or Apple
+    silicon lock and erase without it; only older Macs need it to set a Find My PIN. So it is
+    sent when given, and a PIN-less command is never refused here."""
+    if platform is not Platform.MACOS or params.pin is None:
+        return {}  # iOS has no PIN key; sending it would only leak it into device logs
     return {"PIN": params.pin}
 
 
@@ -67,11 +67,10 @@ def _payload(
     if action is Action.ENABLE_LOST_MODE:
         return _lost_mode(params)
     if action is Action.LOCK:
-        return _present(Message=params.message, PhoneNumber=params.phone_number) | _mac_pin(
-            action, params, platform
-        )
+        return _present(Message=params.message, PhoneNumber=params.phone_number) | \
+            _mac_pin(params, platform)
     if action is Action.WIPE:
-        return _mac_pin(action, params, platform)
+        return _mac_pin(params, platform)
     if action is Action.RESET_PASSCODE:
         if not unlock_token:
             raise Unsupported(
@@ -111,3 +110,9 @@ def build_command(
 def build_play_sound(command_id: str) -> bytes:
     """PlayLostModeSound: supervised iOS 10.3+ in lost mode; not a portal action (yet)."""
     return _command_plist(command_id, "PlayLostModeSound", {})
+
+
+def build_device_configured(command_id: str) -> bytes:
+    """DeviceConfigured: lets a device waiting in Setup Assistant (TokenUpdate
+    `AwaitingConfiguration`) go on; this server has nothing to configure before that."""
+    return _command_plist(command_id, "DeviceConfigured", {})
