@@ -8,11 +8,11 @@ from __future__ import annotations
 import uuid
 
 from ssp_contracts import LinkRequested, LinkSource
-from ssp_contracts.topics import DEVICES_REPORTS, LINKS_REQUESTS
+from ssp_contracts.topics import AUDIT, DEVICES_REPORTS, LINKS_REQUESTS
 
 from tests.conftest import database_name
 from tests.integration.registry_world import RegistryWorld, enrolled, registry_world
-from tests.support.kafka import Producer
+from tests.support.kafka import Producer, Tail, json_of
 
 
 async def linked_device(world: RegistryWorld, producer: Producer, user_id: str,
@@ -34,7 +34,7 @@ async def test_a_new_identity_drops_the_owner_unless_trusted_with_the_same_seria
     wipe/CheckOut starts unlinked ... unless the new identity is trusted and the serial
     matches". Unlinked, the device leaves the owner's list in the portal."""
     services("device_registry")
-    async with Producer(bootstrap) as producer:
+    async with Producer(bootstrap) as producer, Tail(bootstrap, AUDIT) as audit:
         world, snaps = await registry_world(producer, bootstrap, mongo,
                                             database_name(run_id, "device_registry"))
         alice = await world.user("alice")
@@ -53,5 +53,10 @@ async def test_a_new_identity_drops_the_owner_unless_trusted_with_the_same_seria
         await world.snapshot(other_serial, count=2, owner=None)
         kept = await world.snapshot(same, count=3)
         assert kept["owner"]["user_id"] == alice
+        # The owner's trail says why the device left them.
+        [record] = await audit.wait_for(lambda r: json_of(r).get("device_id") == untrusted
+                                        and json_of(r)["action"] == "unlinked_device")
+        assert (json_of(record)["user_id"], json_of(record)["actor"]) == (
+            alice, "system:device-registry")
         await snaps.__aexit__()
 
