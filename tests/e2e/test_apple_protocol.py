@@ -364,3 +364,24 @@ async def test_outside_demo_mode_only_ca_issued_identities_enroll_into_the_confi
                     json_of(again[-1])["identity_trusted"]) == (True, True)
     finally:
         await fleet.stop()
+
+
+async def test_an_orgs_erase_options_reach_its_iphones(services, bootstrap):
+    """Apple's device.erase.yaml: `PreserveDataPlan` ("preserve the data plan on an iPhone or
+    iPad with eSIM functionality") and `DisallowProximitySetup`, both optional and false by
+    default: an org's operators set them once (SSP_APPLE_ERASE_OPTIONS), every wipe of the
+    org's iPhones carries them."""
+    fleet, _ = await start_fleet_and_dispatcher(
+        services, iphones=1,
+        SSP_APPLE_ERASE_OPTIONS='{"demo": {"preserve_data_plan": true}}')
+    try:
+        await fleet.enroll_pending()
+        [iphone] = fleet.devices
+        wipe = authorized(iphone.udid, Action.WIPE)
+        async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status:
+            await producer.send_event(COMMANDS_APPLE, wipe)
+            await status.wait_for(status_of(wipe.command_id, "acknowledged"), 30)
+        [erase] = [r for r in iphone.received if r.command_uuid == wipe.command_id]
+        assert erase.options == {"PreserveDataPlan"}
+    finally:
+        await fleet.stop()

@@ -38,6 +38,7 @@ from command_dispatcher.apple.checkin import (
 )
 from command_dispatcher.apple.commands import (
     COMMAND_CONTENT_TYPE,
+    EraseOptions,
     build_command,
     build_device_configured,
 )
@@ -82,7 +83,8 @@ class AppleEndpoints:
                  intake: CommandIntake, adapter: AppleAdapter, identity: IdentitySettings,
                  default_org: str, max_body_bytes: int, clock: Callable[[], datetime],
                  refusals: DeviceRefusals, contacts: ContactReports,
-                 demo_mode: bool = False) -> None:
+                 demo_mode: bool = False,
+                 erase_options: dict[str, EraseOptions] | None = None) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -94,6 +96,7 @@ class AppleEndpoints:
         self.refusals = refusals
         self.contacts = contacts
         self.demo_mode = demo_mode
+        self.erase_options = erase_options or {}
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/apple/checkin", self.checkin, methods=["PUT", "POST"]),
@@ -293,7 +296,8 @@ class AppleEndpoints:
                 payload = build_command(
                     cmd.command_id, cmd.action, _params(doc), Platform(device.platform),
                     unlock_token=await self.devices.unlock_token(device.device_id)
-                    if cmd.action is Action.RESET_PASSCODE else None)
+                    if cmd.action is Action.RESET_PASSCODE else None,
+                    erase=self.erase_options.get(device.org_id))
             except AppleMdmError as exc:
                 await self._save(cmd, CommandStatus.FAILED, reason_code=exc.code,
                                  reason=exc.message)

@@ -12,6 +12,7 @@ from ssp_runtime.settings import ServiceSettings
 
 from command_dispatcher.android.client import DEFAULT_BASE_URL
 from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
+from command_dispatcher.apple.commands import EraseOptions
 from command_dispatcher.windows.commands import DEFAULT_WIPE, WIPE_NODES
 from command_dispatcher.windows.identity import DEFAULT_CERT_HEADER
 
@@ -40,6 +41,9 @@ class Settings(ServiceSettings):
     identity_ca_file: str | None = Field(
         None, description="PEM bundle of the enrollment CAs: only Apple device certificates "
         "these CAs issued are accepted; outside demo mode no Apple device enrolls without it")
+    apple_erase_options: dict[str, EraseOptions] = Field(
+        default_factory=dict, description='EraseDevice options per org for iPhones and iPads, '
+        'e.g. {"acme": {"preserve_data_plan": true, "disallow_proximity_setup": true}}')
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
     contact_report_s: float = Field(
         60.0, ge=0, description="A device's \"last contact\" is reported at most this often "

@@ -189,5 +189,6 @@ def answer(
         else _dispatch(device, uuid, request_type, cmd, now)
     )
     status = result.report["Status"]
-    device.received.append(CommandRecord(uuid, request_type, status, status == "Acknowledged", now))
+    device.received.append(CommandRecord(uuid, request_type, status, status == "Acknowledged", now,
+                                         frozenset(cmd) - {"RequestType"}))
     return result

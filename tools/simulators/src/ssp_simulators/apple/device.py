@@ -42,6 +42,7 @@ class CommandRecord:
     status: str  # the Status the device reported
     executed: bool  # carried out (side effects applied); NotNow and errors are not
     at: datetime
+    options: frozenset[str] = frozenset()  # the command's keys besides RequestType
 
 
 @dataclass
