@@ -5,12 +5,15 @@ database, simulated devices over real HTTP with Mdm-Signature (issue 18, items 1
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
+import json
 import plistlib
 import time
 
 import httpx
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.serialization import Encoding
 from ssp_contracts import Action, CommandAuthorized, ManagementMode, Platform
 from ssp_contracts.capabilities import capability
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS, DEVICES_REPORTS
@@ -330,13 +333,15 @@ async def test_outside_demo_mode_only_ca_issued_identities_enroll_into_the_confi
     build: "outside demo mode, the device identity certificate must chain to a configured
     enrollment CA (SSP_IDENTITY_CA_FILE, required) ...; the org comes from that enrollment,
     never from a query parameter." A self-signed identity is refused (400, not 401), `?org=`
-    is ignored, another identity cannot take an enrolled UDID over, and a new CA-issued identity
-    is a re-enrollment."""
+    is ignored (the org is the one configured for the issuing CA), another identity cannot take
+    an enrolled UDID over, and a new CA-issued identity is a re-enrollment."""
     ca = DeviceCertificate.authority("Enrollment CA")
     (tmp_path / "ca.pem").write_bytes(ca.pem())
+    ca_fingerprint = hashlib.sha256(ca.certificate.public_bytes(Encoding.DER)).hexdigest()
     fleet, _ = await start_fleet_and_dispatcher(
         services, iphones=2, query="?org=evil", SSP_DEMO_MODE="false",
-        SSP_IDENTITY_CA_FILE=str(tmp_path / "ca.pem"), SSP_DEFAULT_ORG="acme",
+        SSP_IDENTITY_CA_FILE=str(tmp_path / "ca.pem"), SSP_DEFAULT_ORG="unassigned",
+        SSP_IDENTITY_CA_ORGS=json.dumps({ca_fingerprint: "acme"}),
         SSP_SECRET_KEY=Fernet.generate_key().decode())
     try:
         trusted, stranger = fleet.devices

@@ -84,7 +84,8 @@ class AppleEndpoints:
                  default_org: str, max_body_bytes: int, clock: Callable[[], datetime],
                  refusals: DeviceRefusals, contacts: ContactReports,
                  demo_mode: bool = False,
-                 erase_options: dict[str, EraseOptions] | None = None) -> None:
+                 erase_options: dict[str, EraseOptions] | None = None,
+                 ca_orgs: dict[str, str] | None = None) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -97,6 +98,7 @@ class AppleEndpoints:
         self.contacts = contacts
         self.demo_mode = demo_mode
         self.erase_options = erase_options or {}
+        self.ca_orgs = {k.lower().replace(":", ""): v for k, v in (ca_orgs or {}).items()}
 
     def routes(self) -> list[Route]:
         return [Route("/mdm/apple/checkin", self.checkin, methods=["PUT", "POST"]),
@@ -190,9 +192,7 @@ class AppleEndpoints:
         platform, mode = platform_and_mode(msg)
         device = AppleDevice(
             udid=msg.device_identifier, device_id=msg.device_identifier,
-            # The org comes from the enrollment configuration; `?org=` only in demo mode.
-            org_id=known.org_id if known else (org if org and self.demo_mode
-                                               else self.default_org),
+            org_id=known.org_id if known else self._org(who, org),
             fingerprint=who.fingerprint, enrolled=True, platform=platform.value,
             management_mode=mode.value)
         now = self.clock()
@@ -204,6 +204,13 @@ class AppleEndpoints:
             platform=platform, mode=mode, now=now, fields=authenticate_fields(msg),
             identity_changed=new_identity, identity_trusted=True), now,
             new_identity=new_identity)
+
+    def _org(self, who: DeviceIdentity, asked: str | None) -> str:
+        """The org comes from the enrollment configuration (the CA that issued the identity),
+        never from the request; `?org=` counts only in demo mode."""
+        if asked and self.demo_mode:
+            return asked
+        return self.ca_orgs.get(who.issuer or "", self.default_org)
 
     async def _token_update(self, msg: TokenUpdate, device: AppleDevice) -> None:
         user = msg.channel_user

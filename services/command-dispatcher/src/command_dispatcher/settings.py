@@ -41,6 +41,9 @@ class Settings(ServiceSettings):
     identity_ca_file: str | None = Field(
         None, description="PEM bundle of the enrollment CAs: only Apple device certificates "
         "these CAs issued are accepted; outside demo mode no Apple device enrolls without it")
+    identity_ca_orgs: dict[str, str] = Field(
+        default_factory=dict, description="Org of the Apple devices each enrollment CA issues, "
+        "by the CA certificate's SHA-256 fingerprint (hex); a CA not listed: SSP_DEFAULT_ORG")
     apple_erase_options: dict[str, EraseOptions] = Field(
         default_factory=dict, description='EraseDevice options per org for iPhones and iPads, '
         'e.g. {"acme": {"preserve_data_plan": true, "disallow_proximity_setup": true}}')
