@@ -259,6 +259,9 @@ async def test_a_new_identity_for_a_known_udid_is_a_re_enrollment(services, boot
             await fleet.enroll_pending()
             [iphone] = fleet.devices
             old = iphone.identity()
+            # Its first session over: a session in flight would sign with the new identity.
+            await status.wait_for(lambda r: json_of(r)["command_id"].startswith("inv-")
+                                  and json_of(r)["status"] == "acknowledged", 30)
             await fleet.reenroll(iphone)
             enrolled = await reports.wait_for(
                 lambda r: json_of(r)["device_id"] == iphone.udid
@@ -361,6 +364,7 @@ async def test_outside_demo_mode_only_ca_issued_identities_enroll_into_the_confi
                                    headers={"Mdm-Signature": impostor.sign(auth),
                                             "Content-Type": CHECKIN})
             assert r.status_code == 400
+            await reports.wait_for(inventory_of(trusted.udid))  # no session in flight
             await fleet.reenroll(trusted)  # a new identity from the same CA
             again = await reports.wait_for(
                 lambda r: json_of(r)["device_id"] == trusted.udid
