@@ -118,3 +118,28 @@ async def test_expired_reservations_are_ignored_and_conflicts_reported(services,
         listed = {r.value: r for r in (await ask(rpc, world, "list")).reservations}
         assert listed["tok-42"].state == "open" and "linked to user" in listed["tok-42"].problem
         await snaps.__aexit__()
+
+
+async def test_a_reservation_links_only_a_trusted_identity(services, bootstrap, mongo, run_id,
+                                                         rpc):
+    """Issue 17, finding 2: "a fake device whose Authenticate carries a reserved serial was
+    auto-linked to the reserved user"; What to build: "reservations link only trusted
+    identities". An enrollment whose identity nobody vouches for stays unlinked and leaves the
+    reservation open."""
+    services("device_registry")
+    async with Producer(bootstrap) as producer:
+        world, snaps = await registry_world(producer, bootstrap, mongo,
+                                            database_name(run_id, "device_registry"))
+        alice = await world.user("alice")
+        await world.users_known(alice)
+        made = await ask(rpc, world, "create", kind="serial_number", value="FAKE000001",
+                         username="alice")
+        assert made.status == 201, made
+        device_id = f"dev-{uuid.uuid4().hex[:10]}"
+        await producer.send_event(DEVICES_REPORTS, enrolled(
+            world.org_id, device_id, serial_number="FAKE000001").model_copy(
+                update={"identity_trusted": False}))
+        assert (await world.snapshot(device_id))["owner"] is None
+        [still] = (await ask(rpc, world, "list")).reservations
+        assert still.state == "open"
+        await snaps.__aexit__()

@@ -1,7 +1,10 @@
 """The dispatcher's device-facing listeners (Apple check-in/connect, Windows OMA-DM) against
 hostile bodies: entity expansion ("billion laughs", also in UTF-16), external entities and
-external DTDs (no fetch may happen), binary and truncated plists, and an unsigned enrollment.
-Each is refused with a 4xx, nothing is stored and nothing reaches `ssp.devices.reports`.
+external DTDs (no fetch may happen), binary and truncated plists, a UDID that is a path, and
+an unsigned enrollment. Each is refused with a 4xx, nothing is stored and nothing reaches
+`ssp.devices.reports`. An Apple device is never answered 401 (it would remove its MDM profile:
+Apple's ErrorUnrecognizedDevice page; nanomdm answers 400 on purpose), so the unsigned
+enrollment gets a 400.
 Android devices talk to Google, not to us: there is no Android-facing listener to attack.
 Bad signatures, swapped certificates and oversized bodies: tests/e2e (test_apple_lifecycle,
 test_windows_dispatch)."""
@@ -93,6 +96,10 @@ async def test_hostile_xml_is_refused_by_both_listeners_and_nothing_is_stored(
         "binary plist": plistlib.dumps({"MessageType": "Authenticate", "UDID": UDID,
                                         "Topic": "t"}, fmt=plistlib.FMT_BINARY),
         "truncated": plist_doc(UDID).replace(b"@", b"")[:-20],
+        # Issue 17, finding 8: a UDID outside the id pattern was a 500.
+        "UDID that is a path": plist_doc("../../etc/passwd").replace(b"@", b""),
+        "connect, UDID that is a path": plistlib.dumps({"UDID": "../../etc/passwd",
+                                                        "Status": "Idle"}),
     }
     opening = opening_message(windows, laptop)
     syncml = {
@@ -107,7 +114,8 @@ async def test_hostile_xml_is_refused_by_both_listeners_and_nothing_is_stored(
     async with Tail(bootstrap, DEVICES_REPORTS) as reports, httpx.AsyncClient() as http:
         answers = {}
         for name, body in plists.items():
-            r = await http.put(apple.checkin_url, content=body, headers={
+            url = apple.connect_url if name.startswith("connect") else apple.checkin_url
+            r = await http.put(url, content=body, headers={
                 "Mdm-Signature": me.sign(body), "Content-Type": CHECKIN})
             answers[f"apple {name}"] = r.status_code
         certificate = laptop.identity().header_value()
@@ -120,7 +128,7 @@ async def test_hostile_xml_is_refused_by_both_listeners_and_nothing_is_stored(
         answers["apple unsigned"] = r.status_code
         await reports.poll(1.0)
     assert {k: v for k, v in answers.items() if not 400 <= v < 500} == {}
-    assert answers["apple unsigned"] == 401
+    assert answers["apple unsigned"] == 400
     assert listener.connections == 0
     assert await db["apple_devices"].count_documents({}) == 0
     assert await db["windows_devices"].count_documents({}) == 0

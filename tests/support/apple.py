@@ -14,14 +14,17 @@ from ssp_simulators.apple.session import Behaviour
 
 async def start_fleet_and_dispatcher(services: Callable[..., ServiceProcess], *, iphones: int = 1,
                                      unsupervised: int = 0, macs: int = 0,
-                                     behaviour: Behaviour | None = None, **env: str,
+                                     behaviour: Behaviour | None = None, checkin_url: bool = True,
+                                     query: str = "", **env: str,
                                      ) -> tuple[AppleFleet, ServiceProcess]:
     port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{port}", iphones=iphones,
-                       unsupervised_iphones=unsupervised, macs=macs, behaviour=behaviour)
+    fleet = AppleFleet(f"http://127.0.0.1:{port}{query}", iphones=iphones,
+                       unsupervised_iphones=unsupervised, macs=macs, behaviour=behaviour,
+                       checkin_url=checkin_url)
     await fleet.start(enroll=False)
-    dispatcher = services("command_dispatcher", SSP_DEVICE_HTTP_PORT=str(port),
-                          SSP_APNS_BASE_URL=fleet.apns_url, SSP_DEMO_MODE="true", **env)
+    dispatcher = services("command_dispatcher", **{
+        "SSP_DEVICE_HTTP_PORT": str(port), "SSP_APNS_BASE_URL": fleet.apns_url,
+        "SSP_DEMO_MODE": "true", **env})
     return fleet, dispatcher
 
 

@@ -33,6 +33,10 @@ from ssp_contracts.enums import PlatformFamily
     (A.LOCATE, M.WINDOWS, True),
     (A.LOCATE, M.ANDROID_FULLY_MANAGED, False),
     (A.LOCATE, M.MACOS, False),
+    # Apple's device.lock.yaml / device.erase.yaml: macOS "userenrollment: mode: forbidden".
+    (A.LOCK, M.MACOS_USER_ENROLLMENT, False),
+    (A.WIPE, M.MACOS_USER_ENROLLMENT, False),
+    (A.REFRESH, M.MACOS_USER_ENROLLMENT, True),
 ])
 def test_static_support(action, mode, supported):
     assert is_supported_by_mode(action, mode) is supported

@@ -111,7 +111,7 @@ def test_incomplete_messages_are_refused(values: dict[str, object]) -> None:
     assert _code(_plist(**values)) == "checkin.invalid"
 
 
-@pytest.mark.parametrize("message_type", ["UserAuthenticate", "Bogus", None])
+@pytest.mark.parametrize("message_type", ["Bogus", None])
 def test_unsupported_message_types(message_type: str | None) -> None:
     values = {"Topic": TOPIC, "UDID": "U1"} | (
         {"MessageType": message_type} if message_type else {}
@@ -178,6 +178,13 @@ def test_an_entity_an_external_dtd_would_define_is_refused_not_skipped() -> None
 
 
 def test_character_references_and_predefined_entities_still_load() -> None:
-    body = _plist(MessageType="CheckOut", Topic=TOPIC, UDID="U<&>1")
+    body = _plist(MessageType="CheckOut", Topic=TOPIC, UDID="U1", UserShortName="a<&>b")
     assert b"&lt;" in body and b"&amp;" in body
-    assert parse_checkin(body).device_identifier == "U<&>1"  # type: ignore[union-attr]
+    assert parse_checkin(body).channel_user == "a<&>b"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("udid", ["../../etc/passwd", "U<&>1", "a b", "x" * 129])
+def test_an_identifier_outside_the_id_pattern_is_malformed(udid: str) -> None:
+    """Issue 17, finding 8: a UDID such as `../../etc/passwd` must be a 400, never a 500; the
+    identifier becomes the device id (contracts' EntityId `^[A-Za-z0-9_.:-]+$`)."""
+    assert _code(_plist(MessageType="Authenticate", Topic=TOPIC, UDID=udid)) == "checkin.invalid"

@@ -7,6 +7,7 @@ import pytest
 from command_dispatcher.apple.commands import (
     INVENTORY_QUERIES,
     REQUEST_TYPE_OF_ACTION,
+    EraseOptions,
     build_command,
     build_play_sound,
 )
@@ -76,10 +77,11 @@ def test_lock_and_wipe_on_macos_carry_the_pin() -> None:
 
 
 @pytest.mark.parametrize("action", [Action.LOCK, Action.WIPE])
-def test_macos_lock_and_wipe_need_a_pin(action: Action) -> None:
-    with pytest.raises(InvalidParameters) as caught:
-        build_command("c", action, CommandParams(), MACOS)
-    assert caught.value.code == "params.pin_required"
+def test_macos_lock_and_wipe_are_built_without_a_pin(action: Action) -> None:
+    """apple/device-management mdm/commands/device.lock.yaml and device.erase.yaml, key PIN:
+    "type: <string> presence: optional ... The six-character PIN for Find My." A Mac with a
+    T2 chip or Apple silicon locks and erases without one."""
+    assert "PIN" not in _built(action, CommandParams(), MACOS)
 
 
 def test_clear_passcode_sends_the_unlock_token_as_data() -> None:
@@ -128,3 +130,15 @@ def test_text_is_escaped_by_plistlib_not_formatted_in() -> None:
 def test_play_lost_mode_sound() -> None:
     plist = plistlib.loads(build_play_sound("cmd-9"))
     assert plist == {"CommandUUID": "cmd-9", "Command": {"RequestType": "PlayLostModeSound"}}
+
+
+def test_erase_options_of_the_org_go_to_iphones_only() -> None:
+    """Apple's device.erase.yaml: `PreserveDataPlan` (iOS 11.0) and `DisallowProximitySetup`
+    (iOS 11.3) are "presence: optional, default: false"; macOS: "introduced: n/a"."""
+    options = EraseOptions(preserve_data_plan=True, disallow_proximity_setup=True)
+    body = build_command("c", Action.WIPE, CommandParams(), IOS, erase=options)
+    assert plistlib.loads(body)["Command"] == {
+        "RequestType": "EraseDevice", "PreserveDataPlan": True, "DisallowProximitySetup": True}
+    mac = build_command("c", Action.WIPE, CommandParams(), MACOS, erase=options)
+    assert set(plistlib.loads(mac)["Command"]) == {"RequestType"}
+    assert _built(Action.WIPE, CommandParams(), IOS) == {}  # Apple's defaults: not sent

@@ -163,12 +163,11 @@ def test_ca_check() -> None:
     device_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     issued = _certificate(device_key, "issued-device", issuer=(ca, ca_key))
     self_signed = _certificate(device_key, "issued-device")
-    check_issued_by(issued, bundle)
+    assert check_issued_by(issued, bundle) == ca
     settings = IdentitySettings(ca_certificates=bundle)
-    assert (
-        identify({"Mdm-Signature": _sign(BODY, issued, device_key)}, BODY, settings).certificate
-        == issued
-    )
+    who = identify({"Mdm-Signature": _sign(BODY, issued, device_key)}, BODY, settings)
+    assert who.certificate == issued
+    assert who.issuer == fingerprint(ca)  # the enrollment configuration's org follows the CA
     with pytest.raises(IdentityError) as caught:
         identify({"Mdm-Signature": _sign(BODY, self_signed, device_key)}, BODY, settings)
     assert caught.value.code == "identity.untrusted_issuer"

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from command_dispatcher.apple.errors import ProtocolError
+from command_dispatcher.apple.inventory import to_inventory
 from command_dispatcher.apple.results import (
     ReportStatus,
     command_status,
@@ -206,3 +207,14 @@ def test_malformed_reports(values: dict[str, object], code: str) -> None:
     with pytest.raises(ProtocolError) as caught:
         parse_report(plistlib.dumps(values))
     assert caught.value.code == code
+
+
+def test_capacity_of_macos_11_and_earlier_is_read_in_gib() -> None:
+    """information.device.yaml, DeviceCapacity: "The total capacity in floating-point base-10
+    gigabytes (GB) on iOS and macOS 12 or later. The capacity is in base-2 gibibytes (GiB) on
+    macOS 11 and earlier." """
+    old = {"OSVersion": "11.7.10", "DeviceCapacity": 465.63, "AvailableDeviceCapacity": 1.0}
+    assert to_inventory(old, macos=True)["storage_total_bytes"] == round(465.63 * 2**30)
+    assert to_inventory(old, macos=True)["storage_free_bytes"] == 2**30
+    assert to_inventory(old | {"OSVersion": "12.0"}, macos=True)["storage_free_bytes"] == 10**9
+    assert to_inventory(old)["storage_free_bytes"] == 10**9  # an iPhone on "11.x" is in GB

@@ -32,6 +32,7 @@ _NOT = {
     "locate_macos": "Macs cannot be located through MDM.",
     "locate_android": "The Android Management API has no command to locate a device.",
     "wipe_user_enrollment": "Devices enrolled with User Enrollment cannot be wiped.",
+    "lock_macos_user_enrollment": "A Mac enrolled with User Enrollment cannot be locked.",
     "lock_windows": "Windows desktops cannot be locked remotely through MDM.",
     "passcode_user_enrollment": "The passcode of a User Enrollment device cannot be reset.",
     "passcode_macos": "A Mac's password cannot be reset through MDM.",
@@ -47,6 +48,7 @@ for _action in (A.ENABLE_LOST_MODE, A.DISABLE_LOST_MODE):
         (M.IOS_DEVICE_ENROLLMENT, "lost_mode_ios"),
         (M.IOS_USER_ENROLLMENT, "lost_mode_ios"),
         (M.MACOS, "lost_mode_macos"),
+        (M.MACOS_USER_ENROLLMENT, "lost_mode_macos"),
         (M.ANDROID_WORK_PROFILE_PERSONAL, "lost_mode_android"),
         (M.WINDOWS, "lost_mode_windows"),
     ):
@@ -55,6 +57,7 @@ for _mode, _why in (
     (M.IOS_DEVICE_ENROLLMENT, "locate_ios"),
     (M.IOS_USER_ENROLLMENT, "locate_ios"),
     (M.MACOS, "locate_macos"),
+    (M.MACOS_USER_ENROLLMENT, "locate_macos"),
     (M.ANDROID_FULLY_MANAGED, "locate_android"),
     (M.ANDROID_WORK_PROFILE_PERSONAL, "locate_android"),
     (M.ANDROID_WORK_PROFILE_COMPANY, "locate_android"),
@@ -65,6 +68,10 @@ _UNSUPPORTED[(A.LOCK, M.WINDOWS)] = "lock_windows"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.IOS_USER_ENROLLMENT)] = "passcode_user_enrollment"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.MACOS)] = "passcode_macos"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.WINDOWS)] = "passcode_windows"
+# Apple's device.lock.yaml and device.erase.yaml: macOS `userenrollment: mode: forbidden`.
+_UNSUPPORTED[(A.WIPE, M.MACOS_USER_ENROLLMENT)] = "wipe_user_enrollment"
+_UNSUPPORTED[(A.LOCK, M.MACOS_USER_ENROLLMENT)] = "lock_macos_user_enrollment"
+_UNSUPPORTED[(A.RESET_PASSCODE, M.MACOS_USER_ENROLLMENT)] = "passcode_macos"
 
 _NOTES: dict[tuple[Action, ManagementMode], str] = {
     (A.WIPE, M.ANDROID_WORK_PROFILE_PERSONAL):
@@ -105,6 +112,7 @@ PLATFORM_OF_MODE: dict[ManagementMode, Platform] = {
     M.IOS_DEVICE_ENROLLMENT: Platform.IOS,
     M.IOS_USER_ENROLLMENT: Platform.IOS,
     M.MACOS: Platform.MACOS,
+    M.MACOS_USER_ENROLLMENT: Platform.MACOS,
     M.ANDROID_FULLY_MANAGED: Platform.ANDROID,
     M.ANDROID_WORK_PROFILE_PERSONAL: Platform.ANDROID,
     M.ANDROID_WORK_PROFILE_COMPANY: Platform.ANDROID,

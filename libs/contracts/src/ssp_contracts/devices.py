@@ -50,6 +50,13 @@ class DeviceReported(Event):
     inventory: DeviceInventory = Field(default_factory=DeviceInventory,
                                        description="Inventory fields the device reported")
     occurred_at: datetime = Field(description="When the device reported it")
+    identity_changed: bool = Field(
+        False, description="An enrollment with another identity than the device's last one "
+        "(after an erase, a CheckOut or a new profile): the registry keeps the owner link only "
+        "if `identity_trusted` and the serial number is the one it knows")
+    identity_trusted: bool = Field(
+        True, description="The device's identity is vouched for (a configured enrollment CA "
+        "issued it, or demo mode): only then may a reservation link it to a user")
 
     def subject(self) -> str:
         return self.device_id

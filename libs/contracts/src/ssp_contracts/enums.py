@@ -23,6 +23,7 @@ class ManagementMode(StrEnum):
     IOS_DEVICE_ENROLLMENT = "ios_device_enrollment"  # unsupervised
     IOS_USER_ENROLLMENT = "ios_user_enrollment"  # BYOD
     MACOS = "macos"
+    MACOS_USER_ENROLLMENT = "macos_user_enrollment"  # BYOD Mac: EnrollmentID, no UDID
     ANDROID_FULLY_MANAGED = "android_fully_managed"
     ANDROID_WORK_PROFILE_PERSONAL = "android_work_profile_personal"
     ANDROID_WORK_PROFILE_COMPANY = "android_work_profile_company"  # COPE

@@ -115,7 +115,8 @@ class Dispatcher:
             commands=commands, devices=apple_devices, intake=intake, adapter=apple,
             identity=_identity(settings), default_org=settings.default_org,
             max_body_bytes=settings.max_device_body_bytes, clock=utc_now, refusals=refusals,
-            contacts=contacts)
+            contacts=contacts, demo_mode=settings.demo_mode,
+            erase_options=settings.apple_erase_options, ca_orgs=settings.identity_ca_orgs)
         windows_endpoints = WindowsEndpoints(
             devices=windows_devices, cert_header=settings.windows_cert_header,
             trust=_windows_trust(settings), org_from_query=settings.demo_mode,

@@ -17,11 +17,18 @@ __all__ = ["authenticate_fields", "mode_from_inventory", "platform_and_mode", "r
 
 def platform_and_mode(auth: Authenticate) -> tuple[Platform, ManagementMode]:
     """Authenticate does not say whether a device is supervised: until DeviceInformation answers
-    `IsSupervised`, an iPhone counts as unsupervised, which offers the fewest actions."""
+    `IsSupervised`, an iPhone counts as unsupervised, which offers the fewest actions.
+
+    User Enrollment is told by its identifier: Apple's authenticate.yaml makes `UDID`
+    "userenrollment: forbidden" and `EnrollmentID` "userenrollment: required" on iOS and macOS
+    alike, so a Mac with an EnrollmentID and no UDID is a User Enrollment Mac (no lock, no
+    erase: device.lock.yaml and device.erase.yaml forbid both there)."""
     names = " ".join(filter(None, (auth.product_name, auth.model_name, auth.model))).lower()
+    user_enrollment = auth.udid is None and auth.enrollment_id is not None
     if "mac" in names:
-        return Platform.MACOS, ManagementMode.MACOS
-    if auth.udid is None and auth.enrollment_id is not None:
+        return Platform.MACOS, (ManagementMode.MACOS_USER_ENROLLMENT if user_enrollment
+                                else ManagementMode.MACOS)
+    if user_enrollment:
         return Platform.IOS, ManagementMode.IOS_USER_ENROLLMENT
     return Platform.IOS, ManagementMode.IOS_DEVICE_ENROLLMENT
 

@@ -64,11 +64,20 @@ class CommandMetrics:
             self.unsuccessful.labels(platform, status.value, reason_code or UNKNOWN).inc()
 
 
+# What a refused identity is answered with, per platform family. Apple devices remove their
+# MDM profile on 401 (Apple's ErrorUnrecognizedDevice page: "Use this error instead of the
+# server returning a 401 response to cause an unenroll"), so a server-side fault (a lost record,
+# a proxy not forwarding the certificate, a CA rollover) must never answer 401: 400, as
+# nanomdm's CertVerifyMiddleware does on purpose. docs/operations.md lists every answer.
+IDENTITY_STATUS = {"apple": 400, "windows": 401}
+
+
 class DeviceRefusals:
     """How the device-facing endpoints refuse a request before storing anything (Apple
-    check-ins and connects, Windows OMA-DM sessions): one answer for both, 401 for who the
-    device is, 413 for a body too large, else 400; logged, and counted by platform family and
-    reason code (the transport errors of the MDM protocols, for operators)."""
+    check-ins and connects, Windows OMA-DM sessions): one answer for both, the family's
+    IDENTITY_STATUS for who the device is, 413 for a body too large, else 400; logged, and
+    counted by platform family and reason code (the transport errors of the MDM protocols, for
+    operators)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.refused = Counter(
@@ -78,7 +87,8 @@ class DeviceRefusals:
 
     def answer(self, family: str, exc: AppleMdmError | WindowsMdmError, *,
                identity: bool) -> Response:
-        status = 401 if identity else 413 if exc.code.endswith(".too_large") else 400
+        status = IDENTITY_STATUS.get(family, 400) if identity else \
+            413 if exc.code.endswith(".too_large") else 400
         log.warning("refused a device request",
                     extra={"family": family, "code": exc.code, "status": status})
         self.refused.labels(family, exc.code).inc()

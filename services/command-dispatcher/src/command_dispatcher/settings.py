@@ -12,6 +12,7 @@ from ssp_runtime.settings import ServiceSettings
 
 from command_dispatcher.android.client import DEFAULT_BASE_URL
 from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
+from command_dispatcher.apple.commands import EraseOptions
 from command_dispatcher.windows.commands import DEFAULT_WIPE, WIPE_NODES
 from command_dispatcher.windows.identity import DEFAULT_CERT_HEADER
 
@@ -26,7 +27,9 @@ class Settings(ServiceSettings):
     )
     device_http_host: str = Field("127.0.0.1", description="Address of the device-facing HTTP")
     device_http_port: int = Field(8100, description="Port of the device-facing MDM endpoints")
-    default_org: str = Field("demo", description="Org of devices enrolling without ?org=")
+    default_org: str = Field(
+        "demo", description="Org of enrolling devices (an Apple device's ?org= counts only in "
+        "demo mode)")
     secret_key: SecretStr | None = Field(
         None, description="Key (Fernet, urlsafe base64 of 32 bytes) encrypting UnlockTokens")
     apns_base_url: str | None = Field(
@@ -36,7 +39,14 @@ class Settings(ServiceSettings):
     identity_proxy_header: str | None = Field(
         None, description="Header in which a TLS proxy forwards the device certificate")
     identity_ca_file: str | None = Field(
-        None, description="PEM bundle: only device certificates these CAs issued are accepted")
+        None, description="PEM bundle of the enrollment CAs: only Apple device certificates "
+        "these CAs issued are accepted; outside demo mode no Apple device enrolls without it")
+    identity_ca_orgs: dict[str, str] = Field(
+        default_factory=dict, description="Org of the Apple devices each enrollment CA issues, "
+        "by the CA certificate's SHA-256 fingerprint (hex); a CA not listed: SSP_DEFAULT_ORG")
+    apple_erase_options: dict[str, EraseOptions] = Field(
+        default_factory=dict, description='EraseDevice options per org for iPhones and iPads, '
+        'e.g. {"acme": {"preserve_data_plan": true, "disallow_proximity_setup": true}}')
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
     contact_report_s: float = Field(
         60.0, ge=0, description="A device's \"last contact\" is reported at most this often "

@@ -53,9 +53,13 @@ class RegistryHandlers:
         async def fold(state: DeviceState | None) -> tuple[DeviceState | None, list[AuditRecord]]:
             after = apply_report(state, report)
             decided.clear()  # only the attempt that was saved counts
-            if report.kind is not DeviceReportKind.ENROLLED or self.reservations is None:
-                return after, []
-            return await self.reservations.apply(after, decided)
+            audits = [self._unlinked_by_enrollment(report, state.owner.user_id)] \
+                if state is not None and state.owner and after.owner is None else []
+            if report.kind is not DeviceReportKind.ENROLLED or self.reservations is None \
+                    or not report.identity_trusted:
+                return after, audits  # a reservation links only a device whose identity is vouched
+            linked, more = await self.reservations.apply(after, decided)
+            return linked, audits + more
 
         await self._update(report.device_id, fold)
         if decided and self.reservations is not None:
@@ -120,6 +124,14 @@ class RegistryHandlers:
             if await self.devices.save(before, after, audits):
                 return
         raise RuntimeError(f"device {device_id}: lost {MAX_RACES} races for its version")
+
+    def _unlinked_by_enrollment(self, report: DeviceReported, owner: str) -> AuditRecord:
+        """The owner's record that the device left them: it enrolled with a new identity."""
+        return AuditRecord(
+            org_id=report.org_id, audit_id=str(uuid.uuid4()), actor="system:device-registry",
+            action="unlinked_device", outcome="succeeded", device_id=report.device_id,
+            user_id=owner, detail="source=re-enrollment with a new identity",
+            occurred_at=self.clock())
 
     def _audit(self, request: LinkRequested, previous: str | None) -> AuditRecord:
         action = "unlinked_device" if request.user_id is None else (

@@ -62,7 +62,7 @@ def apple_fleet(logs: Path) -> Simulator:
     return Simulator("apple", [
         "ssp_simulators.apple", "--server", "http://127.0.0.1:8100", "--iphones", "2",
         "--unsupervised-iphones", "1", "--macs", "1", "--apns-port", str(APNS_PORT),
-        "--seed", "1"], logs / "apple-simulator.log")
+        "--seed", "1", "--user-channel"], logs / "apple-simulator.log")
 
 
 AMAPI_PORT = 8210

@@ -1,7 +1,9 @@
-"""Check-in messages (PUT to the CheckInURL) parsed into typed models.
+"""Check-in messages (PUT to the CheckInURL, or to the ServerURL when the profile has no
+CheckInURL) parsed into typed models.
 
-Only the device-channel messages the portal needs are accepted; anything else is a
-ProtocolError so the edge answers 400 instead of guessing.
+Every check-in type of Apple's schema (apple/device-management mdm/checkin) is recognised;
+anything else is a ProtocolError so the edge answers 400 instead of guessing. What the server
+answers to each one is the endpoint's decision (docs/operations.md, "Device protocol answers").
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from command_dispatcher.apple.errors import ProtocolError
 from command_dispatcher.apple.plist_body import DEFAULT_MAX_BODY_BYTES, load_plist
 
 CHECKIN_CONTENT_TYPE = "application/x-apple-aspen-mdm-checkin"
+# A UDID or EnrollmentID becomes the device's id everywhere (contracts' EntityId): anything
+# else (a path, markup) is refused as malformed, before it reaches a store or an event.
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 
 
 class _CheckInMessage(BaseModel):
@@ -21,8 +26,15 @@ class _CheckInMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", strict=True, populate_by_name=True)
 
     topic: str = Field(alias="Topic", min_length=1)
-    udid: str | None = Field(None, alias="UDID", min_length=1, max_length=128)
-    enrollment_id: str | None = Field(None, alias="EnrollmentID", min_length=1, max_length=128)
+    udid: str | None = Field(None, alias="UDID", min_length=1, max_length=128,
+                             pattern=IDENTIFIER_PATTERN)
+    enrollment_id: str | None = Field(None, alias="EnrollmentID", min_length=1, max_length=128,
+                                      pattern=IDENTIFIER_PATTERN)
+    # Set on the user channel only (macOS user, Shared iPad user, macOS User Enrollment user);
+    # the device channel omits them (Apple's tokenupdate.yaml: "devicechannel: false").
+    user_id: str | None = Field(None, alias="UserID")
+    enrollment_user_id: str | None = Field(None, alias="EnrollmentUserID")
+    user_short_name: str | None = Field(None, alias="UserShortName")
 
     @model_validator(mode="after")
     def _has_device_identifier(self) -> _CheckInMessage:
@@ -34,6 +46,11 @@ class _CheckInMessage(BaseModel):
     def device_identifier(self) -> str:
         """UDID, or EnrollmentID for User Enrollment devices (which hide their UDID)."""
         return self.udid or self.enrollment_id or ""
+
+    @property
+    def channel_user(self) -> str | None:
+        """The user a user-channel message speaks for; None on the device channel."""
+        return self.user_id or self.enrollment_user_id or self.user_short_name
 
 
 class Authenticate(_CheckInMessage):
@@ -55,8 +72,6 @@ class TokenUpdate(_CheckInMessage):
     push_magic: str = Field(alias="PushMagic", min_length=1)
     unlock_token: bytes | None = Field(None, alias="UnlockToken")
     awaiting_configuration: bool = Field(False, alias="AwaitingConfiguration")
-    # Set on the user channel (macOS user or Shared iPad); the device channel omits it.
-    user_id: str | None = Field(None, alias="UserID")
 
     @property
     def token_hex(self) -> str:
@@ -68,12 +83,22 @@ class CheckOut(_CheckInMessage):
     message_type: Literal["CheckOut"] = Field(alias="MessageType")
 
 
-CheckInMessage = Authenticate | TokenUpdate | CheckOut
+class OtherCheckIn(_CheckInMessage):
+    """A check-in type this server does not act on; the endpoint answers each as docs say."""
 
-_MODELS: dict[str, type[Authenticate] | type[TokenUpdate] | type[CheckOut]] = {
+    message_type: Literal["UserAuthenticate", "DeclarativeManagement", "GetBootstrapToken",
+                          "SetBootstrapToken", "GetToken", "ReturnToService"] = Field(
+        alias="MessageType")
+
+
+CheckInMessage = Authenticate | TokenUpdate | CheckOut | OtherCheckIn
+
+_MODELS: dict[str, type[CheckInMessage]] = {
     "Authenticate": Authenticate,
     "TokenUpdate": TokenUpdate,
     "CheckOut": CheckOut,
+    **dict.fromkeys(("UserAuthenticate", "DeclarativeManagement", "GetBootstrapToken",
+                     "SetBootstrapToken", "GetToken", "ReturnToService"), OtherCheckIn),
 }
 
 

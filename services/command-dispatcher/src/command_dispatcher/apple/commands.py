@@ -5,6 +5,7 @@ from __future__ import annotations
 import plistlib
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.commands import CommandParams
 from ssp_contracts.enums import Action, Platform
 
@@ -36,6 +37,25 @@ _IOS_ONLY = frozenset(
 )
 
 
+class EraseOptions(BaseModel):
+    """An org's EraseDevice options for iPhones and iPads (Apple's device.erase.yaml; macOS
+    has neither key)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    preserve_data_plan: bool = Field(
+        False, description="PreserveDataPlan: keep the eSIM data plan (iOS 11+)")
+    disallow_proximity_setup: bool = Field(
+        False, description="DisallowProximitySetup: skip Proximity Setup after the erase "
+        "(iOS 11.3+)")
+
+    def keys(self) -> dict[str, Any]:
+        """Only the options that are on: Apple's defaults are false."""
+        return {key: True for key, on in (("PreserveDataPlan", self.preserve_data_plan),
+                                          ("DisallowProximitySetup",
+                                           self.disallow_proximity_setup)) if on}
+
+
 def _present(**keys: str | None) -> dict[str, Any]:
     # Absent parameters are left out: an empty <string/> would show as blank text on the device.
     return {key: value for key, value in keys.items() if value}
@@ -51,27 +71,27 @@ def _lost_mode(params: CommandParams) -> dict[str, Any]:
     )
 
 
-def _mac_pin(action: Action, params: CommandParams, platform: Platform) -> dict[str, Any]:
-    if platform is not Platform.MACOS:
-        return {}  # iOS ignores PIN; sending it would only leak it into device logs
-    if params.pin is None:
-        raise InvalidParameters(
-            "params.pin_required", f"{action.value} on a Mac needs a 6-digit PIN"
-        )
+def _mac_pin(params: CommandParams, platform: Platform) -> dict[str, Any]:
+    """PIN is optional in Apple's schema for DeviceLock and EraseDevice on macOS
+    (device.lock.yaml, device.erase.yaml: "presence: optional"): Macs with a T2 chip or Apple
+    silicon lock and erase without it; only older Macs need it to set a Find My PIN. So it is
+    sent when given, and a PIN-less command is never refused here."""
+    if platform is not Platform.MACOS or params.pin is None:
+        return {}  # iOS has no PIN key; sending it would only leak it into device logs
     return {"PIN": params.pin}
 
 
 def _payload(
-    action: Action, params: CommandParams, platform: Platform, unlock_token: bytes | None
+    action: Action, params: CommandParams, platform: Platform, unlock_token: bytes | None,
+    erase: EraseOptions,
 ) -> dict[str, Any]:
     if action is Action.ENABLE_LOST_MODE:
         return _lost_mode(params)
     if action is Action.LOCK:
-        return _present(Message=params.message, PhoneNumber=params.phone_number) | _mac_pin(
-            action, params, platform
-        )
+        return _present(Message=params.message, PhoneNumber=params.phone_number) | \
+            _mac_pin(params, platform)
     if action is Action.WIPE:
-        return _mac_pin(action, params, platform)
+        return _mac_pin(params, platform) if platform is Platform.MACOS else erase.keys()
     if action is Action.RESET_PASSCODE:
         if not unlock_token:
             raise Unsupported(
@@ -97,17 +117,25 @@ def build_command(
     params: CommandParams,
     platform: Platform,
     unlock_token: bytes | None = None,
+    erase: EraseOptions | None = None,
 ) -> bytes:
-    """The XML plist `{CommandUUID, Command: {RequestType, ...}}` for one portal action."""
+    """The XML plist `{CommandUUID, Command: {RequestType, ...}}` for one portal action;
+    `erase`: the device's org's EraseDevice options."""
     if platform not in (Platform.IOS, Platform.MACOS):
         raise Unsupported("unsupported.platform", f"{platform.value} is not an Apple platform")
     if platform is Platform.MACOS and action in _IOS_ONLY:
         raise Unsupported("unsupported.macos", f"{action.value} does not exist on macOS")
     request_type = REQUEST_TYPE_OF_ACTION[action]
-    payload = _payload(action, params, platform, unlock_token)
+    payload = _payload(action, params, platform, unlock_token, erase or EraseOptions())
     return _command_plist(command_id, request_type, payload)
 
 
 def build_play_sound(command_id: str) -> bytes:
     """PlayLostModeSound: supervised iOS 10.3+ in lost mode; not a portal action (yet)."""
     return _command_plist(command_id, "PlayLostModeSound", {})
+
+
+def build_device_configured(command_id: str) -> bytes:
+    """DeviceConfigured: lets a device waiting in Setup Assistant (TokenUpdate
+    `AwaitingConfiguration`) go on; this server has nothing to configure before that."""
+    return _command_plist(command_id, "DeviceConfigured", {})

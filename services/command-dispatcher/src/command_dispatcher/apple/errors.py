@@ -17,7 +17,7 @@ class ProtocolError(AppleMdmError):
 
 
 class IdentityError(AppleMdmError):
-    """The request does not prove which device sent it (edge: 401)."""
+    """The request does not prove which device sent it (edge: 400, never 401: see metrics)."""
 
 
 class Unsupported(AppleMdmError):

@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -28,6 +28,7 @@ SIGNATURE_HEADER = "Mdm-Signature"
 class DeviceIdentity:
     certificate: x509.Certificate
     fingerprint: str  # SHA-256 of the DER certificate, lowercase hex
+    issuer: str | None = None  # fingerprint of the configured CA that issued it, if checked
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ def check_issued_by(
     ca_certificates: Sequence[x509.Certificate],
     *,
     at: datetime | None = None,
-) -> None:
-    """Raise unless one of the CAs signed `cert` directly and `cert` is valid now."""
+) -> x509.Certificate:
+    """The CA that signed `cert` directly; raise unless there is one and `cert` is valid now."""
     at = at or datetime.now(UTC)
     if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
         raise IdentityError("identity.expired", "the device certificate is not valid now")
@@ -93,7 +94,7 @@ def check_issued_by(
             cert.verify_directly_issued_by(ca)
         except (ValueError, TypeError, InvalidSignature):  # issuer name, key type or signature
             continue
-        return
+        return ca
     raise IdentityError("identity.untrusted_issuer", "no trusted CA issued the device certificate")
 
 
@@ -110,5 +111,6 @@ def identify(headers: Mapping[str, str], body: bytes, settings: IdentitySettings
     else:
         raise IdentityError("identity.missing", "no Mdm-Signature and no client certificate")
     if settings.ca_certificates:
-        check_issued_by(identity.certificate, settings.ca_certificates)
+        ca = check_issued_by(identity.certificate, settings.ca_certificates)
+        return replace(identity, issuer=fingerprint(ca))
     return identity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,11 +11,13 @@ from typing import Any
 from ssp_contracts.commands import CommandResult, ErrorDetail, Location
 from ssp_contracts.enums import CommandStatus
 
+from command_dispatcher.apple.checkin import IDENTIFIER_PATTERN
 from command_dispatcher.apple.errors import ProtocolError
 from command_dispatcher.apple.inventory import to_inventory
 from command_dispatcher.apple.plist_body import DEFAULT_MAX_BODY_BYTES, load_plist
 
 CONNECT_CONTENT_TYPE = "application/x-apple-aspen-mdm"
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
 class ReportStatus(StrEnum):
@@ -39,6 +42,16 @@ class Report:
     @property
     def device_identifier(self) -> str:
         return self.udid or self.enrollment_id or ""
+
+    @property
+    def channel_user(self) -> str | None:
+        """The user of a user-channel report (macOS user, Shared iPad user, User Enrollment
+        user); None on the device channel, where every portal action runs."""
+        for key in ("UserID", "EnrollmentUserID", "UserShortName"):
+            value = self.values.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
 
 
 def _error_chain(raw: Any) -> list[ErrorDetail]:
@@ -78,6 +91,9 @@ def to_report(values: dict[str, Any]) -> Report:
     udid, enrollment_id = _optional_str(values, "UDID"), _optional_str(values, "EnrollmentID")
     if udid is None and enrollment_id is None:
         raise ProtocolError("report.invalid", "UDID or EnrollmentID is required")
+    if not _IDENTIFIER.fullmatch(udid or enrollment_id or "") or \
+            len(udid or enrollment_id or "") > 128:
+        raise ProtocolError("report.invalid", "UDID or EnrollmentID is malformed")
     command_uuid = _optional_str(values, "CommandUUID")
     if command_uuid is None and status is not ReportStatus.IDLE:
         raise ProtocolError("report.invalid", f"Status {status.value} needs a CommandUUID")
@@ -137,8 +153,10 @@ def _location(values: dict[str, Any], now: datetime) -> Location | None:
     )
 
 
-def to_command_result(report: Report, *, now: datetime | None = None) -> CommandResult | None:
-    """What the report says about its command; None for Idle (no command) and NotNow."""
+def to_command_result(report: Report, *, now: datetime | None = None,
+                      macos: bool = False) -> CommandResult | None:
+    """What the report says about its command; None for Idle (no command) and NotNow.
+    `macos`: a Mac's report (its capacities may be in GiB, see inventory)."""
     if report.status in (ReportStatus.IDLE, ReportStatus.NOT_NOW):
         return None
     now = now or datetime.now(UTC)
@@ -149,7 +167,7 @@ def to_command_result(report: Report, *, now: datetime | None = None) -> Command
     message_result = report.values.get("MessageResult")
     return CommandResult(
         location=_location(report.values, now),
-        inventory=to_inventory(responses) if isinstance(responses, dict) else None,
+        inventory=to_inventory(responses, macos=macos) if isinstance(responses, dict) else None,
         errors=errors,
         platform_status=message_result if isinstance(message_result, str) else None,
     )

@@ -15,6 +15,9 @@ from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay, outbox_entry, push_outbox
 
 APPLE_DEVICES = "apple_devices"
+# The user channels of a device (macOS users, Shared iPad users): their own push credentials,
+# kept apart from the device's so a user-channel TokenUpdate never touches the device channel.
+APPLE_USER_CHANNELS = "apple_user_channels"
 Doc = dict[str, Any]
 
 
@@ -31,12 +34,18 @@ class AppleDevice:
     push_magic: str | None = None
     topic: str | None = None
     has_unlock_token: bool = False
+    # Commands the device answered NotNow in its current session: not offered again until
+    # its next Idle (the start of a new session), so the next command gets its turn.
+    not_now: frozenset[str] = frozenset()
+    # TokenUpdate said AwaitingConfiguration: Setup Assistant waits for DeviceConfigured.
+    awaiting_configuration: bool = False
 
 
 class AppleDeviceStore:
     def __init__(self, db: Database, outbox: OutboxRelay, source: str,
                  secret_key: bytes) -> None:
         self.col = db[APPLE_DEVICES]
+        self.user_channels = db[APPLE_USER_CHANNELS]
         self.outbox = outbox
         self.source = source
         self.fernet = Fernet(secret_key)
@@ -61,17 +70,22 @@ class AppleDeviceStore:
                                       projection and {**projection, "device_id": 1})
         return doc if doc and doc.get("device_id") == device_id else None
 
-    async def enroll(self, device: AppleDevice, report: DeviceReported, now: datetime) -> None:
-        """Pin the certificate seen at Authenticate and report the enrollment, in one write."""
-        await self.col.update_one(
-            {"_id": device.udid},
-            {"$set": {"device_id": device.device_id, "org_id": device.org_id,
-                      "fingerprint": device.fingerprint, "enrolled": True,
-                      "platform": device.platform, "management_mode": device.management_mode,
-                      "authenticated_at": now},
-             "$push": push_outbox(self._entry(report))},
-            upsert=True,
-        )
+    async def enroll(self, device: AppleDevice, report: DeviceReported, now: datetime, *,
+                     new_identity: bool = False) -> None:
+        """Pin the certificate seen at Authenticate and report the enrollment, in one write.
+        A new identity starts without the old enrollment's push credentials, UnlockToken and
+        user channels: they belonged to the profile that is gone."""
+        update: Doc = {
+            "$set": {"device_id": device.device_id, "org_id": device.org_id,
+                     "fingerprint": device.fingerprint, "enrolled": True,
+                     "platform": device.platform, "management_mode": device.management_mode,
+                     "authenticated_at": now},
+            "$push": push_outbox(self._entry(report))}
+        update["$unset"] = {"not_now": "", "awaiting_configuration": ""} | (dict.fromkeys(
+            ("push_token", "push_magic", "unlock_token"), "") if new_identity else {})
+        await self.col.update_one({"_id": device.udid}, update, upsert=True)
+        if new_identity:
+            await self.user_channels.delete_many({"udid": device.udid})
         self.outbox.kick(APPLE_DEVICES, device.udid)
 
     async def update_tokens(self, udid: str, token: bytes, push_magic: str, topic: str,
@@ -80,6 +94,28 @@ class AppleDeviceStore:
         if unlock_token:
             fields["unlock_token"] = self.fernet.encrypt(unlock_token)
         await self.col.update_one({"_id": udid}, {"$set": fields})
+
+    async def update_user_tokens(self, udid: str, user: str, token: bytes, push_magic: str,
+                                 topic: str) -> None:
+        """A user channel's push credentials, under the device but never on its record."""
+        await self.user_channels.update_one(
+            {"_id": f"{udid}|{user}"},
+            {"$set": {"udid": udid, "user": user, "push_token": token, "push_magic": push_magic,
+                      "topic": topic}}, upsert=True)
+
+    async def user_channel_count(self, udid: str) -> int:
+        return await self.user_channels.count_documents({"udid": udid})
+
+    async def defer(self, udid: str, command_id: str) -> None:
+        """The device answered NotNow to `command_id`: skip it for the rest of this session."""
+        await self.col.update_one({"_id": udid}, {"$addToSet": {"not_now": command_id}})
+
+    async def start_session(self, udid: str) -> None:
+        """Idle opens a session: what was NotNow'd before may be offered again."""
+        await self.col.update_one({"_id": udid}, {"$unset": {"not_now": ""}})
+
+    async def set_awaiting_configuration(self, udid: str, awaiting: bool) -> None:
+        await self.col.update_one({"_id": udid}, {"$set": {"awaiting_configuration": awaiting}})
 
     async def unlock_token(self, device_id: str) -> bytes | None:
         doc = await self._by_device_id(device_id, {"unlock_token": 1})
@@ -114,4 +150,6 @@ def _from_doc(doc: Doc) -> AppleDevice:
         platform=doc["platform"], management_mode=doc["management_mode"],
         push_token=doc.get("push_token"), push_magic=doc.get("push_magic"),
         topic=doc.get("topic"), has_unlock_token=bool(doc.get("unlock_token")),
+        not_now=frozenset(doc.get("not_now") or ()),
+        awaiting_configuration=bool(doc.get("awaiting_configuration")),
     )

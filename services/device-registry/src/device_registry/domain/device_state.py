@@ -70,9 +70,19 @@ def _report_updates(state: DeviceState, report: DeviceReported) -> dict[str, Any
         updates["enrolled_at"] = report.occurred_at
         if state.wipe_state == "wiped":
             updates["wipe_state"] = "none"  # an erased device that enrolls again starts afresh
+        if report.identity_changed and not _same_trusted_device(state, report):
+            # Whoever enrolled with a new identity may not be the owner's device: the owner's
+            # lost-mode message and locate must not reach it. The device leaves their list.
+            updates["owner"] = None
     elif report.kind is DeviceReportKind.UNENROLLED:
         updates["enrolled"] = False
     return updates
+
+
+def _same_trusted_device(state: DeviceState, report: DeviceReported) -> bool:
+    serial = state.identifiers.serial_number
+    return report.identity_trusted and serial is not None and \
+        serial == report.identifiers.serial_number
 
 
 def apply_command_status(state: DeviceState, event: CommandStatusChanged) -> DeviceState:

@@ -175,6 +175,8 @@ MESSAGES: dict[str, str] = {
     "reason.unsupported.locate_android": "Die Android Management API kann Geräte nicht orten.",
     "reason.unsupported.wipe_user_enrollment": "Geräte mit Benutzerregistrierung können nicht "
                                                "gelöscht werden.",
+    "reason.unsupported.lock_macos_user_enrollment": "Ein Mac mit Benutzerregistrierung kann "
+                                                     "nicht gesperrt werden.",
     "reason.unsupported.lock_windows": "Windows-PCs können über MDM nicht gesperrt werden.",
     "reason.unsupported.passcode_windows": "Die PIN eines Windows-PCs lässt sich über MDM nicht "
                                            "zurücksetzen (Microsoft beschreibt das nur für "

@@ -11,8 +11,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import sys
+import uuid
 
+from ssp_simulators.apple.device import DeviceKind
 from ssp_simulators.apple.fleet import AppleFleet
 from ssp_simulators.apple.session import Behaviour
 
@@ -31,17 +34,30 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         metavar=("MIN_S", "MAX_S"), help="per-command delay")
     parser.add_argument("--seed", type=int, default=None, help="same seed, same devices")
     parser.add_argument("--retry-s", type=float, default=3.0, help="enrollment retry interval")
+    parser.add_argument("--user-channel", action="store_true",
+                        help="each Mac has a logged-in user with its own MDM user channel")
+    parser.add_argument("--no-checkin-url", action="store_true",
+                        help="a profile without CheckInURL: check-ins go to the ServerURL")
+    parser.add_argument("--asleep", action="store_true",
+                        help="Power Nap: NotNow for every command but DeviceLock and EraseDevice")
     return parser.parse_args(argv)
 
 
 async def _run(args: argparse.Namespace) -> None:
-    behaviour = Behaviour(not_now_probability=args.not_now, latency_s=tuple(args.latency))
+    behaviour = Behaviour(
+        not_now_probability=args.not_now, latency_s=tuple(args.latency),
+        not_now_except=frozenset({"DeviceLock", "EraseDevice"}) if args.asleep else None)
     extra = {"topic": args.topic} if args.topic else {}
     fleet = AppleFleet(
         args.server, iphones=args.iphones, unsupervised_iphones=args.unsupervised_iphones,
         macs=args.macs, apns_host=args.apns_host, apns_port=args.apns_port,
-        behaviour=behaviour, seed=args.seed, **extra,
+        behaviour=behaviour, seed=args.seed, checkin_url=not args.no_checkin_url, **extra,
     )
+    if args.user_channel:
+        rng = random.Random(args.seed)  # noqa: S311  simulation data, not secrets
+        for device in fleet.devices:
+            if device.kind is DeviceKind.MAC:
+                device.user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
     await fleet.start(enroll=False)
     print(json.dumps({"apns_url": fleet.apns_url}), flush=True)
     for device in fleet.devices:

@@ -22,12 +22,13 @@ class Answer:
     erase_after_sending: bool = False  # EraseDevice: acknowledge first, then wipe
 
 
-def idle_report(device: SimulatedDevice) -> dict[str, Any]:
-    return {"UDID": device.udid, "Status": "Idle"}
+def idle_report(device: SimulatedDevice, *, user_channel: bool = False) -> dict[str, Any]:
+    user = {"UserID": device.user_id} if user_channel and device.user_id else {}
+    return {**device.identifier, "Status": "Idle", **user}
 
 
 def _report(device: SimulatedDevice, uuid: str, status: str, **keys: Any) -> dict[str, Any]:
-    return {"UDID": device.udid, "CommandUUID": uuid, "Status": status, **keys}
+    return {**device.identifier, "CommandUUID": uuid, "Status": status, **keys}
 
 
 def _error(device: SimulatedDevice, uuid: str, code: int, text: str) -> dict[str, Any]:
@@ -78,13 +79,22 @@ def _play_sound(device: SimulatedDevice, uuid: str, _: dict[str, Any]) -> dict[s
     return _report(device, uuid, "Acknowledged")
 
 
-def _valid_pin(cmd: dict[str, Any]) -> bool:
+def _valid_pin(device: SimulatedDevice, cmd: dict[str, Any]) -> bool:
+    """PIN is optional (Apple's device.lock.yaml, device.erase.yaml); a given one must be six
+    digits, and an older Mac needs one."""
     pin = cmd.get("PIN")
+    if pin is None:
+        return not device.needs_pin
     return isinstance(pin, str) and len(pin) == 6 and pin.isdigit()
 
 
+def _configured(device: SimulatedDevice, uuid: str, _: dict[str, Any]) -> dict[str, Any]:
+    device.state.configured = True
+    return _report(device, uuid, "Acknowledged")
+
+
 def _lock(device: SimulatedDevice, uuid: str, cmd: dict[str, Any]) -> dict[str, Any]:
-    if device.kind is DeviceKind.MAC and not _valid_pin(cmd):
+    if device.kind is DeviceKind.MAC and not _valid_pin(device, cmd):
         return _report(device, uuid, "CommandFormatError")
     if device.state.lost_mode:  # already locked harder than DeviceLock could
         return _report(device, uuid, "Acknowledged", MessageResult="DeviceInLostMode")
@@ -110,7 +120,7 @@ def _information(device: SimulatedDevice, uuid: str, cmd: dict[str, Any]) -> dic
         "DeviceName": device.device_name, "OSVersion": device.os_version,
         "BuildVersion": device.build_version, "ModelName": device.model_name,
         "Model": device.model, "ProductName": device.product_name,
-        "SerialNumber": device.serial_number, "UDID": device.udid,
+        "SerialNumber": device.serial_number, **device.identifier,
         "DeviceCapacity": device.capacity_gb, "AvailableDeviceCapacity": device.available_gb,
         "BatteryLevel": device.battery_level, "IsSupervised": device.supervised,
     }
@@ -127,13 +137,17 @@ _IOS_SUPERVISED_ONLY: dict[str, _Handler] = {
     "DisableLostMode": _disable_lost_mode,
     "PlayLostModeSound": _play_sound,
 }
-_ANY_DEVICE: dict[str, _Handler] = {"DeviceLock": _lock, "DeviceInformation": _information}
+_ANY_DEVICE: dict[str, _Handler] = {"DeviceLock": _lock, "DeviceInformation": _information,
+                                    "DeviceConfigured": _configured}
 
 
 def _dispatch(device: SimulatedDevice, uuid: str, request_type: str, cmd: dict[str, Any],
               now: datetime) -> Answer:
+    if device.user_enrollment and request_type in ("DeviceLock", "EraseDevice"):
+        text = f"\u201c{request_type}\u201d is not allowed in User Enrollment."
+        return Answer(_error(device, uuid, NOT_VALID_REQUEST_TYPE, text))
     if request_type == "EraseDevice":
-        if device.kind is DeviceKind.MAC and not _valid_pin(cmd):
+        if device.kind is DeviceKind.MAC and not _valid_pin(device, cmd):
             return Answer(_report(device, uuid, "CommandFormatError"))
         return Answer(_report(device, uuid, "Acknowledged"), erase_after_sending=True)
     if request_type == "DeviceLocation" and _supervised_ios(device):
@@ -146,6 +160,17 @@ def _dispatch(device: SimulatedDevice, uuid: str, request_type: str, cmd: dict[s
         return Answer(_ANY_DEVICE[request_type](device, uuid, cmd))
     text = f"\u201c{request_type}\u201d is not a valid request type."
     return Answer(_error(device, uuid, NOT_VALID_REQUEST_TYPE, text))
+
+
+def user_channel_answer(device: SimulatedDevice, command: dict[str, Any]) -> dict[str, Any]:
+    """The user channel takes no device command (Apple's schema: DeviceLock, EraseDevice...
+    "userchannel: false"): recorded, refused, never carried out."""
+    uuid, cmd = str(command.get("CommandUUID", "")), command.get("Command")
+    request_type = str(cmd.get("RequestType", "")) if isinstance(cmd, dict) else ""
+    device.user_received.append(
+        CommandRecord(uuid, request_type, "Error", False, datetime.now(UTC)))
+    text = f"\u201c{request_type}\u201d is not a valid request type on the user channel."
+    return _error(device, uuid, NOT_VALID_REQUEST_TYPE, text) | {"UserID": device.user_id}
 
 
 def answer(
@@ -164,5 +189,6 @@ def answer(
         else _dispatch(device, uuid, request_type, cmd, now)
     )
     status = result.report["Status"]
-    device.received.append(CommandRecord(uuid, request_type, status, status == "Acknowledged", now))
+    device.received.append(CommandRecord(uuid, request_type, status, status == "Acknowledged", now,
+                                         frozenset(cmd) - {"RequestType"}))
     return result

@@ -32,6 +32,7 @@ class DeviceState:
     passcode_set: bool = True
     lock_count: int = 0
     sound_playing: bool = False
+    configured: bool = False  # DeviceConfigured arrived (Setup Assistant may go on)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class CommandRecord:
     status: str  # the Status the device reported
     executed: bool  # carried out (side effects applied); NotNow and errors are not
     at: datetime
+    options: frozenset[str] = frozenset()  # the command's keys besides RequestType
 
 
 @dataclass
@@ -70,6 +72,21 @@ class SimulatedDevice:
     received: list[CommandRecord] = field(default_factory=list)
     retired_tokens: set[bytes] = field(default_factory=set)  # APNs answers 410 for these
     wipe_count: int = 0
+    # User Enrollment: the device shows the server an EnrollmentID (kept in `udid`), never
+    # its UDID (Apple's authenticate.yaml: UDID "userenrollment: forbidden").
+    user_enrollment: bool = False
+    # Enrolled in Setup Assistant: TokenUpdate says AwaitingConfiguration until DeviceConfigured.
+    awaiting_configuration: bool = False
+    # An older Mac (no T2, no Apple silicon) needs a Find My PIN to lock or erase.
+    needs_pin: bool = False
+    # A logged-in user with its own MDM channel (macOS user channel): UserID, push credentials,
+    # and what arrived on that channel.
+    user_id: str | None = None
+    user_push_token: bytes = b""
+    user_push_magic: str = ""
+    user_received: list[CommandRecord] = field(default_factory=list)
+    # The enrollment CA that issues this device's identities (None: self-signed ones).
+    identity_issuer: DeviceCertificate | None = None
 
     @property
     def platform(self) -> str:
@@ -78,13 +95,25 @@ class SimulatedDevice:
 
     def identity(self) -> DeviceCertificate:
         if self.certificate is None:  # created lazily: RSA key generation is the slow part
-            self.certificate = DeviceCertificate.create(self.udid)
+            self.certificate = DeviceCertificate.create(self.udid, issuer=self.identity_issuer)
         return self.certificate
+
+    @property
+    def identifier(self) -> dict[str, str]:
+        """How every message names the device: its UDID, or its EnrollmentID."""
+        return {"EnrollmentID" if self.user_enrollment else "UDID": self.udid}
+
+    def new_identity(self) -> None:
+        """A new identity certificate, as a new enrollment profile (or an erase) brings."""
+        self.certificate = None
 
     def new_push_credentials(self, rng: random.Random) -> None:
         self._retire_token()
         self.push_token = rng.randbytes(32)
         self.push_magic = str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
+        if self.user_id is not None:
+            self.user_push_token = rng.randbytes(32)
+            self.user_push_magic = str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
         # Only iOS escrows an UnlockToken (ClearPasscode does not exist on macOS).
         self.unlock_token = rng.randbytes(64) if self.kind is DeviceKind.IPHONE else None
 
@@ -97,8 +126,9 @@ class SimulatedDevice:
         self.wipe_count += 1
 
     def _retire_token(self) -> None:
-        if self.push_token:
-            self.retired_tokens.add(self.push_token)
+        for token in (self.push_token, self.user_push_token):
+            if token:
+                self.retired_tokens.add(token)
 
     def executed_twice(self) -> set[str]:
         """CommandUUIDs this device carried out more than once (a server bug if non-empty)."""
@@ -111,23 +141,34 @@ class SimulatedDevice:
 
     def authenticate_message(self) -> dict[str, Any]:
         message = {
-            "MessageType": "Authenticate", "Topic": self.topic, "UDID": self.udid,
-            "SerialNumber": self.serial_number, "DeviceName": self.device_name,
-            "Model": self.model, "ModelName": self.model_name, "ProductName": self.product_name,
-            "OSVersion": self.os_version, "BuildVersion": self.build_version,
+            "MessageType": "Authenticate", "Topic": self.topic, **self.identifier,
+            "DeviceName": self.device_name, "Model": self.model, "ModelName": self.model_name,
+            "ProductName": self.product_name, "OSVersion": self.os_version,
+            "BuildVersion": self.build_version,
         }
-        return message | ({"IMEI": self.imei} if self.imei else {})
+        if self.user_enrollment:  # no hardware identifiers in User Enrollment
+            return message
+        return message | {"SerialNumber": self.serial_number} | (
+            {"IMEI": self.imei} if self.imei else {})
 
     def token_update_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "MessageType": "TokenUpdate", "Topic": self.topic, "UDID": self.udid,
+            "MessageType": "TokenUpdate", "Topic": self.topic, **self.identifier,
             "Token": self.push_token, "PushMagic": self.push_magic,
-            "AwaitingConfiguration": False,
+            "AwaitingConfiguration": self.awaiting_configuration and not self.state.configured,
         }
         return message | ({"UnlockToken": self.unlock_token} if self.unlock_token else {})
 
+    def user_token_update_message(self) -> dict[str, Any]:
+        """The user channel's TokenUpdate (macOS): the user's own Token and PushMagic."""
+        assert self.user_id is not None
+        return {"MessageType": "TokenUpdate", "Topic": self.topic, **self.identifier,
+                "UserID": self.user_id, "UserShortName": "sim", "UserLongName": "Simulated User",
+                "NotOnConsole": False, "Token": self.user_push_token,
+                "PushMagic": self.user_push_magic}
+
     def checkout_message(self) -> dict[str, Any]:
-        return {"MessageType": "CheckOut", "Topic": self.topic, "UDID": self.udid}
+        return {"MessageType": "CheckOut", "Topic": self.topic, **self.identifier}
 
 
 def _serial(rng: random.Random) -> str:
@@ -159,9 +200,10 @@ def new_iphone(
     )
 
 
-def new_mac(rng: random.Random, *, topic: str = DEFAULT_TOPIC) -> SimulatedDevice:
+def new_mac(rng: random.Random, *, topic: str = DEFAULT_TOPIC,
+            user_enrollment: bool = False) -> SimulatedDevice:
     return SimulatedDevice(
-        kind=DeviceKind.MAC, supervised=False,
+        kind=DeviceKind.MAC, supervised=False, user_enrollment=user_enrollment,
         udid=str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper(),
         serial_number=_serial(rng), device_name=f"MacBook Air {rng.randrange(100, 999)}",
         model_name="MacBook Air", product_name="Mac14,2", model="Mac14,2", os_version="14.5",

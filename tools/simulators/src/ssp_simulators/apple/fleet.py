@@ -31,6 +31,7 @@ class AppleFleet:
         behaviour: Behaviour | None = None,
         seed: int | None = None,
         timeout_s: float = 10.0,
+        checkin_url: bool = True,
     ) -> None:
         self._rng = random.Random(seed)  # noqa: S311  simulation data, not secrets
         self.devices: list[SimulatedDevice] = (
@@ -39,7 +40,7 @@ class AppleFleet:
                for _ in range(unsupervised_iphones)]
             + [new_mac(self._rng, topic=topic) for _ in range(macs)]
         )
-        self._endpoints = Endpoints.for_server(server)
+        self._endpoints = Endpoints.for_server(server, checkin_url=checkin_url)
         self._behaviour = behaviour or Behaviour()
         self._apns_host, self._apns_port = apns_host, apns_port
         self._timeout_s = timeout_s
@@ -84,12 +85,23 @@ class AppleFleet:
     async def enroll(self, device: SimulatedDevice) -> None:
         await self._sessions[device.udid].enroll()
 
+    async def reenroll(self, device: SimulatedDevice) -> None:
+        """Enroll again with a new identity, without a CheckOut first."""
+        await self._sessions[device.udid].reenroll()
+
     async def unenroll(self, device: SimulatedDevice) -> None:
         await self._sessions[device.udid].unenroll()
 
     async def connect(self, device: SimulatedDevice) -> None:
         """Poll now, as if a push had arrived, and wait for the session to finish."""
         await self._sessions[device.udid].connect()
+
+    async def connect_user(self, device: SimulatedDevice) -> None:
+        """The user channel polls now (as at login) and finishes its session."""
+        session = self._sessions[device.udid]
+        session.wake_user()
+        if session._user_task is not None:
+            await session._user_task
 
     def go_offline(self, device: SimulatedDevice) -> None:
         """Switched off: APNs still accepts pushes for it, but it does not connect."""
@@ -101,6 +113,10 @@ class AppleFleet:
         await self.connect(device)
 
     def _deliver(self, token: bytes, topic: str, push_magic: str) -> tuple[int, str | None]:
+        user = next((d for d in self.devices if d.user_push_token == token and token), None)
+        if user is not None and user.state.enrolled and push_magic == user.user_push_magic:
+            self._sessions[user.udid].wake_user()
+            return 200, None
         device = next((d for d in self.devices if d.push_token and d.push_token == token), None)
         if device is None:
             if any(token in d.retired_tokens for d in self.devices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import plistlib
 import random
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ssp_simulators.apple.answers import answer, idle_report
+from ssp_simulators.apple.answers import answer, idle_report, user_channel_answer
 from ssp_simulators.apple.device import SimulatedDevice
 from ssp_simulators.apple.signing import SIGNATURE_HEADER
 
@@ -32,14 +33,14 @@ class Endpoints:
     connect_url: str
 
     @classmethod
-    def for_server(cls, server: str) -> Endpoints:
-        """The dispatcher's paths under `server`; a query string (as in a profile) is kept."""
+    def for_server(cls, server: str, *, checkin_url: bool = True) -> Endpoints:
+        """The dispatcher's paths under `server`; a query string (as in a profile) is kept.
+        Without a CheckInURL (optional in Apple's MDM payload) check-ins go to the ServerURL."""
         parts = urlsplit(server)
         base = parts.path.rstrip("/")
-        return cls(
-            urlunsplit(parts._replace(path=f"{base}/mdm/apple/checkin")),
-            urlunsplit(parts._replace(path=f"{base}/mdm/apple/connect")),
-        )
+        connect = urlunsplit(parts._replace(path=f"{base}/mdm/apple/connect"))
+        checkin = urlunsplit(parts._replace(path=f"{base}/mdm/apple/checkin"))
+        return cls(checkin if checkin_url else connect, connect)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Behaviour:
     not_now_probability: float = 0.0
     latency_s: tuple[float, float] = (0.0, 0.0)  # per command, uniform in [min, max]
     not_now_retry_s: float = 2.0  # a device polls again by itself after answering NotNow
+    # A Mac in Power Nap or an iPhone before its first unlock: NotNow for every request type
+    # but these (None: no such state).
+    not_now_except: frozenset[str] | None = None
 
 
 class DeviceSession:
@@ -60,7 +64,9 @@ class DeviceSession:
         self._behaviour, self._rng = behaviour, rng
         self._lock = asyncio.Lock()
         self._woken = False
+        self._pushed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._user_task: asyncio.Task[None] | None = None
         self.http_errors: list[str] = []  # what went wrong, for tests and the CLI log
         self.answers: dict[str, dict[str, Any]] = {}  # CommandUUID -> the last report sent
 
@@ -89,30 +95,58 @@ class DeviceSession:
         self.device.state.enrolled = True
         try:
             await self._checkin(self.device.token_update_message())
+            if self.device.user_id is not None:  # the user logs in: the user channel's turn
+                await self._checkin(self.device.user_token_update_message())
         except EnrollmentFailed:
             self.device.state.enrolled = False
             raise
+
+    async def reenroll(self) -> None:
+        """A new enrollment profile over the old one (no CheckOut): a new identity."""
+        self.device.new_identity()
+        await self.enroll()
 
     async def unenroll(self) -> None:
         """The user removed the MDM profile: CheckOut, then the device forgets the server."""
         await self._checkin(self.device.checkout_message())
         self.device.state.enrolled = False
 
+    def wake_user(self) -> None:
+        """A push for the user channel: its own session (Idle carrying the UserID)."""
+        if self._user_task is None or self._user_task.done():
+            self._user_task = asyncio.get_running_loop().create_task(self._user_session())
+
+    async def _user_session(self) -> None:
+        report = idle_report(self.device, user_channel=True)
+        while self.device.state.enrolled:
+            response = await self._put(self._endpoints.connect_url, report, CONNECT_CONTENT_TYPE)
+            if response.status_code != 200:
+                self.http_errors.append(f"user connect: HTTP {response.status_code}")
+                return
+            if not response.content.strip():
+                return
+            report = user_channel_answer(self.device, plistlib.loads(response.content))
+
     def wake(self) -> None:
         """A push arrived: connect now, or once more after the session that is running."""
         self._woken = True
+        self._pushed.set()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self.connect())
 
     async def connect(self) -> None:
-        """Run `connect` sessions until no push arrived during the last one."""
+        """Run `connect` sessions until no push arrived during the last one; after a NotNow,
+        poll again by itself later, or at once when a push comes."""
         async with self._lock:
             self._woken = True
             while self._woken:
                 self._woken = False
+                self._pushed.clear()
                 declined = await self._session()
-                if declined and self.device.state.enrolled:
-                    await asyncio.sleep(self._behaviour.not_now_retry_s)
+                if declined and self.device.state.enrolled and not self._woken:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._pushed.wait(),
+                                               self._behaviour.not_now_retry_s)
                     self._woken = True
 
     async def answer_again(self, command_uuid: str) -> httpx.Response:
@@ -123,9 +157,10 @@ class DeviceSession:
                                    CONNECT_CONTENT_TYPE)
 
     async def close(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in (self._task, self._user_task):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     async def _session(self) -> bool:
         """Idle, then answer commands until the server has none; True if any was declined."""
@@ -154,7 +189,9 @@ class DeviceSession:
             low, high = self._behaviour.latency_s
             if high > 0:
                 await asyncio.sleep(self._rng.uniform(low, high))
-            not_now = self._rng.random() < self._behaviour.not_now_probability
+            not_now = self._rng.random() < self._behaviour.not_now_probability or (
+                self._behaviour.not_now_except is not None
+                and _request_type(command) not in self._behaviour.not_now_except)
             result = answer(self.device, command, not_now=not_now)
             declined |= not_now
             if result.erase_after_sending:
@@ -171,3 +208,8 @@ class DeviceSession:
             self.http_errors.append(f"erase acknowledgement: {type(exc).__name__}")
         log.info("device %s erased", self.device.udid)
         self.device.erase()
+
+
+def _request_type(command: dict[str, Any]) -> str:
+    cmd = command.get("Command")
+    return str(cmd.get("RequestType", "")) if isinstance(cmd, dict) else ""
