@@ -53,7 +53,7 @@ def build_service(settings: Settings) -> Service:
                             settle=timedelta(seconds=2 * settings.role_refresh_interval_s))
     lag = ProjectionLag(settings.kafka_bootstrap_servers, DEVICES, DEVICE_VIEWS_GROUP,
                         settings.authorizer_projection_wait_s,
-                        settings.authorizer_clock_margin_s)
+                        settings.authorizer_clock_margin_s, options=service.kafka_options)
 
     login = Login(stores, hashing, utc_now)
     service.respond(RPC_AUTH_VERIFY, VerifyCredentials)(login.on_verify_credentials)

@@ -1,0 +1,207 @@
+"""Who may do what on Kafka: one principal per service (and one for other systems), and the
+ACLs that give each exactly the topics and consumer groups it needs.
+
+This table is the one place the permissions are written down: the devstack grants it on the
+brokers it starts (`make run`, `make test`), `docs/operations.md` prints it, and
+`tests/security` checks it against the topics each service really registers. A deployment
+grants the same with `kafka-acls.sh` or its operator (see the operations page).
+
+The broker runs with `allow.everyone.if.no.acl.found=false`: what is not listed is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.api import Request, RequestStruct, Response
+from aiokafka.protocol.types import (
+    CompactArray,
+    CompactString,
+    Int8,
+    Int16,
+    Int32,
+    Schema,
+    TaggedFields,
+)
+from ssp_contracts import topics as t
+from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, dlq_name, rpc_replies
+
+FAMILY_TOPICS = tuple(COMMAND_TOPIC_BY_FAMILY.values())
+REPLY_TOPICS = "ssp.rpc.replies."  # a responder answers on the reply topic a request names
+# Principals of the platform itself, not of a service: super users on the brokers.
+ADMIN = "ssp-admin"  # topic creation and ACLs (the devstack, an operator's tooling)
+BROKER = "ssp-broker"  # the brokers' and controllers' own connections
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    reads: tuple[str, ...]  # topics it consumes (its consumer groups' topics, reply topics)
+    writes: tuple[str, ...]  # topics it produces to
+    group_prefix: str  # every consumer group it uses starts with this
+    answers_rpc: bool = False  # writes to any `ssp.rpc.replies.*` (the requester's topic)
+    description: str = ""
+
+    def dead_letters(self) -> tuple[str, ...]:
+        """A consumer moves a record it cannot process to `<topic>.dlq`."""
+        return tuple(dlq_name(topic) for topic in self.reads if not topic.startswith(
+            REPLY_TOPICS))
+
+
+PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
+    Principal(
+        "permission-service",
+        reads=(t.RPC_AUTH_VERIFY, t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.DEVICES,
+               t.COMMANDS_REQUESTED),
+        writes=(t.ACCESS, t.AUDIT, t.COMMANDS_STATUS, *FAMILY_TOPICS, t.HEARTBEATS),
+        group_prefix="permission-service", answers_rpc=True,
+        description="decides every command: the only writer of `CommandAuthorized`"),
+    Principal(
+        "device-registry",
+        reads=(t.DEVICES_REPORTS, t.COMMANDS_STATUS, t.LINKS_REQUESTS, t.ACCESS,
+               t.RPC_REGISTRY),
+        writes=(t.DEVICES, t.AUDIT, t.IMPORTS_STATUS, t.HEARTBEATS),
+        group_prefix="device-registry", answers_rpc=True),
+    Principal(
+        "command-dispatcher",
+        reads=FAMILY_TOPICS,
+        writes=(t.COMMANDS_STATUS, t.DEVICES_REPORTS, t.HEARTBEATS),
+        group_prefix="command-dispatcher"),
+    Principal(
+        "portal-gateway",
+        reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.IMPORTS_STATUS,
+               rpc_replies("portal-gateway")),
+        # The family topics only for CommandCancelRequested, which must reach the dispatcher
+        # in order with the command (a cancel is never an authorization: the dispatcher
+        # refuses any CommandAuthorized the permission-service did not sign).
+        writes=(t.COMMANDS_REQUESTED, *FAMILY_TOPICS, t.LINKS_REQUESTS, t.RPC_AUTH_VERIFY,
+                t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.RPC_REGISTRY, t.HEARTBEATS),
+        group_prefix="portal-gateway",
+        description="writes `ssp.commands.<family>` for cancels only"),
+    Principal(
+        "integrator",
+        reads=(t.COMMANDS_STATUS, t.DEVICES, t.AUDIT),
+        writes=(t.COMMANDS_REQUESTED,),
+        group_prefix="integrator",
+        description="other systems (helpdesk, SIEM): request commands, read their outcome"),
+)}
+
+
+class Resource(IntEnum):
+    TOPIC = 2
+    GROUP = 3
+
+
+class Pattern(IntEnum):
+    LITERAL = 3
+    PREFIXED = 4
+
+
+class Operation(IntEnum):
+    READ = 3
+    WRITE = 4
+    CREATE = 5
+    DESCRIBE = 8
+
+
+ALLOW = 3
+ANY_HOST = "*"
+
+
+@dataclass(frozen=True)
+class Acl:
+    principal: str
+    resource: Resource
+    name: str
+    pattern: Pattern
+    operation: Operation
+
+    def kafka_acls_args(self) -> str:
+        """The same grant as `kafka-acls.sh` arguments (for the operations page)."""
+        kind = "--topic" if self.resource is Resource.TOPIC else "--group"
+        pattern = " --resource-pattern-type prefixed" if self.pattern is Pattern.PREFIXED \
+            else ""
+        return (f"--allow-principal User:{self.principal} --operation "
+                f"{self.operation.name.capitalize()} {kind} {self.name}{pattern}")
+
+
+def acls_of(principal: Principal) -> list[Acl]:
+    """Read or write on each topic (both imply Describe), Create on them (a service creates
+    its missing topics at start-up), Read on its groups."""
+    acls: list[Acl] = []
+
+    def grant(name: str, op: Operation, resource: Resource = Resource.TOPIC,
+              pattern: Pattern = Pattern.LITERAL) -> None:
+        acl = Acl(principal.name, resource, name, pattern, op)
+        if acl not in acls:
+            acls.append(acl)
+
+    for topic in principal.reads:
+        grant(topic, Operation.READ)
+    for topic in (*principal.writes, *principal.dead_letters()):
+        grant(topic, Operation.WRITE)
+    for topic in (*principal.reads, *principal.writes, *principal.dead_letters()):
+        grant(topic, Operation.CREATE)
+    if principal.answers_rpc:
+        grant(REPLY_TOPICS, Operation.WRITE, pattern=Pattern.PREFIXED)
+    grant(principal.group_prefix, Operation.READ, Resource.GROUP, Pattern.PREFIXED)
+    return acls
+
+
+def all_acls() -> list[Acl]:
+    return [acl for principal in PRINCIPALS.values() for acl in acls_of(principal)]
+
+
+async def create_acls(admin: AIOKafkaAdminClient, acls: list[Acl]) -> None:
+    """Grant `acls` (granting one that exists changes nothing). aiokafka's admin client has
+    no call for this and its CreateAcls request stops at v1, which Kafka 4 no longer accepts:
+    v3 is sent here."""
+    for start in range(0, len(acls), 100):
+        batch = acls[start:start + 100]
+        response = await admin._send_request(_CreateAcls(batch))
+        for acl, (code, message, _tags) in zip(batch, response.results, strict=True):
+            if code:
+                raise RuntimeError(f"Kafka refused the ACL {acl}: error {code} {message}")
+
+
+class _CreateAclsResponseV3(Response):
+    FLEXIBLE_VERSION = True
+    API_KEY = 30
+    API_VERSION = 3
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("results", CompactArray(("error_code", Int16), ("error_message", CompactString("utf-8")),
+                                 ("tags", TaggedFields))),
+        ("tags", TaggedFields),
+    )
+
+
+class _CreateAclsRequestV3(RequestStruct):
+    FLEXIBLE_VERSION = True
+    API_KEY = 30
+    API_VERSION = 3
+    RESPONSE_TYPE = _CreateAclsResponseV3
+    SCHEMA = Schema(
+        ("creations", CompactArray(
+            ("resource_type", Int8), ("resource_name", CompactString("utf-8")),
+            ("resource_pattern_type", Int8), ("principal", CompactString("utf-8")),
+            ("host", CompactString("utf-8")), ("operation", Int8), ("permission_type", Int8),
+            ("tags", TaggedFields))),
+        ("tags", TaggedFields),
+    )
+
+
+class _CreateAcls(Request[_CreateAclsRequestV3]):
+    API_KEY = 30
+
+    def __init__(self, acls: list[Acl]) -> None:
+        self.acls = acls
+
+    def build(self, request_struct_class: type[_CreateAclsRequestV3]) -> _CreateAclsRequestV3:
+        creations: list[Any] = [
+            (int(a.resource), a.name, int(a.pattern), f"User:{a.principal}", ANY_HOST,
+             int(a.operation), ALLOW, {}) for a in self.acls]
+        return request_struct_class(creations, {})
