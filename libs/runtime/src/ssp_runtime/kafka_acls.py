@@ -39,7 +39,9 @@ BROKER = "ssp-broker"  # the brokers' and controllers' own connections
 @dataclass(frozen=True)
 class Principal:
     name: str
-    reads: tuple[str, ...]  # topics it consumes (its consumer groups' topics, reply topics)
+    # Topics it consumes (its consumer groups' topics, reply topics); every service reads
+    # `ssp.heartbeats` to know its peers.
+    reads: tuple[str, ...]
     writes: tuple[str, ...]  # topics it produces to
     group_prefix: str  # every consumer group it uses starts with this
     answers_rpc: bool = False  # writes to any `ssp.rpc.replies.*` (the requester's topic)
@@ -55,25 +57,25 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
     Principal(
         "permission-service",
         reads=(t.RPC_AUTH_VERIFY, t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.DEVICES,
-               t.COMMANDS_REQUESTED),
+               t.COMMANDS_REQUESTED, t.HEARTBEATS),
         writes=(t.ACCESS, t.AUDIT, t.COMMANDS_STATUS, *FAMILY_TOPICS, t.HEARTBEATS),
         group_prefix="permission-service", answers_rpc=True,
         description="decides every command: the only writer of `CommandAuthorized`"),
     Principal(
         "device-registry",
         reads=(t.DEVICES_REPORTS, t.COMMANDS_STATUS, t.LINKS_REQUESTS, t.ACCESS,
-               t.RPC_REGISTRY),
+               t.RPC_REGISTRY, t.HEARTBEATS),
         writes=(t.DEVICES, t.AUDIT, t.IMPORTS_STATUS, t.HEARTBEATS),
         group_prefix="device-registry", answers_rpc=True),
     Principal(
         "command-dispatcher",
-        reads=FAMILY_TOPICS,
+        reads=(*FAMILY_TOPICS, t.HEARTBEATS),
         writes=(t.COMMANDS_STATUS, t.DEVICES_REPORTS, t.HEARTBEATS),
         group_prefix="command-dispatcher"),
     Principal(
         "portal-gateway",
         reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.IMPORTS_STATUS,
-               rpc_replies("portal-gateway")),
+               rpc_replies("portal-gateway"), t.HEARTBEATS),
         # The family topics only for CommandCancelRequested, which must reach the dispatcher
         # in order with the command (a cancel is never an authorization: the dispatcher
         # refuses any CommandAuthorized the permission-service did not sign).
