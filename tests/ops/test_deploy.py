@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from ssp_runtime.kafka_acls import PRINCIPALS
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (dev dependency) is needed to read deploy/")
 
@@ -57,6 +58,32 @@ def test_compose_runs_every_service_and_a_dispatcher_per_family():
     assert gateway["environment"]["SSP_OPS_PORT"] == "9000"
     assert gateway["ports"] == ["8000:8000"]  # the ops port stays inside
     assert {"kafka", "mongo", "prometheus", "grafana"} <= set(services)
+
+
+def test_compose_kafka_authenticates_and_each_service_signs_in_as_its_own_principal():
+    services = compose()["services"]
+    kafka = services["kafka"]["environment"]
+    assert "PLAINTEXT://" not in kafka["KAFKA_LISTENERS"].replace("SASL_PLAINTEXT://", "")
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    for name, service in services.items():
+        command = service.get("command") or [""]
+        if command[0] in SSP_MODULES:
+            env = service["environment"]
+            principal = command[0].replace("_", "-")
+            assert env["KAFKA_SASL_USERNAME"] == principal, name
+            assert principal in PRINCIPALS
+            # No password in the file: each comes from the operator's environment.
+            assert env["KAFKA_SASL_PASSWORD"].startswith("${KAFKA_"), name
+    assert services["kafka-setup"]["command"] == ["ssp_runtime.kafka_acls"]
+
+
+def test_chart_signs_each_deployment_in_with_its_own_secret():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert values["kafka"]["securityProtocol"] == "SASL_SSL"
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
+    assert "KAFKA_SASL_PASSWORD" in helpers and "secretKeyRef" in helpers
+    assert "password" not in {k.lower() for k in values["kafka"]}
 
 
 def test_compose_prometheus_scrapes_the_compose_services_ops_ports():

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -22,9 +23,11 @@ from aiokafka.errors import (
 )
 from ssp_contracts import topics as t
 from ssp_devstack.kafka_security import CREDENTIALS_ENV, MECHANISM, load_credentials
-from ssp_runtime.kafka_acls import PRINCIPALS
+from ssp_runtime.kafka_acls import PRINCIPALS, set_scram_passwords
 from ssp_runtime.kafka_auth import kafka_options
 from ssp_runtime.repo_services import SERVICES, build, service_of
+
+from tests.support.waiting import eventually
 
 # A principal, and a topic it must not write (and, below, one it must not read).
 FOREIGN_WRITES = [
@@ -191,3 +194,34 @@ def test_the_acl_table_grants_what_each_service_registers(name):
         assert service.rpc.reply_topic in principal.reads
     for topic in service.all_topics():  # created at start-up: each needs its Create ACL
         assert topic in {*principal.reads, *writable}, topic
+
+
+async def test_the_setup_tool_creates_a_principal_that_can_sign_in(bootstrap):
+    """`python -m ssp_runtime.kafka_acls` (compose's kafka-setup) makes SCRAM credentials
+    itself: a new principal signs in with its password, not with another, and holds no
+    right until an ACL grants one."""
+    credentials()
+    name, password = f"t-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options())
+    await admin.start()
+    try:
+        await set_scram_passwords(admin, {name: password})
+    finally:
+        await admin.close()
+    signed_in = await eventually(lambda: _signs_in(bootstrap, name, password), 20,
+                                 what="the new principal signing in")
+    assert signed_in
+    assert not await _signs_in(bootstrap, name, "not-" + password)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await write(bootstrap, t.COMMANDS_REQUESTED, **as_principal(name, password))
+
+
+async def _signs_in(bootstrap: str, name: str, password: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
+                                **as_principal(name, password))
+    try:
+        await admin.start()
+    except KafkaError:
+        return False
+    await admin.close()
+    return True

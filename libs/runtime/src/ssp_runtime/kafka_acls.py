@@ -7,10 +7,21 @@ brokers it starts (`make run`, `make test`), `docs/operations.md` prints it, and
 grants the same with `kafka-acls.sh` or its operator (see the operations page).
 
 The broker runs with `allow.everyone.if.no.acl.found=false`: what is not listed is refused.
+
+`python -m ssp_runtime.kafka_acls` sets a cluster up as the admin principal (the client
+settings of `ssp_runtime.kafka_auth`, from the environment): each principal's SCRAM credential
+(password from `KAFKA_PASSWORD_<PRINCIPAL>`, e.g. `KAFKA_PASSWORD_PORTAL_GATEWAY`; a principal
+without one is left alone) and every ACL of the table. Run again, it changes nothing.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import hashlib
+import os
+import secrets
+import sys
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -19,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import (
     CompactArray,
+    CompactBytes,
     CompactString,
     Int8,
     Int16,
@@ -28,6 +40,8 @@ from aiokafka.protocol.types import (
 )
 from ssp_contracts import topics as t
 from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, dlq_name, rpc_replies
+
+from ssp_runtime.kafka_auth import kafka_options
 
 FAMILY_TOPICS = tuple(COMMAND_TOPIC_BY_FAMILY.values())
 REPLY_TOPICS = "ssp.rpc.replies."  # a responder answers on the reply topic a request names
@@ -207,3 +221,95 @@ class _CreateAcls(Request[_CreateAclsRequestV3]):
             (int(a.resource), a.name, int(a.pattern), f"User:{a.principal}", ANY_HOST,
              int(a.operation), ALLOW, {}) for a in self.acls]
         return request_struct_class(creations, {})
+
+
+SCRAM_SHA_512 = 2  # the mechanism's number in AlterUserScramCredentials
+SCRAM_ITERATIONS = 8192
+
+
+async def set_scram_passwords(admin: AIOKafkaAdminClient, passwords: dict[str, str]) -> None:
+    """Create or replace each principal's SCRAM-SHA-512 credential. Only the salted password
+    travels (RFC 5802: PBKDF2 of the password), as `kafka-configs.sh` does."""
+    upsertions: list[Any] = []
+    for name, password in passwords.items():
+        salt = secrets.token_bytes(32)
+        salted = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, SCRAM_ITERATIONS)
+        upsertions.append((name, SCRAM_SHA_512, SCRAM_ITERATIONS, salt, salted, {}))
+    response = await admin._send_to_controller(_AlterScram(upsertions))
+    for user, code, message, _tags in response.results:
+        if code:
+            raise RuntimeError(f"Kafka refused the credential of {user}: error {code} {message}")
+
+
+class _AlterScramResponseV0(Response):
+    FLEXIBLE_VERSION = True
+    API_KEY = 51
+    API_VERSION = 0
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("results", CompactArray(("user", CompactString("utf-8")), ("error_code", Int16),
+                                 ("error_message", CompactString("utf-8")),
+                                 ("tags", TaggedFields))),
+        ("tags", TaggedFields),
+    )
+
+
+class _AlterScramRequestV0(RequestStruct):
+    FLEXIBLE_VERSION = True
+    API_KEY = 51
+    API_VERSION = 0
+    RESPONSE_TYPE = _AlterScramResponseV0
+    SCHEMA = Schema(
+        ("deletions", CompactArray(("name", CompactString("utf-8")), ("mechanism", Int8),
+                                   ("tags", TaggedFields))),
+        ("upsertions", CompactArray(
+            ("name", CompactString("utf-8")), ("mechanism", Int8), ("iterations", Int32),
+            ("salt", CompactBytes), ("salted_password", CompactBytes), ("tags", TaggedFields))),
+        ("tags", TaggedFields),
+    )
+
+
+class _AlterScram(Request[_AlterScramRequestV0]):
+    API_KEY = 51
+
+    def __init__(self, upsertions: list[Any]) -> None:
+        self.upsertions = upsertions
+
+    def build(self, request_struct_class: type[_AlterScramRequestV0]) -> _AlterScramRequestV0:
+        return request_struct_class([], self.upsertions, {})
+
+
+def passwords_from_env() -> dict[str, str]:
+    found = {}
+    for name in PRINCIPALS:
+        password = os.environ.get(f"KAFKA_PASSWORD_{name.upper().replace('-', '_')}")
+        if password:
+            found[name] = password
+    return found
+
+
+async def set_up(bootstrap: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ssp-kafka-setup",
+                                **kafka_options())
+    await admin.start()
+    try:
+        passwords = passwords_from_env()
+        if passwords:
+            await set_scram_passwords(admin, passwords)
+        await create_acls(admin, all_acls())
+        print(f"credentials set for {sorted(passwords) or 'nobody'}; "
+              f"{len(all_acls())} ACLs granted")
+    finally:
+        await admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+                        required="KAFKA_BOOTSTRAP_SERVERS" not in os.environ)
+    asyncio.run(set_up(parser.parse_args(argv).bootstrap))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
