@@ -60,9 +60,12 @@ class Principal:
     group_prefix: str  # every consumer group it uses starts with this
     answers_rpc: bool = False  # writes to any `ssp.rpc.replies.*` (the requester's topic)
     description: str = ""
+    service: bool = True  # one of ours: its consumers dead-letter what they cannot process
 
     def dead_letters(self) -> tuple[str, ...]:
-        """A consumer moves a record it cannot process to `<topic>.dlq`."""
+        """A service's consumer moves a record it cannot process to `<topic>.dlq`."""
+        if not self.service:
+            return ()
         return tuple(dlq_name(topic) for topic in self.reads if not topic.startswith(
             REPLY_TOPICS))
 
@@ -101,7 +104,7 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
         "integrator",
         reads=(t.COMMANDS_STATUS, t.DEVICES, t.AUDIT),
         writes=(t.COMMANDS_REQUESTED,),
-        group_prefix="integrator",
+        group_prefix="integrator", service=False,
         description="other systems (helpdesk, SIEM): request commands, read their outcome"),
 )}
 
