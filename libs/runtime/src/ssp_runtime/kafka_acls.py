@@ -77,7 +77,7 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
                t.COMMANDS_REQUESTED, t.HEARTBEATS),
         writes=(t.ACCESS, t.AUDIT, t.COMMANDS_STATUS, *FAMILY_TOPICS, t.HEARTBEATS),
         group_prefix="permission-service", answers_rpc=True,
-        description="decides every command: the only writer of `CommandAuthorized`"),
+        description="decides every command: the only writer of `ssp.commands.<family>`"),
     Principal(
         "device-registry",
         reads=(t.DEVICES_REPORTS, t.COMMANDS_STATUS, t.LINKS_REQUESTS, t.ACCESS,
@@ -93,13 +93,10 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
         "portal-gateway",
         reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.IMPORTS_STATUS,
                rpc_replies("portal-gateway"), t.HEARTBEATS),
-        # The family topics only for CommandCancelRequested, which must reach the dispatcher
-        # in order with the command (a cancel is never an authorization: the dispatcher
-        # refuses any CommandAuthorized the permission-service did not sign).
-        writes=(t.COMMANDS_REQUESTED, *FAMILY_TOPICS, t.LINKS_REQUESTS, t.RPC_AUTH_VERIFY,
+        # Cancels too go to `ssp.commands.requested`; the permission-service forwards them.
+        writes=(t.COMMANDS_REQUESTED, t.LINKS_REQUESTS, t.RPC_AUTH_VERIFY,
                 t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.RPC_REGISTRY, t.HEARTBEATS),
-        group_prefix="portal-gateway",
-        description="writes `ssp.commands.<family>` for cancels only"),
+        group_prefix="portal-gateway"),
     Principal(
         "integrator",
         reads=(t.COMMANDS_STATUS, t.DEVICES, t.AUDIT),

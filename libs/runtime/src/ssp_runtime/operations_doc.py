@@ -2,9 +2,10 @@
 
 The page is prose written by people with generated sections between markers
 (`<!-- generated:NAME -->` ... `<!-- end:NAME -->`): settings (from each service's pydantic
-Settings), topics (`ssp_contracts.topics.TOPICS`), Kafka ACLs (`ssp_runtime.kafka_acls`), endpoints (the routes the apps serve) and
-metrics (the services' registries). `python -m ssp_runtime.operations_doc docs/operations.md`
-rewrites those sections; `--check` fails when one is stale.
+Settings), topics (`ssp_contracts.topics.TOPICS`), Kafka ACLs (`ssp_runtime.kafka_acls`),
+endpoints (the routes the apps serve) and metrics (the services' registries).
+`python -m ssp_runtime.operations_doc docs/operations.md` rewrites those sections; `--check`
+fails when one is stale.
 """
 
 from __future__ import annotations

@@ -209,7 +209,8 @@ async def measure(bootstrap: str, mongo_url: str, rows: int, dry_run: bool,
     registry = process("device_registry", {"SSP_MONGODB_DATABASE": f"bench_{run}_registry"})
     gateway = process("portal_gateway", {
         "SSP_MONGODB_DATABASE": f"bench_{run}_gateway", "SSP_DEMO_MODE": "true",
-        "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-bench-{run}", "SSP_PROJECTIONS_FROM_BEGINNING": "false"})
+        "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-bench-{run}",
+        "SSP_PROJECTIONS_FROM_BEGINNING": "false"})
     admin = ("bench-admin", uuid.uuid4().hex)
     login = LoginStandIn(bootstrap, org, *admin)
     lines: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 
@@ -96,7 +97,10 @@ def _print_exports(env: dict[str, str]) -> None:
     for key, value in env.items():
         if key == "KAFKA_SASL_PASSWORD":
             value = ("\"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))"
-                     f"[sys.argv[2]])' {env[CREDENTIALS_ENV]} {env['KAFKA_SASL_USERNAME']})\"")
+                     f"[sys.argv[2]])' {shlex.quote(env[CREDENTIALS_ENV])} "
+                     f"{shlex.quote(env['KAFKA_SASL_USERNAME'])})\"")
+        else:
+            value = shlex.quote(value)
         print(f"export {key}={value}")
 
 

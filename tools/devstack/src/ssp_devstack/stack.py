@@ -97,6 +97,9 @@ class Stack:
             if self._pid(component) is None:
                 self.start(component)
                 started.append(component)
+        if "kafka" in self._local_components() and "kafka" not in started:
+            # Already running: the ACL table may have changed since it started.
+            self.grant_acls(f"127.0.0.1:{self.cfg.kafka_port}")
         return started
 
     def down(self) -> None:
