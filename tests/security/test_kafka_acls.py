@@ -22,7 +22,13 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 from ssp_contracts import topics as t
-from ssp_devstack.kafka_security import CREDENTIALS_ENV, MECHANISM, load_credentials
+from ssp_devstack.kafka_security import (
+    CREDENTIALS_ENV,
+    MECHANISM,
+    broker_properties,
+    load_credentials,
+    service_env,
+)
 from ssp_runtime.kafka_acls import PRINCIPALS, set_scram_passwords
 from ssp_runtime.kafka_auth import kafka_options
 from ssp_runtime.repo_services import SERVICES, build, service_of
@@ -225,3 +231,21 @@ async def _signs_in(bootstrap: str, name: str, password: str) -> bool:
         return False
     await admin.close()
     return True
+
+
+def test_the_devstack_keeps_passwords_in_a_private_file_and_each_service_gets_its_own(
+        tmp_path):
+    path = tmp_path / "kafka" / "credentials.json"
+    passwords = load_credentials(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_credentials(path) == passwords  # made once, then kept
+    assert len(set(passwords.values())) == len(passwords)  # random, none shared
+    env = {CREDENTIALS_ENV: str(path), "KAFKA_SASL_USERNAME": "ssp-admin"}
+    assert service_env(env, "portal_gateway") == {
+        "KAFKA_SASL_USERNAME": "portal-gateway",
+        "KAFKA_SASL_PASSWORD": passwords["portal-gateway"]}
+    assert service_env(env, "tests.gateway.registry_process") == {}  # keeps the admin
+    properties = broker_properties(passwords)
+    assert properties["allow.everyone.if.no.acl.found"] == "false"
+    assert properties["super.users"] == "User:ssp-broker;User:ssp-admin"
+    assert "ANONYMOUS" not in properties["super.users"]

@@ -187,14 +187,17 @@ class Stack:
         libs = self._kafka_libs()
         home = self.cfg.home / "kafka"
         home.mkdir(parents=True, exist_ok=True)
+        new_passwords = not self.cfg.credentials.exists()
         credentials = kafka_security.load_credentials(self.cfg.credentials)
         props = home / "server.properties"
         props.touch(mode=0o600)  # it holds the brokers' own passwords
         props.chmod(0o600)
         props.write_text(self._kafka_properties(home / "data", credentials))
-        if (home / "data" / "meta.properties").exists() and \
-                not (home / "data" / _SECURED).exists():
-            print("devstack: Kafka's data predates SASL and ACLs; starting it afresh", flush=True)
+        if (home / "data" / "meta.properties").exists() and (
+                new_passwords or not (home / "data" / _SECURED).exists()):
+            # Its metadata holds no credentials, or those of passwords that are gone.
+            print("devstack: Kafka's data does not match its credentials file; starting it "
+                  "afresh", flush=True)
             shutil.rmtree(home / "data")
         log_config = home / "log4j2.properties"
         log_config.write_text(_KAFKA_LOG4J)
