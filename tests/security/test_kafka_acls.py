@@ -31,7 +31,7 @@ from ssp_devstack.kafka_security import (
 )
 from ssp_runtime.kafka_acls import PRINCIPALS, set_scram_passwords
 from ssp_runtime.kafka_auth import kafka_options
-from ssp_runtime.repo_services import SERVICES, build, service_of
+from ssp_runtime.registration import registered
 
 from tests.support.waiting import eventually
 
@@ -184,11 +184,11 @@ async def test_each_principal_may_do_what_its_work_needs(bootstrap):
     await write(bootstrap, t.RPC_AUTH_VERIFY, **as_principal("portal-gateway"))
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(registered()))
 def test_the_acl_table_grants_what_each_service_registers(name):
     """The table is written by hand; the services' own registrations are the truth. A topic
     or consumer group added to a service without its ACL would be refused in production."""
-    service = service_of(build(name))
+    service = registered()[name].build_demo().service
     principal = PRINCIPALS[name]
     for registration in service.subs.registrations:
         assert registration.topic in principal.reads, registration

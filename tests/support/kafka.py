@@ -18,7 +18,7 @@ from ssp_runtime.kafka_auth import kafka_options
 
 async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
     """Topics of a test's or a benchmark's own, outside the topic table."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
