@@ -98,8 +98,18 @@ def test_compose_prometheus_scrapes_the_compose_services_ops_ports():
     assert len(targets) == 6
 
 
-def compose_check(path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSP_", "COMPOSE_"))}
+# The Kafka passwords compose requires and has no default for: what an operator's deploy/.env
+# holds (see the top of deploy/compose.yaml).
+KAFKA_PASSWORDS = {f"KAFKA_{p}_PASSWORD": f"test-{p.lower()}" for p in (
+    "BROKER", "ADMIN", "PERMISSION_SERVICE", "DEVICE_REGISTRY", "COMMAND_DISPATCHER",
+    "PORTAL_GATEWAY", "INTEGRATOR")}
+
+
+def compose_check(path: Path, passwords: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SSP_", "COMPOSE_", "KAFKA_"))}
+    if passwords:
+        env.update(KAFKA_PASSWORDS)
     return subprocess.run([str(COMPOSE_CHECK), str(path)], capture_output=True, text=True,
                           check=False, env=env)  # the file's own defaults, not this shell's
 
@@ -116,6 +126,15 @@ def test_compose_loader_accepts_the_file_and_resolves_what_it_runs():
     assert gateway["image"] == "ssp:latest"  # ${SSP_IMAGE:-ssp:latest}, interpolated
     assert [(p["published"], p["target"]) for p in gateway["ports"]] == [("8000", 8000)]
     assert gateway["environment"]["SSP_DEMO_MODE"] == "true"
+
+
+@pytest.mark.skipif(COMPOSE_CHECK is None, reason="SSP_COMPOSE_CHECK unset")
+def test_compose_has_no_default_kafka_passwords():
+    result = compose_check(DEPLOY / "compose.yaml", passwords=False)
+    assert result.returncode != 0 and "see the top of deploy/compose.yaml" in result.stderr
+    project = json.loads(compose_check(DEPLOY / "compose.yaml").stdout)
+    gateway = project["services"]["portal-gateway"]["environment"]
+    assert gateway["KAFKA_SASL_PASSWORD"] == KAFKA_PASSWORDS["KAFKA_PORTAL_GATEWAY_PASSWORD"]
 
 
 @pytest.mark.skipif(COMPOSE_CHECK is None, reason="SSP_COMPOSE_CHECK unset")
