@@ -1,6 +1,8 @@
 """Cross-service tests run against the real Kafka and the real MongoDB-wire database.
 
-`make test` starts the test stack and exports KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL; when
+`make test` starts the test stack and exports KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL (and
+the Kafka admin principal's SASL credentials, which every test client takes through
+`ssp_runtime.kafka_auth.kafka_options()`; service processes get their own principal); when
 they are missing (pytest run by hand), the stack is started here on the test ports.
 """
 
@@ -37,9 +39,9 @@ def stack_env() -> Iterator[dict[str, str]]:
     stack = Stack(StackConfig.from_env())
     started = stack.up()
     env = stack.client_env()
-    os.environ.update(env)
+    os.environ.update(env)  # Kafka's credentials too: every client reads them from here
     try:
-        yield env
+        yield {k: env[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL")}
     finally:
         for component in started:  # leave running what someone else started
             stack.stop(component)

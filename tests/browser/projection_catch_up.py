@@ -20,6 +20,7 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, CommandStatus, LinkSource, ManagementMode, Platform
 from ssp_contracts.topics import COMMANDS_STATUS, DEVICES
+from ssp_runtime.kafka_auth import kafka_options
 
 from tests.browser.demo_org import DemoOrg
 
@@ -56,7 +57,8 @@ async def _seen(admin: httpx.AsyncClient, demo: DemoOrg, p: int, topic: str) -> 
 
 
 async def wait_until_caught_up(demo: DemoOrg, bootstrap: str, timeout_s: float = 90) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                **kafka_options())
     await producer.start()
     deadline = time.monotonic() + timeout_s
     try:

@@ -17,6 +17,7 @@ from ssp_devstack.cluster import ClusterConfig, KafkaCluster
 from ssp_devstack.processes import free_port
 from ssp_devstack.stack import StackConfig
 from ssp_runtime.kafka import ensure_topics
+from ssp_runtime.kafka_auth import kafka_options
 
 from tests.faults.pipeline import running_pipeline
 from tests.support.waiting import eventually
@@ -26,12 +27,15 @@ BROKERS = 3
 
 
 @pytest.fixture
-def kafka_cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
+def kafka_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KafkaCluster]:
     cluster = KafkaCluster(ClusterConfig(
         tmp_path / "cluster", StackConfig.from_env().cache,
         broker_ports=tuple(free_port() for _ in range(BROKERS)),
         controller_ports=tuple(free_port() for _ in range(BROKERS))))
     cluster.up()
+    # Its own credentials: this test's clients as its admin, its services as themselves.
+    for key, value in cluster.client_env().items():
+        monkeypatch.setenv(key, value)
     try:
         yield cluster
     finally:
@@ -40,7 +44,7 @@ def kafka_cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
 
 async def _replication(bootstrap: str, topic: str) -> tuple[int, str, str]:
     """(fewest replicas of a partition, min.insync.replicas, unclean.leader.election.enable)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options())
     await admin.start()
     try:
         async def partitions() -> list[dict] | None:  # a new topic's metadata takes a moment

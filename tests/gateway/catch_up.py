@@ -22,6 +22,7 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, CommandStatus, LinkSource, ManagementMode, Platform
 from ssp_contracts.topics import ACCESS, COMMANDS_STATUS, DEVICES
+from ssp_runtime.kafka_auth import kafka_options
 
 from tests.gateway.rpc_responder import Account, RpcResponder
 
@@ -64,7 +65,8 @@ async def wait_until_caught_up(base_url: str, bootstrap: str, responder: RpcResp
     admin = Account(f"u-catchup-{uuid.uuid4().hex[:8]}", f"catchup-{uuid.uuid4().hex[:8]}",
                     f"admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, ["admin", "ssp.view"])
     responder.register(admin)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                **kafka_options())
     await producer.start()
     deadline = time.monotonic() + timeout_s
     try:

@@ -18,6 +18,7 @@ from ssp_contracts import cloudevents
 from ssp_contracts.links import ImportProgress
 from ssp_contracts.topics import IMPORTS_STATUS
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime.kafka_auth import kafka_options
 
 from tests.gateway.portal_world import World
 from tests.gateway.rpc_responder import Account, RpcResponder
@@ -56,7 +57,7 @@ async def imports_projected(gateway: ServiceProcess, bootstrap: str,
                     f"admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, ["admin"])
     responder.register(admin)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True)
+                                enable_idempotence=True, **kafka_options())
     await producer.start()
     try:
         waiting = set(await producer.partitions_for(IMPORTS_STATUS))

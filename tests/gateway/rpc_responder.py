@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ssp_contracts.rpc import AdminReply, CredentialsVerdict, ReverifyVerdict
 from ssp_contracts.topics import RPC_ADMIN, RPC_AUTH_REVERIFY, RPC_AUTH_VERIFY
+from ssp_runtime.kafka_auth import kafka_options
 
 
 @dataclass
@@ -50,10 +51,11 @@ class RpcResponder:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                          enable_idempotence=True)
+                                          enable_idempotence=True, **kafka_options())
         await self._producer.start()
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                    enable_auto_commit=False, fetch_max_wait_ms=50)
+                                    enable_auto_commit=False, fetch_max_wait_ms=50,
+                                    **kafka_options())
         await consumer.start()
         tps = []
         for topic in (RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN):

@@ -1,9 +1,10 @@
 """Canceling at the gateway: only the requester (404 otherwise), 409 when it already knows it
-is too late, else a CommandCancelRequested on the device's family topic, keyed by device."""
+is too late, else a CommandCancelRequested on `ssp.commands.requested`, keyed by device (the
+permission-service forwards it to the family topic, which only it may write)."""
 
 from __future__ import annotations
 
-from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS
+from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS
 
 from tests.gateway.test_live_status import status
 from tests.gateway.test_web_pages import hidden, page_login
@@ -21,14 +22,16 @@ async def requested_lock(world, mode: str = "ios_supervised"):
     return alice, phone, b, command_id
 
 
-async def test_the_requester_cancel_goes_to_the_family_topic_keyed_by_device(world, bootstrap):
+async def test_the_requester_cancel_goes_to_the_permission_service_keyed_by_device(world,
+                                                                                 bootstrap):
     alice, phone, b, command_id = await requested_lock(world)
-    async with Tail(bootstrap, COMMANDS_APPLE) as tail:
+    async with Tail(bootstrap, COMMANDS_REQUESTED) as tail:
         resp = await b.post(f"/api/v1/commands/{command_id}/cancel")
         assert resp.status_code == 202, resp.text
         assert resp.json() == {"command_id": command_id, "status": "requested",
                                "cancel": "requested"}
-        [record] = await tail.wait_for(lambda r: json_of(r).get("command_id") == command_id)
+        [record] = await tail.wait_for(lambda r: json_of(r).get("command_id") == command_id
+                                       and headers_of(r)["ce_type"].startswith("ssp.command.c"))
     assert record.key == phone.device_id.encode()
     assert headers_of(record)["ce_type"] == "ssp.command.cancel_requested.v1"
     event = json_of(record)
@@ -40,7 +43,7 @@ async def test_only_the_requester_may_cancel_others_get_404_and_nothing_is_sent(
                                                                                bootstrap):
     alice, _, b, command_id = await requested_lock(world)
     mallory = await world.browser(await world.user())
-    async with Tail(bootstrap, COMMANDS_APPLE) as tail:
+    async with Tail(bootstrap, COMMANDS_REQUESTED) as tail:
         resp = await mallory.post(f"/api/v1/commands/{command_id}/cancel")
         assert resp.status_code == 404 and resp.json()["code"] == "command.not_found"
         assert (await mallory.post("/api/v1/commands/cmd-nope/cancel")).status_code == 404
@@ -83,7 +86,7 @@ async def test_the_device_page_offers_cancel_for_the_callers_pending_apple_comma
     page = await http.get(f"/devices/{phone.device_id}")
     url = f"/devices/{phone.device_id}/commands/{lock}/cancel"
     assert f'action="{url}"' in page.text
-    async with Tail(bootstrap, COMMANDS_APPLE) as tail:
+    async with Tail(bootstrap, COMMANDS_REQUESTED) as tail:
         assert (await http.post(url)).status_code == 403  # no CSRF token
         token = {"csrf_token": hidden(page.text, "csrf_token")}
         # A command of another of her devices, under this device's address: not found.

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from ssp_runtime.kafka_auth import kafka_options
 from ssp_runtime.processor.partition_state import INPUT_HEADER
 from ssp_runtime.processor.snapshot import SnapshotStore
 
@@ -37,7 +38,7 @@ class Inputs:
 
     async def __aenter__(self) -> Inputs:
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                          enable_idempotence=True, linger_ms=1)
+                                          enable_idempotence=True, linger_ms=1, **kafka_options())
         await self._producer.start()
         return self
 
@@ -73,7 +74,7 @@ class Outputs:
     async def __aenter__(self) -> Outputs:
         self._c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
                                    isolation_level="read_committed", fetch_max_wait_ms=100,
-                                   enable_auto_commit=False)
+                                   enable_auto_commit=False, **kafka_options())
         await self._c.start()
         tps = [TopicPartition(self.topic, p) for p in range(PARTITIONS)]
         self._c.assign(tps)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from ssp_contracts.commands import CommandParams, CommandRequested
+from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Platform
 from ssp_contracts.topics import (
@@ -235,3 +235,39 @@ async def test_rule_device_unenrolled(wire, org, people):
     base = allowed(org, people.owner)
     assert await wire.outcomes(base, base.with_device(enrolled=False)) == [
         "authorized", "device.unenrolled"]
+
+
+def cancel_of(request: CommandRequested, **changes: object) -> CommandCancelRequested:
+    return CommandCancelRequested(
+        org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
+        action=request.action, requested_by=request.requested_by,
+        requested_at=datetime.now(UTC)).model_copy(update=changes)
+
+
+async def test_a_cancel_is_forwarded_behind_its_authorized_command_and_only_then(
+        wire, org, people):
+    """The permission-service is the only writer of the family topics (Kafka ACLs), so the
+    portal's cancels pass through it: forwarded after the command's CommandAuthorized (same
+    key), once per cancel; a cancel of a rejected command, of an unknown one or under
+    another org has nothing to cancel and goes nowhere."""
+    ok = allowed(org, people.owner)
+    rejected = allowed(org, people.reader)  # read access only: rejected
+    await wire.send(ok, rejected)
+    assert [await wire.decided(c) for c in (ok, rejected)][1]["status"] == "rejected"
+    producer = wire.producer
+    await producer.send_event(COMMANDS_REQUESTED, cancel_of(rejected.request))
+    await producer.send_event(COMMANDS_REQUESTED, cancel_of(ok.request, org_id=new_id("other")))
+    await producer.send_event(COMMANDS_REQUESTED, cancel_of(
+        ok.request, command_id=new_id("cmd")))
+    await producer.send_event(COMMANDS_REQUESTED, cancel_of(ok.request))
+    apple = wire.tails[COMMANDS_APPLE]
+    [cancel] = await apple.wait_for(
+        lambda r: headers_of(r)["ce_type"] == "ssp.command.cancel_requested.v1"
+        and json_of(r)["command_id"] == ok.request.command_id)
+    assert cancel.key == ok.request.device_id.encode()
+    assert json_of(cancel)["requested_by"] == people.owner
+    # Sent last and on the same key: once it is out, the others would have been too.
+    mine = [r for r in apple.seen if json_of(r)["device_id"] in (
+        ok.request.device_id, rejected.request.device_id)]
+    assert [headers_of(r)["ce_type"] for r in mine] == [
+        "ssp.command.authorized.v1", "ssp.command.cancel_requested.v1"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from ssp_contracts.rpc import ReverifyPassword, ReverifyVerdict
 from ssp_contracts.topics import RPC_AUTH_REVERIFY
+from ssp_runtime.kafka_auth import kafka_options
 
 from tests.integration import test_permission_harness as harness
 from tests.integration.test_permission_harness import (
@@ -157,7 +158,8 @@ async def test_each_request_gets_exactly_one_reply(permission_service, rpc, org,
     for _ in range(3):
         await verify(rpc, org, new_id("nobody"), "not-the-password-at-all")
     consumer = AIOKafkaConsumer(rpc.reply_topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                **kafka_options())
     await consumer.start()
     try:
         partitions = [TopicPartition(rpc.reply_topic, p)

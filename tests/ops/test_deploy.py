@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from ssp_runtime.kafka_acls import PRINCIPALS
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (dev dependency) is needed to read deploy/")
 
@@ -59,6 +60,32 @@ def test_compose_runs_every_service_and_a_dispatcher_per_family():
     assert {"kafka", "mongo", "prometheus", "grafana"} <= set(services)
 
 
+def test_compose_kafka_authenticates_and_each_service_signs_in_as_its_own_principal():
+    services = compose()["services"]
+    kafka = services["kafka"]["environment"]
+    assert "PLAINTEXT://" not in kafka["KAFKA_LISTENERS"].replace("SASL_PLAINTEXT://", "")
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    for name, service in services.items():
+        command = service.get("command") or [""]
+        if command[0] in SSP_MODULES:
+            env = service["environment"]
+            principal = command[0].replace("_", "-")
+            assert env["KAFKA_SASL_USERNAME"] == principal, name
+            assert principal in PRINCIPALS
+            # No password in the file: each comes from the operator's environment.
+            assert env["KAFKA_SASL_PASSWORD"].startswith("${KAFKA_"), name
+    assert services["kafka-setup"]["command"] == ["ssp_runtime.kafka_acls"]
+
+
+def test_chart_signs_each_deployment_in_with_its_own_secret():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert values["kafka"]["securityProtocol"] == "SASL_SSL"
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
+    assert "KAFKA_SASL_PASSWORD" in helpers and "secretKeyRef" in helpers
+    assert "password" not in {k.lower() for k in values["kafka"]}
+
+
 def test_compose_prometheus_scrapes_the_compose_services_ops_ports():
     services = compose()["services"]
     config = yaml.safe_load((DEPLOY / "prometheus/prometheus.compose.yml").read_text())
@@ -71,8 +98,18 @@ def test_compose_prometheus_scrapes_the_compose_services_ops_ports():
     assert len(targets) == 6
 
 
-def compose_check(path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSP_", "COMPOSE_"))}
+# The Kafka passwords compose requires and has no default for: what an operator's deploy/.env
+# holds (see the top of deploy/compose.yaml).
+KAFKA_PASSWORDS = {f"KAFKA_{p}_PASSWORD": f"test-{p.lower()}" for p in (
+    "BROKER", "ADMIN", "PERMISSION_SERVICE", "DEVICE_REGISTRY", "COMMAND_DISPATCHER",
+    "PORTAL_GATEWAY", "INTEGRATOR")}
+
+
+def compose_check(path: Path, passwords: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SSP_", "COMPOSE_", "KAFKA_"))}
+    if passwords:
+        env.update(KAFKA_PASSWORDS)
     return subprocess.run([str(COMPOSE_CHECK), str(path)], capture_output=True, text=True,
                           check=False, env=env)  # the file's own defaults, not this shell's
 
@@ -89,6 +126,15 @@ def test_compose_loader_accepts_the_file_and_resolves_what_it_runs():
     assert gateway["image"] == "ssp:latest"  # ${SSP_IMAGE:-ssp:latest}, interpolated
     assert [(p["published"], p["target"]) for p in gateway["ports"]] == [("8000", 8000)]
     assert gateway["environment"]["SSP_DEMO_MODE"] == "true"
+
+
+@pytest.mark.skipif(COMPOSE_CHECK is None, reason="SSP_COMPOSE_CHECK unset")
+def test_compose_has_no_default_kafka_passwords():
+    result = compose_check(DEPLOY / "compose.yaml", passwords=False)
+    assert result.returncode != 0 and "see the top of deploy/compose.yaml" in result.stderr
+    project = json.loads(compose_check(DEPLOY / "compose.yaml").stdout)
+    gateway = project["services"]["portal-gateway"]["environment"]
+    assert gateway["KAFKA_SASL_PASSWORD"] == KAFKA_PASSWORDS["KAFKA_PORTAL_GATEWAY_PASSWORD"]
 
 
 @pytest.mark.skipif(COMPOSE_CHECK is None, reason="SSP_COMPOSE_CHECK unset")

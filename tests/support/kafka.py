@@ -13,11 +13,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
+from ssp_runtime.kafka_auth import kafka_options
 
 
 async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
     """Topics of a test's or a benchmark's own, outside the topic table."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
@@ -33,7 +34,7 @@ class Producer:
     async def __aenter__(self) -> Producer:
         self._p = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
                                    enable_idempotence=True,
-                                   metadata_max_age_ms=METADATA_MAX_AGE_MS)
+                                   metadata_max_age_ms=METADATA_MAX_AGE_MS, **kafka_options())
         await self._p.start()
         return self
 
@@ -69,7 +70,7 @@ class Tail:
     async def __aenter__(self) -> Tail:
         self._c = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
                                    enable_auto_commit=False, fetch_max_wait_ms=100,
-                                   metadata_max_age_ms=METADATA_MAX_AGE_MS)
+                                   metadata_max_age_ms=METADATA_MAX_AGE_MS, **kafka_options())
         await self._c.start()
         parts = None
         for _ in range(100):

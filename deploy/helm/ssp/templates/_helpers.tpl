@@ -7,9 +7,9 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 {{- end -}}
 
 {{/*
-One Deployment. Context: dict with root (the chart's .), name, module, args, port, opsPort
-(0: ops on port), devicePort (0: none), replicas, autoscaling, env, secretEnv, secretMounts,
-resources.
+One Deployment. Context: dict with root (the chart's .), name, principal (its Kafka
+principal), module, args, port, opsPort (0: ops on port), devicePort (0: none), replicas,
+autoscaling, env, secretEnv, secretMounts, resources.
 */}}
 {{- define "ssp.deployment" -}}
 {{- $root := .root -}}
@@ -84,6 +84,19 @@ spec:
                 secretKeyRef:
                   name: {{ $root.Values.mongodb.urlSecret.name }}
                   key: {{ $root.Values.mongodb.urlSecret.key }}
+            {{- if ne $root.Values.kafka.securityProtocol "PLAINTEXT" }}
+            {{- $kafkaSecret := printf "%s-%s" $root.Values.kafka.credentialsSecretPrefix .principal }}
+            - name: KAFKA_SASL_USERNAME
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $kafkaSecret }}
+                  key: username
+            - name: KAFKA_SASL_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $kafkaSecret }}
+                  key: password
+            {{- end }}
             {{- range $key, $value := .env }}
             - name: {{ $key }}
               value: {{ $value | quote }}
@@ -130,6 +143,11 @@ spec:
               mountPath: {{ .path }}
               readOnly: true
             {{- end }}
+            {{- if $root.Values.kafka.caSecret }}
+            - name: kafka-ca
+              mountPath: /var/run/secrets/kafka-ca
+              readOnly: true
+            {{- end }}
       terminationGracePeriodSeconds: 30
       volumes:
         - name: tmp
@@ -138,5 +156,10 @@ spec:
         - name: {{ .secret }}
           secret:
             secretName: {{ .secret }}
+        {{- end }}
+        {{- if $root.Values.kafka.caSecret }}
+        - name: kafka-ca
+          secret:
+            secretName: {{ $root.Values.kafka.caSecret }}
         {{- end }}
 {{- end -}}

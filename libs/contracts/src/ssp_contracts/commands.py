@@ -92,8 +92,10 @@ class CommandAuthorized(Event):
 class CommandCancelRequested(Event):
     """Asks the dispatcher to drop a command the device has not been sent yet.
 
-    Published on the platform family's command topic (`ssp.commands.<family>`), keyed by device
-    id like the command itself, so the dispatcher reads it in order with the command. The
+    Published on `ssp.commands.requested`, keyed by device id like the command itself; the
+    permission-service (the only writer of `ssp.commands.<family>`) forwards it to the platform
+    family's topic behind the command's authorization, so the dispatcher reads it in order
+    with the command. The
     answer is a `CommandStatusChanged`: `canceled` (reason_code `canceled_by_requester`), or,
     when it is too late, the command's current status with reason_code `cancel_refused.sent`
     (a command already ended keeps its status and gets no new record).

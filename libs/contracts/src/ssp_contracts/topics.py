@@ -68,7 +68,8 @@ COMMAND_TOPIC_BY_FAMILY: dict[PlatformFamily, str] = {
 TOPICS: dict[str, TopicSpec] = {
     t.name: t
     for t in (
-        TopicSpec(COMMANDS_REQUESTED, description="CommandRequested, keyed by device id"),
+        TopicSpec(COMMANDS_REQUESTED, description="CommandRequested and CommandCancelRequested, "
+                  "keyed by device id"),
         TopicSpec(COMMANDS_APPLE, description="CommandAuthorized and CommandCancelRequested "
                   "for Apple devices, keyed by device id"),
         TopicSpec(COMMANDS_ANDROID, description="CommandAuthorized and CommandCancelRequested "

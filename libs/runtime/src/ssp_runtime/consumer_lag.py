@@ -17,6 +17,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, Gauge
 
+from ssp_runtime.kafka_auth import KafkaOptions, with_defaults
+
 if TYPE_CHECKING:
     from ssp_runtime.consuming import Subscriptions
 
@@ -26,8 +28,9 @@ MEASURE_TIMEOUT_S = 10.0
 
 class ConsumerLag:
     def __init__(self, bootstrap: str, subs: Subscriptions, registry: CollectorRegistry, *,
-                 interval_s: float, client_id: str) -> None:
+                 interval_s: float, client_id: str, options: KafkaOptions | None = None) -> None:
         self.bootstrap = bootstrap
+        self.options = with_defaults(options)
         self.subs = subs
         self.interval_s = interval_s
         self.client_id = client_id
@@ -44,9 +47,9 @@ class ConsumerLag:
         # A group-less consumer only reads offsets; it never joins the service's groups.
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
                                           enable_auto_commit=False,
-                                          client_id=f"{self.client_id}-lag")
+                                          client_id=f"{self.client_id}-lag", **self.options)
         self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                          client_id=f"{self.client_id}-lag")
+                                          client_id=f"{self.client_id}-lag", **self.options)
         await self._consumer.start()
         await self._admin.start()
         self._task = asyncio.create_task(self._loop())

@@ -27,6 +27,7 @@ from ssp_contracts.base import Event
 from ssp_contracts.topics import spec_for
 
 from ssp_runtime import tracing
+from ssp_runtime.kafka_auth import KafkaOptions, with_defaults
 from ssp_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,17 @@ def make_broker(settings: ServiceSettings, service: str,
         logger=logging.getLogger(f"faststream.{service}"),
         log_level=logging.DEBUG,  # one line per record at INFO would drown the real logs
         graceful_timeout=15.0,
+        security=settings.faststream_security(),
     )
 
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions_override: int = 0,
-                        replication_factor: int = 1) -> None:
-    """Create missing topics with the partitions and cleanup policy of the topic table."""
+                        replication_factor: int = 1, options: KafkaOptions | None = None) -> None:
+    """Create missing topics with the partitions and cleanup policy of the topic table.
+    `options`: the client's credentials (`kafka_auth`); the environment's when not given."""
     wanted = sorted(set(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ssp-topic-setup")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ssp-topic-setup",
+                                **with_defaults(options))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -107,10 +111,13 @@ class EventPublisher:
     which FastStream encodes as an empty value instead.
     """
 
-    def __init__(self, bootstrap: str, source: str, client_id: str) -> None:
+    def __init__(self, bootstrap: str, source: str, client_id: str, *,
+                 options: KafkaOptions | None = None) -> None:
         self.source = source
         self.bootstrap = bootstrap
         self.client_id = client_id
+        # Credentials (`kafka_auth`); the RPC client reuses them for its reply consumer.
+        self.options = with_defaults(options)
         self._producer: AIOKafkaProducer | None = None
         self._replacing = asyncio.Lock()
         self.started = False
@@ -120,7 +127,7 @@ class EventPublisher:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all",
             enable_idempotence=True, linger_ms=1, request_timeout_ms=15000,
-            metadata_max_age_ms=METADATA_MAX_AGE_MS,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS, **self.options,
         )
         await self._producer.start()
         self.started = True

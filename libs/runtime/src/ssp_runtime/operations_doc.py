@@ -2,9 +2,10 @@
 
 The page is prose written by people with generated sections between markers
 (`<!-- generated:NAME -->` ... `<!-- end:NAME -->`): settings (from each service's pydantic
-Settings), topics (`ssp_contracts.topics.TOPICS`), endpoints (the routes the apps serve) and
-metrics (the services' registries). `python -m ssp_runtime.operations_doc docs/operations.md`
-rewrites those sections; `--check` fails when one is stale.
+Settings), topics (`ssp_contracts.topics.TOPICS`), Kafka ACLs (`ssp_runtime.kafka_acls`),
+endpoints (the routes the apps serve) and metrics (the services' registries).
+`python -m ssp_runtime.operations_doc docs/operations.md` rewrites those sections; `--check`
+fails when one is stale.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from ssp_contracts.topics import TOPICS
 
+from ssp_runtime.kafka_acls import ADMIN, BROKER, PRINCIPALS, REPLY_TOPICS
 from ssp_runtime.registration import Built, Registered, clear_settings_environment, registered
 from ssp_runtime.settings import ServiceSettings
 
@@ -85,6 +87,24 @@ def topics_section() -> str:
     return "\n".join(rows) + "\n"
 
 
+def kafka_acls_section() -> str:
+    rows = ["| principal | reads | writes | consumer groups | |", "|---|---|---|---|---|"]
+    for p in PRINCIPALS.values():
+        writes = [*p.writes, *p.dead_letters()]
+        if p.answers_rpc:
+            writes.append(f"{REPLY_TOPICS}* (replies)")
+        rows.append(f"| `{p.name}` | {_names(p.reads)} | {_names(writes)} | "
+                    f"`{p.group_prefix}*` | {p.description} |")
+    rows += ["", f"Each principal may also create the topics it reads or writes. `{ADMIN}` "
+             f"(topic set-up, ACLs) and `{BROKER}` (the brokers themselves) are super users; "
+             "nobody else may do anything not listed."]
+    return "\n".join(rows) + "\n"
+
+
+def _names(topics: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(f"`{t}`" for t in topics)
+
+
 def endpoints_section(built: dict[str, Built]) -> str:
     rows = ["| service | port | method | path | what |", "|---|---|---|---|---|"]
     for path in OPS_ROUTES:
@@ -146,6 +166,7 @@ def render(page: str) -> str:
     services = registered()
     built = {name: service.build_demo() for name, service in services.items()}
     sections = {"settings": lambda: settings_section(services), "topics": topics_section,
+                "kafka_acls": kafka_acls_section,
                 "endpoints": lambda: endpoints_section(built),
                 "metrics": lambda: metrics_section(built)}
 

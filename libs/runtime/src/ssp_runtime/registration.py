@@ -73,8 +73,8 @@ def registered() -> dict[str, Registered]:
 
 def clear_settings_environment() -> None:
     """Generated documents must not depend on who runs the generator (a CLI process only)."""
-    for key in [k for k in os.environ if k.startswith("SSP_") or k in
-                ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL")]:
+    for key in [k for k in os.environ if k.startswith(("SSP_", "KAFKA_")) or
+                k == "MONGODB_URL"]:
         del os.environ[key]
     # Per-instance names (e.g. the gateway's live-update consumer groups) must not be random.
     os.environ["SSP_INSTANCE_ID"] = "<instance-id>"

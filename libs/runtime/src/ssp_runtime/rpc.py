@@ -51,7 +51,7 @@ class RpcClient:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=None, auto_offset_reset="latest",
             enable_auto_commit=False, fetch_max_wait_ms=50,
-            metadata_max_age_ms=METADATA_MAX_AGE_MS,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS, **self.publisher.options,
         )
         await consumer.start()
         partitions = await _partitions(consumer, self.reply_topic)

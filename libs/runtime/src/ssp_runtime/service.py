@@ -57,9 +57,10 @@ class Service:
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=self.registry)
         self.broker = make_broker(settings, name, self.registry)
+        self.kafka_options = settings.kafka_options()
         self.publisher = EventPublisher(
             settings.kafka_bootstrap_servers, source=name,
-            client_id=f"{name}-{settings.instance_id}",
+            client_id=f"{name}-{settings.instance_id}", options=self.kafka_options,
         )
         self.subs = Subscriptions(
             self.broker, self.publisher, name, self.registry,
@@ -76,7 +77,8 @@ class Service:
         self.heartbeats = Heartbeats(self, settings.heartbeat_interval_s)
         self.lag = ConsumerLag(settings.kafka_bootstrap_servers, self.subs, self.registry,
                                interval_s=settings.consumer_lag_interval_s,
-                               client_id=f"{name}-{settings.instance_id}")
+                               client_id=f"{name}-{settings.instance_id}",
+                               options=self.kafka_options)
         self.produced: set[str] = {topics.HEARTBEATS}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
@@ -133,7 +135,8 @@ class Service:
         if self.settings.create_topics:
             await ensure_topics(self.settings.kafka_bootstrap_servers, self.all_topics(),
                                 partitions_override=self.settings.topic_partitions,
-                                replication_factor=self.settings.topic_replication_factor)
+                                replication_factor=self.settings.topic_replication_factor,
+                                options=self.kafka_options)
         await self.publisher.start()
         await self.db.command("ping")
         for hook in self._startup:

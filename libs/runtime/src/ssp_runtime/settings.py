@@ -8,13 +8,15 @@ import uuid
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from ssp_runtime.kafka_auth import KafkaClientSettings
 
 # Secrets that must never reach production; refused outside demo mode.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "demo"})
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaClientSettings):
     # An empty variable counts as unset: compose and Helm pass optional secrets as "".
     model_config = SettingsConfigDict(env_prefix="SSP_", extra="ignore", populate_by_name=True,
                                       env_ignore_empty=True)

@@ -1,9 +1,11 @@
 """The permission-service: what it consumes, what it produces, what it serves.
 
 Consumes: ssp.rpc.auth.verify, ssp.rpc.auth.reverify, ssp.rpc.admin (request/reply),
-ssp.devices (its own device projection), ssp.commands.requested (the authorizer).
+ssp.devices (its own device projection), ssp.commands.requested (the authorizer, and cancels to
+forward).
 Produces: ssp.access (UserAccess snapshots), ssp.audit, ssp.commands.apple|android|windows
-(CommandAuthorized), ssp.commands.status (authorized/rejected), all through the outbox.
+(CommandAuthorized and forwarded CommandCancelRequested: the only writer there),
+ssp.commands.status (authorized/rejected), all through the outbox.
 Serves: /healthz, /readyz, /metrics, /peers.
 """
 
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ssp_contracts.commands import CommandRequested
+from ssp_contracts.base import Event
+from ssp_contracts.commands import CommandCancelRequested, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.rpc import AdminRequest, ReverifyPassword, VerifyCredentials
 from ssp_contracts.topics import (
@@ -22,6 +25,7 @@ from ssp_contracts.topics import (
     RPC_AUTH_VERIFY,
 )
 from ssp_runtime.clock import utc_now
+from ssp_runtime.consuming import Delivery
 from ssp_runtime.registration import Built, Registration
 from ssp_runtime.service import Service
 from starlette.applications import Starlette
@@ -33,6 +37,7 @@ from permission_service.handlers.admin_desk import AdminDesk
 from permission_service.handlers.admin_roles import AdminRoles
 from permission_service.handlers.admin_users import AdminUsers
 from permission_service.handlers.authorizer import Authorizer
+from permission_service.handlers.cancels import CancelForwarding
 from permission_service.handlers.device_projection import DeviceProjection
 from permission_service.handlers.login import Login
 from permission_service.handlers.projection_lag import ProjectionLag
@@ -53,7 +58,7 @@ def build_service(settings: Settings) -> Service:
                             settle=timedelta(seconds=2 * settings.role_refresh_interval_s))
     lag = ProjectionLag(settings.kafka_bootstrap_servers, DEVICES, DEVICE_VIEWS_GROUP,
                         settings.authorizer_projection_wait_s,
-                        settings.authorizer_clock_margin_s)
+                        settings.authorizer_clock_margin_s, options=service.kafka_options)
 
     login = Login(stores, hashing, utc_now)
     service.respond(RPC_AUTH_VERIFY, VerifyCredentials)(login.on_verify_credentials)
@@ -68,7 +73,18 @@ def build_service(settings: Settings) -> Service:
                       group_id=DEVICE_VIEWS_GROUP)(devices.on_device_snapshot)
     authorizer = Authorizer(stores, lag, utc_now,
                             retention=timedelta(days=settings.decision_retention_days))
-    service.subscribe(COMMANDS_REQUESTED, CommandRequested)(authorizer.on_command_requested)
+    cancels = CancelForwarding(stores)
+
+    async def on_command_topic(event: Event, d: Delivery) -> None:
+        """Requested commands (decided here) and cancels (forwarded, in order)"""
+        if isinstance(event, CommandCancelRequested):
+            await cancels.on_cancel_requested(event, d)
+        else:
+            assert isinstance(event, CommandRequested)
+            await authorizer.on_command_requested(event, d)
+
+    service.subscribe(COMMANDS_REQUESTED, (CommandRequested, CommandCancelRequested))(
+        on_command_topic)
     service.produces(*PRODUCED_TOPICS)
 
     startup = Startup(stores, hashing, settings, utc_now)

@@ -23,7 +23,6 @@ from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.topics import (
     ACCESS,
-    COMMAND_TOPIC_BY_FAMILY,
     COMMANDS_REQUESTED,
     COMMANDS_STATUS,
     DEVICES,
@@ -158,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     subscribe_projections(
         service, settings, Projections(stores),
         LiveFeed(stores.devices, live, memory.devices if memory else None), memory)
-    service.produces(COMMANDS_REQUESTED, *COMMAND_TOPIC_BY_FAMILY.values(), LINKS_REQUESTS,
+    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS,
                      RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
     imports, reservations = wire_link_admin(service, settings)

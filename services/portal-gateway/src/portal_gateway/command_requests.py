@@ -19,11 +19,10 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.base import Event
-from ssp_contracts.capabilities import FAMILY_OF_PLATFORM
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
-from ssp_contracts.topics import COMMAND_TOPIC_BY_FAMILY, COMMANDS_REQUESTED
+from ssp_contracts.topics import COMMANDS_REQUESTED
 from ssp_runtime import tracing
 
 from portal_gateway.command_reads import check_cancelable, own_command
@@ -146,7 +145,9 @@ class CommandDesk:
         event = CommandCancelRequested(
             org_id=caller.org_id, command_id=command.command_id, device_id=command.device_id,
             action=command.action, requested_by=caller.user_id, requested_at=now)
-        await self._publish(COMMAND_TOPIC_BY_FAMILY[FAMILY_OF_PLATFORM[device.platform]], event)
+        # Through the permission-service, the only writer of the family topics: it forwards
+        # the cancel behind the command's authorization.
+        await self._publish(COMMANDS_REQUESTED, event)
         return command
 
     async def issue_confirmation(self, caller: Caller, device: DeviceSnapshot, action: Action,

@@ -23,6 +23,7 @@ from ssp_contracts import Action, CommandAuthorized, CommandParams, ManagementMo
 from ssp_contracts.cloudevents import to_headers, to_value
 from ssp_contracts.topics import COMMANDS_APPLE
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime.kafka_auth import kafka_options
 from ssp_simulators.apple.fleet import AppleFleet
 
 from ssp_bench.received import wait_received
@@ -59,7 +60,7 @@ async def measure(bootstrap: str, mongo_url: str, devices: int = 100, rate: floa
         "SSP_SECRET_KEY": Fernet.generate_key().decode(), "SSP_LOG_LEVEL": "WARNING",
     }, logdir / "dispatcher.log")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True)
+                                enable_idempotence=True, **kafka_options())
     lines = []
     try:
         dispatcher.start(timeout=90)

@@ -31,6 +31,7 @@ from ssp_contracts.topics import (
 )
 from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_runtime.kafka import EventPublisher, ensure_topics
+from ssp_runtime.kafka_auth import kafka_options
 from ssp_runtime.rpc import RpcClient
 
 ADMIN, PASSWORD = "bench-admin", "bench-admin-password-1"
@@ -72,9 +73,9 @@ async def measure(bootstrap: str, mongo_url: str, count: int, devices: int = 200
         "SSP_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
     }, Path(tempfile.mkdtemp(prefix="ssp-bench-")) / "permission.log")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True, linger_ms=5)
+                                enable_idempotence=True, linger_ms=5, **kafka_options())
     status = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                              fetch_max_wait_ms=100)
+                              fetch_max_wait_ms=100, **kafka_options())
     try:
         service.start(timeout=90)
         owner = await _owner(bootstrap, org)

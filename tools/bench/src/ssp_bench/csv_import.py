@@ -35,6 +35,7 @@ from ssp_contracts.links import ImportProgress
 from ssp_contracts.rpc import CredentialsVerdict
 from ssp_contracts.topics import DEVICES, IMPORTS_STATUS, RPC_AUTH_VERIFY
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime.kafka_auth import kafka_options
 
 from ssp_bench.stats import peak_rss_mb
 
@@ -108,10 +109,11 @@ class LoginStandIn:
         self.consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                                         **kafka_options())
         await self.producer.start()
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                         fetch_max_wait_ms=50)
+                                         fetch_max_wait_ms=50, **kafka_options())
         await self.consumer.start()
         await _from_end(self.consumer, RPC_AUTH_VERIFY)
         self._task = asyncio.create_task(self._answer())
@@ -144,7 +146,7 @@ class LoginStandIn:
 async def _wait_projected(http: httpx.AsyncClient, bootstrap: str, org: str) -> None:
     """The gateway's new import-status group starts at the end: wait until it reads every
     partition (a sentinel per partition, visible through the API)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_options())
     await producer.start()
     try:
         waiting = set(await producer.partitions_for(IMPORTS_STATUS))
@@ -168,7 +170,7 @@ async def _wait_projected(http: httpx.AsyncClient, bootstrap: str, org: str) -> 
 
 async def _snapshots_from_now(bootstrap: str) -> AIOKafkaConsumer:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                fetch_max_wait_ms=100)
+                                fetch_max_wait_ms=100, **kafka_options())
     await consumer.start()
     await _from_end(consumer, DEVICES)
     return consumer
@@ -207,7 +209,8 @@ async def measure(bootstrap: str, mongo_url: str, rows: int, dry_run: bool,
     registry = process("device_registry", {"SSP_MONGODB_DATABASE": f"bench_{run}_registry"})
     gateway = process("portal_gateway", {
         "SSP_MONGODB_DATABASE": f"bench_{run}_gateway", "SSP_DEMO_MODE": "true",
-        "SSP_CONSUMER_GROUP_PREFIX": f"bench-{run}", "SSP_PROJECTIONS_FROM_BEGINNING": "false"})
+        "SSP_CONSUMER_GROUP_PREFIX": f"portal-gateway-bench-{run}",
+        "SSP_PROJECTIONS_FROM_BEGINNING": "false"})
     admin = ("bench-admin", uuid.uuid4().hex)
     login = LoginStandIn(bootstrap, org, *admin)
     lines: list[str] = []

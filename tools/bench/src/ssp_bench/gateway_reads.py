@@ -37,6 +37,7 @@ from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Permission, Platform
 from ssp_contracts.topics import ACCESS, DEVICES
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_runtime.kafka_auth import kafka_options
 
 from ssp_bench.stats import cpu_seconds, fmt, peak_rss_mb, percentiles
 from tests.gateway.rpc_responder import Account, RpcResponder
@@ -113,9 +114,9 @@ class Marks:
 
     async def committed(self, topic: str) -> bool:
         """Has the gateway's projection group committed the end of every partition?"""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **kafka_options())
         offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                   enable_auto_commit=False)
+                                   enable_auto_commit=False, **kafka_options())
         await admin.start()
         await offsets.start()
         try:
@@ -181,7 +182,7 @@ async def seed(bootstrap: str, gateway_url: str, group_prefix: str, org: str, us
         responder.register(account)
     await responder.start()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True, linger_ms=5)
+                                enable_idempotence=True, linger_ms=5, **kafka_options())
     await producer.start()
     try:
         async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:

@@ -9,15 +9,16 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ssp_contracts.topics import HEARTBEATS
+from ssp_runtime.kafka_auth import kafka_options
 
 from ssp_bench.stats import fmt, percentiles
 
 
 async def round_trips(bootstrap: str, count: int = 500) -> dict[str, float]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                                linger_ms=0)
+                                linger_ms=0, **kafka_options())
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                fetch_max_wait_ms=10)
+                                fetch_max_wait_ms=10, **kafka_options())
     await producer.start()
     await consumer.start()
     try:

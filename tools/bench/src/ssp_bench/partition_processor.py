@@ -24,6 +24,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from pymongo import AsyncMongoClient
+from ssp_runtime.kafka_auth import kafka_options
 from ssp_runtime.processor import CommitMode, Output, PartitionProcessor, ProcessorConfig
 
 from ssp_bench.kafka_floor import round_trips
@@ -43,7 +44,7 @@ async def _topics(bootstrap: str, tag: str) -> tuple[str, str]:
 
 async def _fill(bootstrap: str, topic: str, count: int) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True, linger_ms=5)
+                                enable_idempotence=True, linger_ms=5, **kafka_options())
     await producer.start()
     try:
         pad = "x" * 240  # ~300-byte records, as the services' events
@@ -122,9 +123,9 @@ async def _paced(bootstrap: str, mongo_url: str, mode: CommitMode, rate: int,
         _echo(out_topic), bootstrap=bootstrap, collection=mongo[f"bench_proc_{tag}"]["snap"])
     consumer = AIOKafkaConsumer(out_topic, bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest", fetch_max_wait_ms=10,
-                                isolation_level="read_committed")
+                                isolation_level="read_committed", **kafka_options())
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True, linger_ms=0)
+                                enable_idempotence=True, linger_ms=0, **kafka_options())
     await processor.start()
     task = asyncio.create_task(processor.run())
     await consumer.start()
@@ -163,9 +164,10 @@ async def _raw(bootstrap: str, batch: int, count: int) -> tuple[float, float]:
     in_topic, out_topic = await _topics(bootstrap, tag)
     await _fill(bootstrap, in_topic, count)
     consumer = AIOKafkaConsumer(in_topic, bootstrap_servers=bootstrap, group_id=f"raw-{tag}",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                **kafka_options())
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True, linger_ms=1)
+                                enable_idempotence=True, linger_ms=1, **kafka_options())
     await producer.start()
     await consumer.start()
     try:

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 from ssp_contracts.commands import CommandRequested
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED, COMMANDS_STATUS
+from ssp_runtime.kafka_auth import kafka_options
 
 from ssp_bench.authorizer import kafka_record
 from ssp_bench.portal import Portal, running_portal
@@ -78,7 +79,7 @@ async def measure(bootstrap: str, mongo_url: str, *, users: int, per_user: int,
             Tail(bootstrap, COMMANDS_STATUS) as statuses:
         requests = _requests(portal, count)
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                    enable_idempotence=True, linger_ms=5)
+                                    enable_idempotence=True, linger_ms=5, **kafka_options())
         await producer.start()
         try:
             began = time.time()

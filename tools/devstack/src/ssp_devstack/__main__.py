@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 
 from ssp_devstack.cluster import ClusterConfig, KafkaCluster
+from ssp_devstack.kafka_security import CREDENTIALS_ENV
 from ssp_devstack.stack import COMPONENTS, DevstackError, Stack, StackConfig
 
 
@@ -52,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.verb == "status":
             print(stack.describe())
         elif args.verb == "env":
-            for key, value in stack.client_env().items():
-                print(f"export {key}={value}")
+            _print_exports(stack.client_env())
         elif args.verb == "logs":
             print(stack.tail_log(args.component, args.n))
         elif args.verb == "exec":
@@ -78,7 +79,8 @@ def _cluster(cfg: StackConfig, args: argparse.Namespace) -> int:
             getattr(cluster, args.action)(args.node - 1)
         elif args.action == "up":
             cluster.up()
-            print(f"{cluster.describe()}\nexport KAFKA_BOOTSTRAP_SERVERS={cluster.bootstrap}")
+            print(cluster.describe())
+            _print_exports(cluster.client_env())
         elif args.action == "down":
             cluster.down()
         else:
@@ -87,6 +89,19 @@ def _cluster(cfg: StackConfig, args: argparse.Namespace) -> int:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_exports(env: dict[str, str]) -> None:
+    """`export` lines for a shell; the password is read from the credentials file when the
+    shell evaluates them, so it is never printed."""
+    for key, value in env.items():
+        if key == "KAFKA_SASL_PASSWORD":
+            value = ("\"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))"
+                     f"[sys.argv[2]])' {shlex.quote(env[CREDENTIALS_ENV])} "
+                     f"{shlex.quote(env['KAFKA_SASL_USERNAME'])})\"")
+        else:
+            value = shlex.quote(value)
+        print(f"export {key}={value}")
 
 
 def _exec(stack: Stack, command: list[str]) -> int:

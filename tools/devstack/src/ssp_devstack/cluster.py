@@ -4,6 +4,7 @@ Every node is broker and controller at once (the controllers form a static quoru
 own directory, ports, log and pid file; the same jars as the single-broker stack. Topics are
 replicated to every node by default (at most 3), with `min.insync.replicas` = replicas - 1 and
 unclean leader election off: a record acknowledged with acks=all survives any one node's death.
+SASL and ACLs as on the single broker; every node shares `<dir>/credentials.json`.
 
     python -m ssp_devstack cluster up --brokers 3 --base-port 29092
     python -m ssp_devstack cluster kill 2      # SIGKILL node 2
@@ -16,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ssp_devstack import kafka_security
 from ssp_devstack.stack import DevstackError, Stack, StackConfig, new_cluster_id
 
 
@@ -57,6 +59,12 @@ class KafkaCluster:
             node.spawn_kafka()
         for node in spawned:
             node.wait_kafka(timeout=180)
+        self.nodes[0].grant_acls(self.bootstrap)
+
+    def client_env(self) -> dict[str, str]:
+        """The cluster's address and its admin principal (same file for every node)."""
+        return {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                **kafka_security.client_env(self.cfg.home / "credentials.json")}
 
     def down(self) -> None:
         for node in self.nodes:
@@ -103,7 +111,8 @@ class KafkaCluster:
             kafka_port=c.broker_ports[index], controller_port=c.controller_ports[index],
             mongo_port=0, external_kafka=None, external_mongo="(not part of a cluster)",
             kafka_heap=c.kafka_heap, node_id=index + 1,
-            kafka_overrides=tuple(overrides.items()))
+            kafka_overrides=tuple(overrides.items()),
+            credentials_file=c.home / "credentials.json")
 
     def _cluster_id(self) -> str:
         """Shared by every node; kept in the cluster's directory so restarts reuse it."""

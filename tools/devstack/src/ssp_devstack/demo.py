@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ssp_runtime.kafka_auth import kafka_options
 
 from ssp_devstack.processes import die_with_parent
 
@@ -104,9 +105,9 @@ async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
     """Wait until the registry published the simulated devices, then link each to its demo
     user; returns (devices seen, links requested)."""
     consumer = AIOKafkaConsumer("ssp.devices", bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest", **kafka_options())
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=True)
+                                enable_idempotence=True, **kafka_options())
     await consumer.start()
     await producer.start()
     try:

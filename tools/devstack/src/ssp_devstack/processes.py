@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssp_devstack.kafka_security import service_env
+
 # Loaded before any fork: the child runs only the prctl call between fork and exec.
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 _PR_SET_PDEATHSIG = 1
@@ -59,6 +61,7 @@ class ServiceProcess:
 
     def start(self, wait: bool = True, timeout: float = 60.0) -> ServiceProcess:
         env = {**os.environ, **self.env, "SSP_HTTP_PORT": str(self.port)}
+        env.update(service_env(env, self.module))  # the service's own Kafka principal
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module

@@ -32,6 +32,7 @@ def main() -> int:
     # Everything started here dies with this process, even when it is killed outright.
     stack = Stack(StackConfig.from_env(), die_with_parent=True)
     password = os.environ.get("SSP_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    os.environ.update(stack.client_env())  # this process links the demo devices as the admin
     env = {**stack.client_env(), "SSP_DEMO_MODE": "true", "SSP_LOG_JSON": "false",
            "SSP_DEMO_PASSWORD": password, "SSP_DEFAULT_ORG_ID": demo.DEMO_ORG,
            **demo.dispatcher_env()}

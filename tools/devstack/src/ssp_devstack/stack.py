@@ -8,6 +8,9 @@ same machine starts in seconds. Data, logs and pid files live under the stack di
 
 When ``KAFKA_BOOTSTRAP_SERVERS`` or ``MONGODB_URL`` is set, that component is external and
 nothing is started for it.
+
+Kafka requires SASL/SCRAM and ACLs (``ssp_devstack.kafka_security``); ``client_env()`` hands
+clients the admin principal's credentials, and service processes get their own.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssp_devstack import processes
+from ssp_devstack import kafka_security, processes
 
 COMPONENTS = ("kafka", "ferretdb")
+_SECURED = "ssp-sasl"  # in Kafka's data directory: formatted with the SCRAM credentials
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"  # as required in ferretdb/go.mod
 SOURCES = Path(__file__).resolve().parents[2]  # tools/devstack
 
@@ -51,6 +55,12 @@ class StackConfig:
     # The defaults are the single-broker stack, whose settings stay exactly the template's.
     node_id: int = 1
     kafka_overrides: tuple[tuple[str, str], ...] = ()
+    # Every principal's Kafka password; a cluster's nodes share one file.
+    credentials_file: Path | None = None
+
+    @property
+    def credentials(self) -> Path:
+        return self.credentials_file or self.home / "kafka" / "credentials.json"
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -87,6 +97,9 @@ class Stack:
             if self._pid(component) is None:
                 self.start(component)
                 started.append(component)
+        if "kafka" in self._local_components() and "kafka" not in started:
+            # Already running: the ACL table may have changed since it started.
+            self.grant_acls(f"127.0.0.1:{self.cfg.kafka_port}")
         return started
 
     def down(self) -> None:
@@ -118,9 +131,14 @@ class Stack:
         return self._pid(component)
 
     def client_env(self) -> dict[str, str]:
+        """Where the stack is, and (for its own Kafka) the admin principal's credentials; an
+        external Kafka's credentials come from the caller's environment."""
         kafka = self.cfg.external_kafka or f"127.0.0.1:{self.cfg.kafka_port}"
         mongo = self.cfg.external_mongo or f"mongodb://127.0.0.1:{self.cfg.mongo_port}/"
-        return {"KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URL": mongo}
+        env = {"KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URL": mongo}
+        if not self.cfg.external_kafka:
+            env.update(kafka_security.client_env(self.cfg.credentials))
+        return env
 
     def describe(self) -> str:
         env = self.client_env()
@@ -135,6 +153,9 @@ class Stack:
                 pid = self._pid(component)
                 state = f"running (pid {pid})" if pid else "stopped"
             lines.append(f"{component:9} {state:22} {address}")
+        if "kafka" in self._local_components():
+            lines.append(f"kafka credentials (SASL/SCRAM, one principal per service): "
+                         f"{self.cfg.credentials}")
         return "\n".join(lines)
 
     def tail_log(self, component: str, lines: int) -> str:
@@ -148,6 +169,12 @@ class Stack:
     def _start_kafka(self) -> None:
         self.spawn_kafka()
         self.wait_kafka()
+        self.grant_acls(f"127.0.0.1:{self.cfg.kafka_port}")
+
+    def grant_acls(self, bootstrap: str) -> None:
+        """The ACL table, once per cluster (remembered in the node's data directory)."""
+        kafka_security.grant_acls(bootstrap, kafka_security.load_credentials(
+            self.cfg.credentials), self.cfg.home / "kafka" / "data" / "ssp-acls.sha256")
 
     def spawn_kafka(self) -> None:
         """Format the storage (first time) and start the broker, without waiting for it: the
@@ -160,8 +187,18 @@ class Stack:
         libs = self._kafka_libs()
         home = self.cfg.home / "kafka"
         home.mkdir(parents=True, exist_ok=True)
+        new_passwords = not self.cfg.credentials.exists()
+        credentials = kafka_security.load_credentials(self.cfg.credentials)
         props = home / "server.properties"
-        props.write_text(self._kafka_properties(home / "data"))
+        props.touch(mode=0o600)  # it holds the brokers' own passwords
+        props.chmod(0o600)
+        props.write_text(self._kafka_properties(home / "data", credentials))
+        if (home / "data" / "meta.properties").exists() and (
+                new_passwords or not (home / "data" / _SECURED).exists()):
+            # Its metadata holds no credentials, or those of passwords that are gone.
+            print("devstack: Kafka's data does not match its credentials file; starting it "
+                  "afresh", flush=True)
+            shutil.rmtree(home / "data")
         log_config = home / "log4j2.properties"
         log_config.write_text(_KAFKA_LOG4J)
         classpath = f"{libs}/*"
@@ -173,9 +210,11 @@ class Stack:
             _run(
                 [java, "-cp", classpath, f"-Dlog4j2.configurationFile=file:{log_config}",
                  "kafka.tools.StorageTool", "format", *quorum, "-t", cluster_id,
-                 "-c", str(props), "--ignore-formatted"],
+                 "-c", str(props), "--ignore-formatted",
+                 *kafka_security.scram_format_args(credentials)],
                 "format Kafka's storage",
             )
+            (home / "data" / _SECURED).touch()
         log = home / "kafka.log"
         self._spawn(
             "kafka",
@@ -199,12 +238,14 @@ class Stack:
                 time.sleep(0.05)
             self._pidfile(component).unlink(missing_ok=True)
 
-    def _kafka_properties(self, data: Path) -> str:
+    def _kafka_properties(self, data: Path, credentials: dict[str, str]) -> str:
         c = self.cfg
         text = _KAFKA_PROPERTIES.format(
             port=c.kafka_port, controller=c.controller_port, data=data
         )
-        return _override(text, {"node.id": str(c.node_id), **dict(c.kafka_overrides)})
+        return _override(text, {"node.id": str(c.node_id),
+                                **kafka_security.broker_properties(credentials),
+                                **dict(c.kafka_overrides)})
 
     def _kafka_libs(self) -> Path:
         pom = SOURCES / "kafka" / "pom.xml"
@@ -427,11 +468,12 @@ _KAFKA_PROPERTIES = """\
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:{controller}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+# Clients and brokers authenticate with SCRAM, controllers with PLAIN (kafka_security.py).
+listeners=SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 log.dirs={data}
 # Services create their topics with the partitions and cleanup policies they need.
 auto.create.topics.enable=false

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
+from ssp_runtime.kafka_auth import KafkaOptions
 from ssp_runtime.processor.model import Output, ProcessorConfig
 
 
@@ -47,9 +48,10 @@ class TransactionalCommitter:
     batch. Starting the producer fences the partition's previous owner: its open transaction
     is aborted before this owner reads the committed offset."""
 
-    def __init__(self, config: ProcessorConfig, bootstrap: str) -> None:
+    def __init__(self, config: ProcessorConfig, bootstrap: str, options: KafkaOptions) -> None:
         self.config = config
         self.bootstrap = bootstrap
+        self.options = options
         self.producers: dict[TopicPartition, AIOKafkaProducer] = {}
 
     async def start(self) -> None:
@@ -60,7 +62,7 @@ class TransactionalCommitter:
         # transactional commits made a 3-processor chain's p99 223 ms instead of 26 ms.
         producer = _producer(self.bootstrap, f"{self.config.client_id}-{tp.partition}",
                              transactional_id=self.config.transactional_id(tp.partition),
-                             retry_backoff_ms=5)
+                             retry_backoff_ms=5, **self.options)
         await producer.start()
         self.producers[tp] = producer
 
@@ -92,9 +94,9 @@ class AtLeastOnceCommitter:
     acknowledged."""
 
     def __init__(self, config: ProcessorConfig, bootstrap: str,
-                 consumer: AIOKafkaConsumer) -> None:
+                 consumer: AIOKafkaConsumer, options: KafkaOptions) -> None:
         self.consumer = consumer
-        self.producer = _producer(bootstrap, config.client_id)
+        self.producer = _producer(bootstrap, config.client_id, **options)
 
     async def start(self) -> None:
         await self.producer.start()

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
+from ssp_runtime.kafka_auth import KafkaOptions, with_defaults
 from ssp_runtime.processor.committers import (
     AtLeastOnceCommitter,
     Committer,
@@ -29,8 +30,10 @@ log = logging.getLogger(__name__)
 
 class PartitionProcessor:
     def __init__(self, config: ProcessorConfig, fold: Fold, *, bootstrap: str,
-                 collection: Any, registry: CollectorRegistry | None = None) -> None:
+                 collection: Any, registry: CollectorRegistry | None = None,
+                 options: KafkaOptions | None = None) -> None:
         self.config = config
+        self.options = with_defaults(options)  # credentials (kafka_auth); env's by default
         self.metrics = ProcessorMetrics(registry)
         self.fold = fold
         self.bootstrap = bootstrap
@@ -66,10 +69,11 @@ class PartitionProcessor:
             auto_offset_reset="earliest", isolation_level="read_committed",
             session_timeout_ms=c.session_timeout_ms,
             heartbeat_interval_ms=c.heartbeat_interval_ms,
-            metadata_max_age_ms=METADATA_MAX_AGE_MS)
-        self.committer = (TransactionalCommitter(c, self.bootstrap)
+            metadata_max_age_ms=METADATA_MAX_AGE_MS, **self.options)
+        self.committer = (TransactionalCommitter(c, self.bootstrap, self.options)
                           if c.commit is CommitMode.TRANSACTIONS
-                          else AtLeastOnceCommitter(c, self.bootstrap, self.consumer))
+                          else AtLeastOnceCommitter(c, self.bootstrap, self.consumer,
+                                                    self.options))
         await self.committer.start()
         self.consumer.subscribe([c.input_topic], listener=_Listener(self))
         await self.consumer.start()

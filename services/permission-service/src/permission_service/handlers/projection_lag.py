@@ -19,6 +19,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from ssp_runtime.kafka_auth import KafkaOptions, with_defaults
 
 POLL_S = 0.02
 
@@ -30,8 +31,9 @@ class ProjectionBehind(TimeoutError):
 
 class ProjectionLag:
     def __init__(self, bootstrap: str, topic: str, group_id: str, max_wait_s: float,
-                 clock_margin_s: float = 1.0) -> None:
+                 clock_margin_s: float = 1.0, options: KafkaOptions | None = None) -> None:
         self.bootstrap = bootstrap
+        self.options = with_defaults(options)
         self.clock_margin_s = clock_margin_s
         self._proof_began: float | None = None  # wall clock, when the last proof began
         self.topic = topic
@@ -44,10 +46,11 @@ class ProjectionLag:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                          enable_auto_commit=False)
+                                          enable_auto_commit=False, **self.options)
         await self._consumer.start()
         self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                          client_id="permission-service-projection-lag")
+                                          client_id="permission-service-projection-lag",
+                                          **self.options)
         await self._admin.start()
 
     async def stop(self) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 from pymongo.errors import OperationFailure
 from ssp_contracts.base import Event
-from ssp_contracts.commands import CommandRequested
+from ssp_contracts.commands import CommandCancelRequested, CommandRequested
 from ssp_runtime.mongo import Database
-from ssp_runtime.outbox import OUTBOX, OutboxRelay
+from ssp_runtime.outbox import OUTBOX, OutboxRelay, outbox_entry, push_outbox
 
 from permission_service.domain.authorizer import Decision
 from permission_service.store.duplicates import is_duplicate_key
@@ -47,6 +47,21 @@ class DecisionStore:
             raise
         self.outbox.kick(DECISIONS, request.command_id)
         return True
+
+    async def forward_cancel(self, cancel: CommandCancelRequested, topic: str,
+                             event_id: str) -> bool:
+        """Queue the cancel behind the command's own CommandAuthorized (same document, same
+        outbox, so it reaches the dispatcher after it). Only for a command authorized here,
+        in the cancel's org and on its device; a redelivered cancel (`event_id`) is queued
+        once. False when there is nothing to forward it to."""
+        result = await self.col.update_one(
+            {"_id": cancel.command_id, "authorized": True, "org_id": cancel.org_id,
+             "device_id": cancel.device_id, "cancels": {"$ne": event_id}},
+            {"$push": push_outbox(outbox_entry(topic, cancel, source=self.source)),
+             "$addToSet": {"cancels": event_id}})
+        if result.modified_count:
+            self.outbox.kick(DECISIONS, cancel.command_id)
+        return bool(result.modified_count)
 
     async def forget_older_than(self, cutoff: datetime) -> int:
         """Drop decisions whose events have left, decided before `cutoff`. Keeps the collection
