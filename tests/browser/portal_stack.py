@@ -21,7 +21,7 @@ from ssp_simulators.apple.fleet import AppleFleet
 
 from tests.browser.demo_org import DemoOrg
 from tests.browser.device_links import link_devices
-from tests.browser.projection_catch_up import wait_until_caught_up
+from tests.browser.projection_catch_up import wait_until_accounts_known, wait_until_caught_up
 from tests.support.android import AmapiStandIn, amapi_stand_in
 from tests.support.kafka import Producer, Tail
 
@@ -89,6 +89,7 @@ async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[D
             demo.owners = {demo.iphones[0].udid: "alice", demo.iphones[1].udid: "alice",
                             demo.iphones[2].udid: "bob", demo.android_id: "alice"}
             await link_devices(demo, producer, devices)
+            await wait_until_accounts_known(demo, set(demo.owners.values()))
             yield demo
         finally:
             await fleet.stop()

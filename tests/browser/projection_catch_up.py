@@ -77,3 +77,25 @@ async def wait_until_caught_up(demo: DemoOrg, bootstrap: str, timeout_s: float =
                 waiting = {(t, p) for t, p in waiting if not await _seen(admin, demo, p, t)}
     finally:
         await producer.stop()
+
+
+async def wait_until_accounts_known(demo: DemoOrg, usernames: set[str],
+                                    timeout_s: float = 120) -> None:
+    """Waits until the gateway's account projection resolves each of `usernames`.
+
+    A fresh gateway replays the whole compacted `ssp.access` (every account earlier tests
+    made) before it reaches this run's users; until then admin pages that name a user (the
+    device-link filter, sspctl's `devices link`) find no one. Each demo user owns a linked
+    device, so the admin device search by username finds one once the account is known.
+    """
+    deadline = time.monotonic() + timeout_s
+    async with demo.api_session("admin") as admin:
+        waiting = set(usernames)
+        while waiting:
+            assert time.monotonic() < deadline, f"accounts never projected: {sorted(waiting)}"
+            for username in sorted(waiting):
+                found = await admin.get("/api/v1/admin/devices", params={"username": username})
+                if found.status_code == 200 and found.json()["items"]:
+                    waiting.discard(username)
+            if waiting:
+                await asyncio.sleep(0.5)
