@@ -29,7 +29,6 @@ from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
 from portal_gateway.domain.access import Caller
 from portal_gateway.domain.actions import require_available
-from portal_gateway.domain.command_params import validate_params
 from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.domain.errors import FieldProblem, Unavailable, ValidationFailed
 from portal_gateway.domain.rate_limits import RateLimit, check_count, window_for
@@ -92,8 +91,7 @@ class CommandDesk:
             prior = await self.stores.claims.find_key(caller.user_id, idempotency_key, now)
             if prior is not None:
                 return _replay(prior, device, req)
-        require_available(device, caller.permissions, req.action)
-        validate_params(req.action, device.platform, req.params)
+        require_available(device, caller, req.action, req.params)
         token = None
         if confirming.needs_confirmation(req.action):
             confirming.require_step_up(caller.reauthenticated_at, self.policy.session, now)
@@ -153,7 +151,7 @@ class CommandDesk:
     async def issue_confirmation(self, caller: Caller, device: DeviceSnapshot, action: Action,
                                  now: datetime) -> tuple[str, datetime]:
         confirming.require_confirmable(action)
-        require_available(device, caller.permissions, action)
+        require_available(device, caller, action)
         token, confirmation = confirming.new_confirmation(
             user_id=caller.user_id, org_id=caller.org_id, device_id=device.device_id,
             action=action, now=now, ttl=self.policy.confirmation_ttl)

@@ -16,21 +16,19 @@ from datetime import datetime, timedelta
 
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.base import Event
-from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.commands import DECISION_VERSION, CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import CommandStatus, Permission
+from ssp_contracts.policy import PORTAL_SOURCE, Decision, DeviceFacts, authorize
 from ssp_runtime.consuming import Delivery
 
 from permission_service.domain.access_events import access_snapshot
 from permission_service.domain.accounts import Account
-from permission_service.domain.authorizer import Decision, authorize, to_command_authorized
-from permission_service.domain.device_views import DeviceView
+from permission_service.domain.authorizer import to_command_authorized
 from permission_service.domain.roles import roles_by_id
 from permission_service.handlers.projection_lag import ProjectionLag
 from permission_service.store import Stores
 
 log = logging.getLogger(__name__)
-# `requested` is version 1 of a command's status line; the decision is always version 2.
-DECISION_STATUS_VERSION = 2
 _AUDIT_NAMESPACE = uuid.UUID("a3c1d9e2-8f57-4b0e-b6a4-2d9e51c7f380")
 
 
@@ -50,7 +48,7 @@ class Authorizer:
         device = await self.stores.devices.get(request.device_id)
         requester = await self.stores.accounts.get(request.requested_by)
         decision = authorize(request, requester, await self._permissions(requester, request),
-                             device)
+                             device, from_portal=request.source == PORTAL_SOURCE)
         now = self.clock()
         events = decision_events(request, decision, device, now)
         if await self.stores.decisions.insert(request, decision, events, now):
@@ -70,11 +68,11 @@ class Authorizer:
         return access_snapshot(requester, roles).permissions
 
 
-def decision_events(request: CommandRequested, decision: Decision, device: DeviceView | None,
+def decision_events(request: CommandRequested, decision: Decision, device: DeviceFacts | None,
                     now: datetime) -> list[Event]:
     status = CommandStatusChanged(
         org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
-        action=request.action, version=DECISION_STATUS_VERSION,
+        action=request.action, version=DECISION_VERSION,
         status=CommandStatus.AUTHORIZED if decision.authorized else CommandStatus.REJECTED,
         requested_by=request.requested_by,
         reason_code=None if decision.authorized else decision.code,

@@ -11,10 +11,10 @@ from typing import Any
 from pymongo.errors import OperationFailure
 from ssp_contracts.base import Event
 from ssp_contracts.commands import CommandCancelRequested, CommandRequested
+from ssp_contracts.policy import Decision
 from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OUTBOX, OutboxRelay, outbox_entry, push_outbox
 
-from permission_service.domain.authorizer import Decision
 from permission_service.store.duplicates import is_duplicate_key
 from permission_service.store.pending_events import entries_for
 

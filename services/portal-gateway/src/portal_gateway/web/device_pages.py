@@ -35,7 +35,7 @@ async def devices_page(caller: CurrentUser, request: Request) -> Response:
     access = portal_access(caller.permissions, len(devices))
     return render(request, "devices.html", {
         "access": access, "live": True,  # a newly linked device appears without a reload
-        "devices": [device_public(d, caller.permissions) for d in devices] if access.granted
+        "devices": [device_public(d, caller, caller.permissions) for d in devices] if access.granted
         else []})
 
 
@@ -43,13 +43,13 @@ async def _device_context(request: Request, caller: Caller,
                           device: DeviceSnapshot) -> dict[str, Any]:
     gw = gateway_of(request)
     t = translator(page_locale(request))
-    availability = action_availability(device, caller.permissions)
+    availability = action_availability(device, caller, caller.permissions)
     commands = await device_history(gw.stores, caller, device)
     linked_at = device.owner.linked_at if device.owner else None
     return {
         "lost_mode_contact": await gw.stores.commands.lost_mode_contact(
             caller.org_id, device.device_id, linked_at) if device.lost_mode else None,
-        "device": device_public(device, caller.permissions, availability), "live": True,
+        "device": device_public(device, caller, caller.permissions, availability), "live": True,
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
                         for a, why in availability.unavailable.items()],
         "commands": commands,
