@@ -19,11 +19,13 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.base import Event
+from ssp_contracts.cloudevents import to_value
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED
 from ssp_runtime import tracing
+from ssp_runtime.signing import Signer
 
 from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
@@ -77,11 +79,12 @@ def new_command_id() -> str:
 
 class CommandDesk:
     def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy,
-                 wipe_breaker: WipeBreaker) -> None:
+                 wipe_breaker: WipeBreaker, signer: Signer) -> None:
         self.stores = stores
         self.publisher = publisher
         self.policy = policy
         self.wipe_breaker = wipe_breaker
+        self.signer = signer  # makes a request the portal's (the authorizer checks)
         self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
 
     async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
@@ -165,8 +168,9 @@ class CommandDesk:
     async def _publish(self, topic: str, event: CommandRequested | CommandCancelRequested,
                        ) -> None:
         tracing.mark(**{"ssp.command_id": event.command_id})
+        headers = self.signer.headers(event.event_type, to_value(event))
         try:
-            await self.publisher.publish(topic, event, key=event.device_id)
+            await self.publisher.publish(topic, event, key=event.device_id, headers=headers)
         except PUBLISH_ERRORS as exc:
             log.warning("command not published", extra={"command_id": event.command_id,
                                                          "error": repr(exc)})

@@ -20,6 +20,7 @@ from ssp_contracts.commands import DECISION_VERSION, CommandRequested, CommandSt
 from ssp_contracts.enums import CommandStatus, Permission
 from ssp_contracts.policy import PORTAL_SOURCE, Decision, DeviceFacts, authorize
 from ssp_runtime.consuming import Delivery
+from ssp_runtime.signing import SignatureRefused, Verifier
 
 from permission_service.domain.access_events import access_snapshot
 from permission_service.domain.accounts import Account
@@ -34,10 +35,11 @@ _AUDIT_NAMESPACE = uuid.UUID("a3c1d9e2-8f57-4b0e-b6a4-2d9e51c7f380")
 
 class Authorizer:
     def __init__(self, stores: Stores, lag: ProjectionLag, clock: Callable[[], datetime],
-                 retention: timedelta = timedelta(days=8)) -> None:
+                 portal: Verifier, retention: timedelta = timedelta(days=8)) -> None:
         self.stores = stores
         self.lag = lag
         self.clock = clock
+        self.portal = portal  # the gateway's keys: what it signed comes from the portal
         self.retention = retention
 
     async def on_command_requested(self, request: CommandRequested, d: Delivery) -> None:
@@ -48,13 +50,27 @@ class Authorizer:
         device = await self.stores.devices.get(request.device_id)
         requester = await self.stores.accounts.get(request.requested_by)
         decision = authorize(request, requester, await self._permissions(requester, request),
-                             device, from_portal=request.source == PORTAL_SOURCE)
+                             device, from_portal=self._from_portal(request, d))
         now = self.clock()
         events = decision_events(request, decision, device, now)
         if await self.stores.decisions.insert(request, decision, events, now):
             log.info("command decided", extra={
                 "command_id": request.command_id, "device_id": request.device_id,
                 "action": request.action.value, "decision": decision.code})
+
+    def _from_portal(self, request: CommandRequested, d: Delivery) -> bool:
+        """Only a record the gateway signed counts as the portal's, whatever `source` says:
+        anyone who can write the topic can write "portal" there."""
+        if request.source != PORTAL_SOURCE:
+            return False
+        try:
+            self.portal.verify(CommandRequested.event_type, d.value, d.headers)
+        except SignatureRefused as refused:
+            log.warning("a request claims the portal without its signature; decided as an "
+                        "integration request", extra={"command_id": request.command_id,
+                                                      "reason": refused.reason})
+            return False
+        return True
 
     async def forget_old_decisions(self) -> None:
         """Periodic: decisions older than any redelivery can be are dropped."""
