@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from command_dispatcher.authorizations import AuthorizationCheck
+from command_dispatcher.settings import Settings
 from prometheus_client import CollectorRegistry
 from ssp_contracts.cloudevents import to_value
 from ssp_contracts.commands import CommandAuthorized
@@ -49,3 +50,10 @@ def test_signed_passes_and_unsigned_or_foreign_signatures_are_refused_and_counte
     with pytest.raises(SignatureRefused):
         check.require_signed(EVENT, delivery(gateway_signed))
     assert (refused(registry, "unsigned"), refused(registry, "unknown_key")) == (1, 1)
+
+
+def test_outside_demo_mode_the_trusted_keys_must_be_set(monkeypatch) -> None:
+    monkeypatch.delenv("SSP_AUTHORIZATION_TRUSTED_KEYS", raising=False)
+    with pytest.raises(ValueError, match="SSP_AUTHORIZATION_TRUSTED_KEYS"):
+        Settings(demo_mode=False).authorization_verifier()
+    assert Settings(demo_mode=True).authorization_verifier().trusted

@@ -49,10 +49,12 @@ class Authorizer:
         await self.lag.wait_caught_up(d.timestamp_ms)
         device = await self.stores.devices.get(request.device_id)
         requester = await self.stores.accounts.get(request.requested_by)
+        from_portal = self._from_portal(request, d)
         decision = authorize(request, requester, await self._permissions(requester, request),
-                             device, from_portal=self._from_portal(request, d))
+                             device, from_portal=from_portal)
         now = self.clock()
-        events = decision_events(request, decision, device, now)
+        origin = PORTAL_SOURCE if from_portal else f"integration {request.source!r}"
+        events = decision_events(request, decision, device, now, origin)
         if await self.stores.decisions.insert(request, decision, events, now):
             log.info("command decided", extra={
                 "command_id": request.command_id, "device_id": request.device_id,
@@ -85,7 +87,8 @@ class Authorizer:
 
 
 def decision_events(request: CommandRequested, decision: Decision, device: DeviceFacts | None,
-                    now: datetime) -> list[Event]:
+                    now: datetime, origin: str) -> list[Event]:
+    """`origin`: where the request came from as decided (the portal only if it signed it)."""
     status = CommandStatusChanged(
         org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
         action=request.action, version=DECISION_VERSION,
@@ -100,7 +103,8 @@ def decision_events(request: CommandRequested, decision: Decision, device: Devic
         action="authorized_command" if decision.authorized else "rejected_command",
         outcome="succeeded" if decision.authorized else "rejected",
         device_id=request.device_id, command_id=request.command_id,
-        detail=f"{request.action.value}: {decision.code}: {decision.reason}", occurred_at=now)
+        detail=f"{request.action.value} ({origin}): {decision.code}: {decision.reason}",
+        occurred_at=now)
     if not decision.authorized:
         return [status, audit]
     assert device is not None  # authorize() never allows an unknown device
