@@ -7,10 +7,12 @@ thing changed, and expects that one rule's rejection code.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from ssp_contracts import cloudevents
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Platform
@@ -22,6 +24,7 @@ from ssp_contracts.topics import (
     COMMANDS_STATUS,
     COMMANDS_WINDOWS,
     DEVICES,
+    dlq_name,
 )
 
 from tests.integration import test_permission_harness as harness
@@ -325,3 +328,20 @@ async def test_an_account_with_the_integration_permission_may_wipe_from_another_
     assert role.status == 201, role
     robot = await create_user(rpc, org, people.admin, roles=[role.data["role_id"]])
     assert await wire.outcomes(allowed(org, robot, Action.WIPE).unsigned()) == ["authorized"]
+
+
+async def test_a_pin_of_arabic_indic_digits_never_reaches_the_rules(wire, org, people, bootstrap):
+    # What a client that skips the portal might send: six digits to `\d`, none to a Mac.
+    base = allowed(org, people.owner, Action.LOCK, M.MACOS, Platform.MACOS, pin="123456")
+    body = json.loads(cloudevents.to_value(base.request))
+    body["params"]["pin"] = "١٢٣٤٥٦"
+    async with Tail(bootstrap, dlq_name(COMMANDS_REQUESTED)) as dlq:
+        await wire.producer.send_event(DEVICES, base.device)
+        await wire.producer.send_raw(
+            COMMANDS_REQUESTED, json.dumps(body).encode(), key=base.request.device_id,
+            headers=cloudevents.to_headers(base.request, source="tests"))
+        [refused] = await dlq.wait_for(
+            lambda r: json_of(r)["command_id"] == base.request.command_id)
+    assert headers_of(refused)["dlq_error_type"] == "ContractViolation"
+    assert not [r for r in wire.tails[COMMANDS_STATUS].seen
+                if json_of(r)["command_id"] == base.request.command_id]

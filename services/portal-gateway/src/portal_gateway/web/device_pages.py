@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from ssp_contracts.capabilities import PIN_REQUIRED
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_contracts.policy import needs_pin
 from starlette.responses import RedirectResponse, Response
 
 from portal_gateway.command_reads import cancel_offered, device_history, own_command
@@ -54,7 +54,7 @@ async def _device_context(request: Request, caller: Caller,
                         for a, why in availability.unavailable.items()],
         "commands": commands,
         "cancelable": {c.command_id for c in commands if cancel_offered(c, device, caller)},
-        "needs_pin": {a.value for a in Action if (a, device.platform) in PIN_REQUIRED},
+        "needs_pin": {a.value for a in Action if needs_pin(a, device.platform)},
         "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
         "confirm_name": device.name or device.identifiers.serial_number or "",
         "idempotency_key": uuid.uuid4().hex,  # one per rendered form: a double submit is one
