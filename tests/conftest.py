@@ -17,6 +17,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from ssp_contracts.topics import TOPICS, dlq_name
 from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_devstack.signing_keys import signing_env
 from ssp_devstack.stack import Stack, StackConfig
 from ssp_runtime.kafka import ensure_topics
 
@@ -24,6 +25,12 @@ from ssp_runtime.kafka import ensure_topics
 from tests.gateway.session_gateway import gateway, producer, responder, world
 
 _ = (gateway, producer, responder, world)  # fixtures, registered by name
+
+# Every service process the tests start inherits this environment (ServiceProcess passes
+# os.environ on): one signing key pair per signer for the whole run. `make test` sets them
+# already (ssp_devstack exec); a pytest run by hand gets its own here.
+for _name, _value in signing_env().items():
+    os.environ.setdefault(_name, _value)
 
 TEST_PORTS = {"SSP_DEVSTACK_DIR": ".devstack/test", "SSP_DEVSTACK_KAFKA_PORT": "19092",
               "SSP_DEVSTACK_CONTROLLER_PORT": "19093", "SSP_DEVSTACK_MONGO_PORT": "28017"}

@@ -52,6 +52,10 @@ async def test_params_are_validated_per_action_and_platform(world):
     assert resp.status_code == 422 and resp.json()["problems"][0]["field"] == "params.pin"
     resp = await b.command(mac.device_id, "lock", {"pin": "12345"})
     assert resp.status_code == 422  # contract pattern: 6 digits
+    # ASCII digits only: Arabic-Indic or full-width digits are digits to `\d`, not to a Mac.
+    for pin in ("١٢٣٤٥٦", "\uff11\uff12\uff13\uff14\uff15\uff16"):
+        resp = await b.command(mac.device_id, "lock", {"pin": pin})
+        assert resp.status_code == 422, resp.text
     resp = await b.command(mac.device_id, "enable_lost_mode", {"message": "x"})
     assert resp.status_code == 409 and resp.json()["reason_code"] == "unsupported.lost_mode_macos"
     resp = await b.command(mac.device_id, "lock", {"pin": "123456"})

@@ -7,10 +7,12 @@ thing changed, and expects that one rule's rejection code.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from ssp_contracts import cloudevents
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Platform
@@ -22,6 +24,7 @@ from ssp_contracts.topics import (
     COMMANDS_STATUS,
     COMMANDS_WINDOWS,
     DEVICES,
+    dlq_name,
 )
 
 from tests.integration import test_permission_harness as harness
@@ -32,6 +35,7 @@ from tests.integration.test_permission_harness import (
     new_id,
 )
 from tests.support.kafka import Producer, Tail, headers_of, json_of
+from tests.support.signing import as_portal
 
 # Fixtures of the shared harness, bound here so pytest finds them for this module.
 database = harness.database
@@ -54,19 +58,27 @@ class People:
 class Case:
     device: DeviceSnapshot | None
     request: CommandRequested
+    portal_signed: bool = True  # sent as the gateway would (else as another system)
 
     def with_device(self, **changes: object) -> Case:
         assert self.device is not None
         device_id = new_id("dev")  # a fresh device, so the two cases never share state
         return Case(self.device.model_copy(update={"device_id": device_id, **changes}),
                     self.request.model_copy(update={"device_id": device_id,
-                                                    "command_id": new_id("cmd")}))
+                                                    "command_id": new_id("cmd")}),
+                    self.portal_signed)
 
     def with_request(self, **changes: object) -> Case:
         device_id = new_id("dev")
         device = self.device.model_copy(update={"device_id": device_id}) if self.device else None
         return Case(device, self.request.model_copy(update={
-            "device_id": device_id, "command_id": new_id("cmd"), **changes}))
+            "device_id": device_id, "command_id": new_id("cmd"), **changes}),
+            self.portal_signed)
+
+    def unsigned(self) -> Case:
+        """The same request (a fresh device and id) with no gateway signature."""
+        again = self.with_request()
+        return Case(again.device, again.request, portal_signed=False)
 
 
 class Wire:
@@ -82,7 +94,9 @@ class Wire:
             if case.device is not None:
                 await self.producer.send_event(DEVICES, case.device)
         for case in cases:
-            await self.producer.send_event(COMMANDS_REQUESTED, case.request)
+            await self.producer.send_event(
+                COMMANDS_REQUESTED, case.request,
+                headers=as_portal(case.request) if case.portal_signed else None)
 
     async def decided(self, case: Case) -> dict:
         [record] = await self.tails[COMMANDS_STATUS].wait_for(
@@ -216,7 +230,7 @@ async def test_rule_capability_depends_on_the_device_state(wire, org, people):
 async def test_rule_lost_mode_needs_a_message_or_phone_number(wire, org, people):
     base = allowed(org, people.owner, Action.ENABLE_LOST_MODE, message="Please call me")
     assert await wire.outcomes(base, base.with_request(params=CommandParams())) == [
-        "authorized", "params.lost_mode_contact_required"]
+        "authorized", "params.message_or_phone_required"]
 
 
 async def test_rule_locking_a_mac_needs_a_pin(wire, org, people):
@@ -271,3 +285,63 @@ async def test_a_cancel_is_forwarded_behind_its_authorized_command_and_only_then
         ok.request.device_id, rejected.request.device_id)]
     assert [headers_of(r)["ce_type"] for r in mine] == [
         "ssp.command.authorized.v1", "ssp.command.cancel_requested.v1"]
+
+
+async def test_rule_device_wipe_pending(wire, org, people):
+    base = allowed(org, people.owner)
+    assert await wire.outcomes(base, base.with_device(wipe_state="pending")) == [
+        "authorized", "device.wipe_pending"]
+
+
+async def test_rule_params_an_action_does_not_use(wire, org, people):
+    base = allowed(org, people.owner, Action.REFRESH)
+    assert await wire.outcomes(base, base.with_request(params=CommandParams(message="x"))) == [
+        "authorized", "params.not_accepted"]
+
+
+async def test_a_forged_portal_wipe_is_an_integration_request_and_rejected(wire, org, people):
+    # Straight onto the topic, in alice's name, `source` left at "portal": without the
+    # gateway's signature it is another system's request, and alice holds no ssp.integration.
+    base = allowed(org, people.owner, Action.WIPE)
+    forged = base.unsigned()
+    assert forged.request.source == "portal"
+    assert await wire.outcomes(base, forged) == ["authorized", "integration.permission_missing"]
+    # A portal signature over another record does not carry over.
+    stolen = base.with_request()
+    await wire.producer.send_event(DEVICES, stolen.device)
+    await wire.producer.send_event(COMMANDS_REQUESTED, stolen.request,
+                                   headers=as_portal(base.request))
+    assert (await wire.decided(stolen))["reason_code"] == "integration.permission_missing"
+
+
+async def test_other_systems_may_run_the_other_actions_with_the_usual_permissions(
+        wire, org, people):
+    lock = allowed(org, people.owner).unsigned()
+    reset = allowed(org, people.owner, Action.RESET_PASSCODE).unsigned()
+    assert await wire.outcomes(lock, reset) == ["authorized", "integration.permission_missing"]
+
+
+async def test_an_account_with_the_integration_permission_may_wipe_from_another_system(
+        wire, rpc, org, people):
+    role = await admin_call(rpc, org, people.admin, "create_role", name=new_id("Integration"),
+                            permissions=["ssp.wipe", "ssp.integration"])
+    assert role.status == 201, role
+    robot = await create_user(rpc, org, people.admin, roles=[role.data["role_id"]])
+    assert await wire.outcomes(allowed(org, robot, Action.WIPE).unsigned()) == ["authorized"]
+
+
+async def test_a_pin_of_arabic_indic_digits_never_reaches_the_rules(wire, org, people, bootstrap):
+    # What a client that skips the portal might send: six digits to `\d`, none to a Mac.
+    base = allowed(org, people.owner, Action.LOCK, M.MACOS, Platform.MACOS, pin="123456")
+    body = json.loads(cloudevents.to_value(base.request))
+    body["params"]["pin"] = "١٢٣٤٥٦"
+    async with Tail(bootstrap, dlq_name(COMMANDS_REQUESTED)) as dlq:
+        await wire.producer.send_event(DEVICES, base.device)
+        await wire.producer.send_raw(
+            COMMANDS_REQUESTED, json.dumps(body).encode(), key=base.request.device_id,
+            headers=cloudevents.to_headers(base.request, source="tests"))
+        [refused] = await dlq.wait_for(
+            lambda r: json_of(r)["command_id"] == base.request.command_id)
+    assert headers_of(refused)["dlq_error_type"] == "ContractViolation"
+    assert not [r for r in wire.tails[COMMANDS_STATUS].seen
+                if json_of(r)["command_id"] == base.request.command_id]

@@ -12,8 +12,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from ssp_contracts import cloudevents
 from ssp_contracts.base import Event
+from ssp_contracts.commands import CommandAuthorized
 from ssp_runtime.kafka import METADATA_MAX_AGE_MS
 from ssp_runtime.kafka_auth import kafka_options
+
+from tests.support.signing import as_authorizer
 
 
 async def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
@@ -43,8 +46,13 @@ class Producer:
         await self._p.stop()
 
     async def send_event(self, topic: str, event: Event, *, key: str | None = None,
-                         source: str = "tests", headers: dict[str, str] | None = None) -> str:
+                         source: str = "tests", headers: dict[str, str] | None = None,
+                         signed: bool = True) -> str:
+        """A `CommandAuthorized` goes out signed as the permission-service's (the tests stand
+        in for it) unless `signed` is False."""
         ce = cloudevents.to_headers(event, source=source)
+        if signed and isinstance(event, CommandAuthorized):
+            ce.update(as_authorizer(event))
         ce.update(headers or {})
         await self.send_raw(topic, cloudevents.to_value(event), key=key or event.subject(),
                             headers=ce)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from command_dispatcher.lifecycle import (
-    AUTHORIZED_VERSION,
     CANCELED_BY_REQUESTER,
     CancelRefused,
     accept,
@@ -15,7 +14,11 @@ from command_dispatcher.lifecycle import (
     to_status_event,
     transition,
 )
-from ssp_contracts.commands import CommandAuthorized, CommandCancelRequested
+from ssp_contracts.commands import (
+    FIRST_DISPATCH_VERSION,
+    CommandAuthorized,
+    CommandCancelRequested,
+)
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 
 S = CommandStatus
@@ -92,6 +95,6 @@ def test_a_cancel_that_overtook_its_command_ends_it_before_the_queue() -> None:
     event = cancel_before_queue(CommandCancelRequested(
         org_id="acme", command_id="cmd-9", device_id="dev-1", action=Action.LOCK,
         requested_by="u-1", requested_at=T0), LATER)
-    assert event.status is S.CANCELED and event.version == AUTHORIZED_VERSION + 1
+    assert event.status is S.CANCELED and event.version == FIRST_DISPATCH_VERSION
     assert event.reason_code == CANCELED_BY_REQUESTER
     assert (event.command_id, event.device_id, event.requested_by) == ("cmd-9", "dev-1", "u-1")

@@ -5,29 +5,32 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 from permission_service.domain.accounts import Account
-from permission_service.domain.authorizer import (
-    allowed_actions,
-    authorize,
-    to_command_authorized,
-)
-from permission_service.domain.device_views import DeviceView, is_newer
+from permission_service.domain.authorizer import to_command_authorized
+from permission_service.domain.device_views import is_newer
 from ssp_contracts.access import UserAccess
 from ssp_contracts.capabilities import PLATFORM_OF_MODE
 from ssp_contracts.commands import CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission, Platform
+from ssp_contracts.policy import DeviceFacts, allowed_actions, authorize
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 FULL_PARAMS = CommandParams(message="Please call me", pin="123456")
 
 
-def device(mode: ManagementMode = ManagementMode.IOS_SUPERVISED, **changes) -> DeviceView:
+def params_for(action: Action, needs: tuple[str, ...]) -> CommandParams:
+    """The inputs `allowed_actions` asks for, filled in."""
+    return CommandParams(message="Please call me" if "message_or_phone_number" in needs else None,
+                         pin="123456" if "pin" in needs else None)
+
+
+def device(mode: ManagementMode = ManagementMode.IOS_SUPERVISED, **changes) -> DeviceFacts:
     fields = {"device_id": "dev-1", "org_id": "acme", "owner_user_id": "u-1",
               "platform": PLATFORM_OF_MODE[mode], "management_mode": mode, **changes}
-    return DeviceView(**fields)
+    return DeviceFacts(**fields)
 
 
-def by_action(view: DeviceView, permissions, requester=None) -> dict:
+def by_action(view: DeviceFacts, permissions, requester=None) -> dict:
     requester = requester or Account(user_id="u-1", org_id="acme", username="alice")
     return {a.action: a for a in allowed_actions(view, requester, permissions)}
 
@@ -59,7 +62,7 @@ def test_device_view_from_snapshot_and_authorized_event():
         org_id="acme", device_id="dev-1", version=3, platform=Platform.MACOS,
         management_mode=ManagementMode.MACOS, lost_mode=False,
         owner=DeviceOwner(user_id="u-1", linked_at=NOW, source=LinkSource.MANUAL))
-    view = DeviceView.from_snapshot(snapshot)
+    view = DeviceFacts.from_snapshot(snapshot)
     assert view == device(ManagementMode.MACOS)
     assert is_newer(snapshot, None) and is_newer(snapshot, 2) and not is_newer(snapshot, 3)
     request = CommandRequested(org_id="acme", command_id="c-1", device_id="dev-1",
@@ -85,7 +88,7 @@ def test_allowed_actions_agree_with_authorize(
     requester = Account(user_id="u-1", org_id="acme", username="alice", enabled=enabled)
     for action, shown in by_action(view, permissions, requester).items():
         request = CommandRequested(org_id="acme", command_id="c-1", device_id="dev-1",
-                                   action=action, params=FULL_PARAMS, requested_by="u-1",
-                                   requested_at=NOW)
-        decision = authorize(request, requester, permissions, view)
+                                   action=action, params=params_for(action, shown.needs),
+                                   requested_by="u-1", requested_at=NOW)
+        decision = authorize(request, requester, permissions, view, from_portal=True)
         assert (shown.allowed, shown.code) == (decision.authorized, decision.code)

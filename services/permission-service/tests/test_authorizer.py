@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from permission_service.domain.accounts import Account
-from permission_service.domain.authorizer import Decision, authorize
-from permission_service.domain.device_views import DeviceView
+from pydantic import ValidationError
 from ssp_contracts.commands import CommandParams, CommandRequested
 from ssp_contracts.enums import Action, ManagementMode, Permission, Platform
+from ssp_contracts.policy import Decision, DeviceFacts, authorize
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-EVERY_SSP = frozenset(p for p in Permission if p is not Permission.ADMIN)
+EVERY_SSP = frozenset(
+    p for p in Permission if p not in {Permission.ADMIN, Permission.INTEGRATION})
 M = ManagementMode
 
 
@@ -26,10 +27,12 @@ class Case:
     request: CommandRequested
     requester: Account | None
     permissions: frozenset[Permission]
-    device: DeviceView | None
+    device: DeviceFacts | None
+    from_portal: bool = True
 
     def decide(self) -> Decision:
-        return authorize(self.request, self.requester, self.permissions, self.device)
+        return authorize(self.request, self.requester, self.permissions, self.device,
+                         from_portal=self.from_portal)
 
     def with_request(self, **changes: object) -> "Case":
         return replace(self, request=self.request.model_copy(update=changes))
@@ -56,8 +59,8 @@ def authorized_case(
             params=CommandParams(**params), requested_by="u-1", requested_at=NOW),
         requester=Account(user_id="u-1", org_id="acme", username="alice"),
         permissions=EVERY_SSP,
-        device=DeviceView(device_id="dev-1", org_id="acme", owner_user_id="u-1",
-                          platform=platform, management_mode=mode, lost_mode=lost_mode),
+        device=DeviceFacts(device_id="dev-1", org_id="acme", owner_user_id="u-1",
+                           platform=platform, management_mode=mode, lost_mode=lost_mode),
     )
     assert case.decide().authorized, case.decide()
     return case
@@ -140,8 +143,8 @@ def test_unsupported_in_current_device_state():
 
 
 def test_lost_mode_needs_a_message_or_phone_number():
-    refused(lost_mode_case().with_params(message=None), "params.lost_mode_contact_required")
-    refused(lost_mode_case().with_params(message="   "), "params.lost_mode_contact_required")
+    refused(lost_mode_case().with_params(message=None), "params.message_or_phone_required")
+    refused(lost_mode_case().with_params(message="   "), "params.message_or_phone_required")
     assert lost_mode_case().with_params(message=None, phone_number="+49 30 1234").decide() \
         .authorized
 
@@ -155,8 +158,35 @@ def test_wiped_device_accepts_nothing():
     refused(authorized_case().with_device(wipe_state="wiped"), "device.wiped")
 
 
-def test_pending_wipe_does_not_block_other_commands():
-    assert authorized_case().with_device(wipe_state="pending").decide().authorized
+def test_pending_wipe_blocks_every_command():
+    refused(authorized_case().with_device(wipe_state="pending"), "device.wipe_pending")
+    refused(mac_case(Action.WIPE).with_device(wipe_state="pending"), "device.wipe_pending")
+
+
+def test_parameters_an_action_does_not_use_are_refused():
+    refused(authorized_case(Action.REFRESH).with_params(message="hello"), "params.not_accepted")
+    refused(mac_case(Action.WIPE).with_params(message="hello"), "params.not_accepted")
+
+
+def test_a_pin_of_other_scripts_digits_never_reaches_the_rules():
+    # Python's and pydantic's `\d` match Arabic-Indic digits; a Mac must only get ASCII ones.
+    for pin in ("١٢٣٤٥٦", "\uff11\uff12\uff13\uff14\uff15\uff16", "12345", "1234567", "12345a"):
+        with pytest.raises(ValidationError):
+            CommandParams(pin=pin)
+    assert CommandParams(pin="012345").pin == "012345"
+
+
+@pytest.mark.parametrize("action", [Action.WIPE, Action.RESET_PASSCODE])
+def test_destructive_actions_from_another_system_need_the_integration_permission(
+        action: Action):
+    case = authorized_case(action)
+    refused(replace(case, from_portal=False), "integration.permission_missing")
+    assert replace(case, from_portal=False,
+                   permissions=case.permissions | {Permission.INTEGRATION}).decide().authorized
+
+
+def test_other_actions_from_another_system_need_only_their_own_permission():
+    assert replace(authorized_case(Action.LOCK), from_portal=False).decide().authorized
 
 
 def test_unenrolled_device():
@@ -170,23 +200,30 @@ ORDER_LOST_MODE: list[tuple[str, Break]] = [
     ("device.unknown", lambda c: c.with_request(device_id="dev-other")),
     ("device.unknown", lambda c: c.with_device(org_id="globex")),
     ("device.not_owned", lambda c: c.with_device(owner_user_id="u-2")),
+    ("device.wiped", lambda c: c.with_device(wipe_state="wiped")),
+    ("device.wipe_pending", lambda c: c.with_device(wipe_state="pending")),
+    ("device.unenrolled", lambda c: c.with_device(enrolled=False)),
+    ("unsupported.lost_mode_ios", lambda c: c.with_device(
+        management_mode=M.IOS_DEVICE_ENROLLMENT)),
     ("permission.missing", lambda c: replace(c, permissions=frozenset({Permission.VIEW}))),
     ("state.in_lost_mode", lambda c: c.with_device(lost_mode=True)),
-    ("params.lost_mode_contact_required", lambda c: c.with_params(message=None)),
-    ("device.wiped", lambda c: c.with_device(wipe_state="wiped")),
-    ("device.unenrolled", lambda c: c.with_device(enrolled=False)),
+    ("params.not_accepted", lambda c: c.with_params(pin="123456")),
+    ("params.message_or_phone_required", lambda c: c.with_params(message=None)),
 ]
-ORDER_MAC: list[tuple[str, Break]] = [
+ORDER_MAC_WIPE: list[tuple[str, Break]] = [
     ("device.not_owned", lambda c: c.with_device(owner_user_id=None)),
-    ("permission.missing", lambda c: replace(c, permissions=frozenset({Permission.VIEW}))),
-    ("params.pin_required", lambda c: c.with_params(pin=None)),
     ("device.wiped", lambda c: c.with_device(wipe_state="wiped")),
     ("device.unenrolled", lambda c: c.with_device(enrolled=False)),
+    ("permission.missing", lambda c: replace(c, permissions=frozenset({Permission.VIEW}))),
+    ("integration.permission_missing", lambda c: replace(c, from_portal=False)),
+    ("params.not_accepted", lambda c: c.with_params(message="hello")),
+    ("params.pin_required", lambda c: c.with_params(pin=None)),
 ]
 
 
-@pytest.mark.parametrize(("base", "order"), [(lost_mode_case, ORDER_LOST_MODE),
-                                             (mac_case, ORDER_MAC)], ids=["lost_mode", "mac"])
+@pytest.mark.parametrize(("base", "order"), [
+    (lost_mode_case, ORDER_LOST_MODE), (lambda: mac_case(Action.WIPE), ORDER_MAC_WIPE),
+], ids=["lost_mode", "mac_wipe"])
 def test_rules_apply_in_order(base: Callable[[], Case], order: list[tuple[str, Break]]):
     # Break everything from rule i on: rule i must be the one that answers.
     for i, (code, _) in enumerate(order):

@@ -119,9 +119,12 @@ class WipeBreaker:
 class Publisher:
     fail_with: BaseException | None = None
     sent: list[tuple[str, Any, str | None]] = field(default_factory=list)
+    headers: list[dict[str, str] | None] = field(default_factory=list)
 
-    async def publish(self, topic: str, event: Any, *, key: str | None = None) -> str:
+    async def publish(self, topic: str, event: Any, *, key: str | None = None,
+                      headers: dict[str, str] | None = None) -> str:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((topic, event, key))
+        self.headers.append(headers)
         return "ce-id"

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import pytest
-from portal_gateway.domain.actions import action_availability, require_available
-from portal_gateway.domain.errors import Conflict, Forbidden
-from ssp_contracts.enums import Action, ManagementMode, Permission
+from portal_gateway.domain import actions
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.errors import Conflict, Forbidden, ValidationFailed
+from ssp_contracts.commands import CommandParams
+from ssp_contracts.devices import DeviceOwner
+from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission
 
-from .snapshots import snapshot
+from .snapshots import snapshot as any_snapshot
 
 ALL = frozenset(Permission)
 A = Action
+ALICE = Caller(user_id="u-1", org_id="acme", username="alice", permissions=ALL)
+
+
+def snapshot(mode: ManagementMode = ManagementMode.IOS_SUPERVISED, **fields):
+    """A device of ALICE's (the gateway shows a user only their own devices)."""
+    owner = DeviceOwner(user_id="u-1", linked_at="2026-11-20T09:30:00Z",
+                        source=LinkSource.MANUAL)
+    return any_snapshot(mode, owner=owner, **fields)
+
+
+def action_availability(device, permissions):
+    return actions.action_availability(device, ALICE, permissions)
+
+
+def require_available(device, permissions, action, params=None):
+    caller = Caller(user_id="u-1", org_id="acme", username="alice",
+                    permissions=frozenset(permissions))
+    actions.require_available(device, caller, action, params)
 
 
 def test_supervised_iphone_with_every_permission():
@@ -68,3 +89,19 @@ def test_require_available_says_403_for_rights_and_409_for_state():
         require_available(snapshot(), ALL, A.LOCATE)
     assert state.value.extra["reason_code"] == "state.not_in_lost_mode"
     require_available(snapshot(), ALL, A.LOCK)  # no error
+
+
+def test_require_available_lists_every_parameter_problem_at_once():
+    with pytest.raises(ValidationFailed) as err:
+        require_available(snapshot(), ALL, A.ENABLE_LOST_MODE, CommandParams(pin="123456"))
+    assert {(p.field, p.code) for p in err.value.problems} == {
+        ("params.pin", "params.not_accepted"),
+        ("params.message", "params.message_or_phone_required")}
+
+
+def test_another_users_device_is_refused_unless_admin():
+    other = any_snapshot()  # nobody's device
+    with pytest.raises(Conflict) as err:
+        require_available(other, ALL - {Permission.ADMIN}, A.LOCK)
+    assert err.value.extra["reason_code"] == "device.not_owned"
+    require_available(other, ALL, A.LOCK)  # an admin may

@@ -14,8 +14,16 @@ from portal_gateway.policies import command_policy, wipe_breaker_policy
 from portal_gateway.settings import Settings
 from portal_gateway.store.gateway_stores import GatewayStores
 from portal_gateway.wipe_breaker import WipeBreaker
+from ssp_contracts.cloudevents import to_value
+from ssp_contracts.commands import CommandRequested
 from ssp_contracts.enums import Action, Permission
 from ssp_contracts.topics import COMMANDS_REQUESTED
+from ssp_runtime.signing import (
+    PORTAL_REQUESTS,
+    Signer,
+    demo_private_key,
+    verifier_from_settings,
+)
 
 from . import in_memory_stores as mem
 from .snapshots import snapshot
@@ -32,7 +40,17 @@ def desk(publisher: mem.Publisher | None = None) -> CommandDesk:
                            passcodes=None,  # type: ignore[arg-type]
                            wipe_breaker=mem.WipeBreaker())  # type: ignore[arg-type]
     return CommandDesk(stores, publisher or mem.Publisher(), command_policy(Settings()),
-                       WipeBreaker(stores.wipe_breaker, wipe_breaker_policy(Settings())))
+                       WipeBreaker(stores.wipe_breaker, wipe_breaker_policy(Settings())),
+                       Signer(demo_private_key(PORTAL_REQUESTS)))
+
+
+async def test_the_published_request_carries_the_portals_signature(now):
+    pub = mem.Publisher()
+    await desk(pub).request(ALICE, snapshot(), CommandRequest(action=Action.LOCK), None, now)
+    [(_, event, _)] = pub.sent
+    verifier = verifier_from_settings([], "V", demo=True, purpose=PORTAL_REQUESTS)
+    assert verifier.verify(CommandRequested.event_type, to_value(event), pub.headers[0]) == \
+        Signer(demo_private_key(PORTAL_REQUESTS)).key_id
 
 
 async def test_accepted_command_is_published_keyed_by_device_then_recorded(now):

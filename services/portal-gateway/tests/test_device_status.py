@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from portal_gateway.domain.access import Caller
 from portal_gateway.domain.device_status import device_status
 from portal_gateway.domain.device_view import device_public
 from ssp_contracts.enums import Permission
@@ -27,4 +28,6 @@ SEEN = datetime(2026, 12, 6, 22, 39, tzinfo=UTC)
 def test_status(fields, status):
     device = snapshot().model_copy(update=fields)
     assert device_status(device) == status
-    assert device_public(device, frozenset(Permission)).status == status
+    admin = Caller(user_id="u-1", org_id="acme", username="admin",
+                   permissions=frozenset(Permission))
+    assert device_public(device, admin, admin.permissions).status == status

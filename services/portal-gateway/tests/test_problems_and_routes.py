@@ -18,6 +18,7 @@ from portal_gateway.http.guards import PUBLIC, CurrentUser, every_route, route_g
 from portal_gateway.http.problems import install_problem_handlers, problem_body
 from portal_gateway.settings import Settings
 from pydantic import BaseModel
+from ssp_runtime.signing import new_key_pair
 
 
 def test_domain_error_becomes_a_problem_with_its_code_and_extras():
@@ -76,7 +77,9 @@ async def test_handlers_answer_problem_json_for_domain_validation_and_unknown_ro
 
 @pytest.fixture(scope="module")
 def app() -> FastAPI:
-    return create_app(Settings())  # builds routes only; nothing connects before the lifespan
+    # Builds routes only; nothing connects before the lifespan. Outside demo mode the request
+    # signing key is required.
+    return create_app(Settings(portal_request_signing_key=new_key_pair()[0]))
 
 
 def test_every_route_declares_a_guard(app):

@@ -10,7 +10,17 @@ from pydantic import Field
 from ssp_contracts.base import Contract, EntityId, Event, Version
 from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform
 
-Pin = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit PIN (macOS lock and wipe)")]
+# ASCII digits only: a regex `\d` also matches other scripts' digits (Arabic-Indic "١٢٣٤٥٦"),
+# which a Mac would be sent and nobody could type on its lock screen.
+Pin = Annotated[str, Field(pattern=r"^[0-9]{6}$",
+                           description="6-digit PIN (macOS lock and wipe), ASCII digits")]
+
+# The version sequence of one command's status line (`CommandStatusChanged.version`): each
+# step is written by the one service that owns it, so no two ever claim the same number.
+REQUESTED_VERSION = 0  # `requested`: the gateway's own record (no status event carries it)
+# 1 is not used: kept free so that existing records keep their meaning.
+DECISION_VERSION = 2  # `authorized` or `rejected`: the permission-service's decision
+FIRST_DISPATCH_VERSION = 3  # the dispatcher's first step (queued, canceled, refused); +1 each
 
 
 class CommandParams(Contract):

@@ -75,9 +75,13 @@ class Permission(StrEnum):
     LOCK = "ssp.lock"
     RESET_PASSCODE = "ssp.reset_passcode"
     ADMIN = "admin"
+    # Lets another system (not the portal) wipe or reset the passcode in this account's name;
+    # in no built-in role, and no self-service permission of its own.
+    INTEGRATION = "ssp.integration"
 
 
-SELF_SERVICE_PERMISSIONS = frozenset(p for p in Permission if p.value.startswith("ssp."))
+SELF_SERVICE_PERMISSIONS = frozenset(
+    p for p in Permission if p.value.startswith("ssp.") and p is not Permission.INTEGRATION)
 
 # The permission each action needs. Refreshing details is part of viewing one's device.
 ACTION_PERMISSION: dict[Action, Permission] = {

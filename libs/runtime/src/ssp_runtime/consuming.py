@@ -62,6 +62,7 @@ class Delivery:
     key: str | None
     headers: dict[str, str]
     timestamp_ms: int | None = None  # the record's Kafka timestamp (producer's or broker's)
+    value: bytes | None = None  # the record's exact bytes (what a signature covers)
 
     @property
     def event_id(self) -> str | None:
@@ -81,7 +82,7 @@ class Delivery:
         key = record.key.decode(errors="replace") if record.key is not None else None
         return cls(record.topic, record.partition, record.offset, key, headers,
                    record.timestamp if record.timestamp is not None and record.timestamp >= 0
-                   else None)
+                   else None, record.value)
 
 
 Handler = Callable[[Any, Delivery], Awaitable[Any]]

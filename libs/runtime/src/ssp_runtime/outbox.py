@@ -34,6 +34,7 @@ from ssp_runtime import tracing
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.kafka import EventPublisher
 from ssp_runtime.mongo import Database
+from ssp_runtime.signing import Signer
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,17 @@ RETRY_S = 1.0
 LEASE = "_outbox_lease"
 
 
-def outbox_entry(topic: str, event: Event, *, key: str | None = None,
-                 source: str = "ssp") -> dict[str, Any]:
-    """A pending event to `$push` into the aggregate's document in the same update."""
+def outbox_entry(topic: str, event: Event, *, key: str | None = None, source: str = "ssp",
+                 signer: Signer | None = None) -> dict[str, Any]:
+    """A pending event to `$push` into the aggregate's document in the same update; `signer`
+    signs the value written here, which the relay publishes byte for byte."""
     # The trace this entry was written in: the relay publishes it later, outside that trace.
     headers = cloudevents.to_headers(event, source=source) | tracing.current_headers()
+    value = cloudevents.to_value(event)
+    if signer is not None:
+        headers |= signer.headers(event.event_type, value)
     return {"id": headers["ce_id"], "topic": topic, "key": key or event.subject(),
-            "headers": headers, "value": cloudevents.to_value(event).decode(),
-            "created_at": datetime.now(UTC)}
+            "headers": headers, "value": value.decode(), "created_at": datetime.now(UTC)}
 
 
 def tombstone_entry(topic: str, key: str) -> dict[str, Any]:

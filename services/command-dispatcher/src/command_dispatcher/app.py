@@ -39,6 +39,7 @@ from command_dispatcher.apple.identity import IdentitySettings, load_ca_bundle
 from command_dispatcher.apple.push import ApnsClient, ApnsSettings
 from command_dispatcher.apple_adapter import AppleAdapter
 from command_dispatcher.apple_endpoints import AppleEndpoints
+from command_dispatcher.authorizations import AuthorizationCheck
 from command_dispatcher.contact_reports import ContactReports
 from command_dispatcher.handlers import CommandIntake
 from command_dispatcher.lifecycle import DEFAULT_TTL
@@ -86,7 +87,10 @@ class Dispatcher:
         adapters: dict[PlatformFamily, PlatformAdapter] = {
             PlatformFamily.APPLE: apple, PlatformFamily.ANDROID: android,
             PlatformFamily.WINDOWS: windows}
-        intake = CommandIntake(commands, adapters, ttl=_ttl(settings), clock=utc_now)
+        intake = CommandIntake(
+            commands, adapters,
+            AuthorizationCheck(settings.authorization_verifier(), service.registry),
+            ttl=_ttl(settings), clock=utc_now)
 
         for family in settings.platforms:
             service.subscribe(

@@ -13,6 +13,7 @@ from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 
 from command_dispatcher.adapters import PlatformAdapter, Refusal
+from command_dispatcher.authorizations import AuthorizationCheck
 from command_dispatcher.lifecycle import (
     DEFAULT_TTL,
     CancelRefused,
@@ -35,18 +36,21 @@ Clock = Callable[[], datetime]
 
 class CommandIntake:
     def __init__(self, store: CommandStore, adapters: Mapping[PlatformFamily, PlatformAdapter],
-                 ttl: Mapping[Action, timedelta] | None = None, clock: Clock = utc_now) -> None:
+                 authorizations: AuthorizationCheck, ttl: Mapping[Action, timedelta] | None = None,
+                 clock: Clock = utc_now) -> None:
         self.store = store
         self.adapters = adapters
+        self.authorizations = authorizations
         self.ttl = dict(ttl or DEFAULT_TTL)
         self.clock = clock
 
     async def on_command_topic(self, event: CommandAuthorized | CommandCancelRequested,
-                               delivery: Delivery | None = None) -> None:
-        """Authorized commands and their cancels, in order per device."""
+                               delivery: Delivery) -> None:
+        """Authorized commands (only signed ones) and their cancels, in order per device."""
         if isinstance(event, CommandCancelRequested):
             await self.on_cancel_requested(event)
         else:
+            self.authorizations.require_signed(event, delivery)
             await self.on_command_authorized(event, delivery)
 
     async def on_cancel_requested(self, request: CommandCancelRequested) -> None:

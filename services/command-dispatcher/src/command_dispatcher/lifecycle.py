@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from ssp_contracts.capabilities import CANCELABLE_FAMILIES, FAMILY_OF_PLATFORM
 from ssp_contracts.commands import (
+    FIRST_DISPATCH_VERSION,
     CommandAuthorized,
     CommandCancelRequested,
     CommandResult,
@@ -25,7 +26,6 @@ from ssp_contracts.commands import (
 from ssp_contracts.enums import Action, CommandStatus, Platform
 
 S = CommandStatus
-AUTHORIZED_VERSION = 2
 
 # How long a device may take before a command counts as expired (configurable per action).
 DEFAULT_TTL: dict[Action, timedelta] = {
@@ -95,7 +95,7 @@ def accept(request: CommandAuthorized, now: datetime,
     return Command(
         command_id=request.command_id, org_id=request.org_id, device_id=request.device_id,
         action=request.action, requested_by=request.requested_by, status=S.QUEUED,
-        version=AUTHORIZED_VERSION + 1, created_at=now, expires_at=now + lifetime,
+        version=FIRST_DISPATCH_VERSION, created_at=now, expires_at=now + lifetime,
         history=((S.QUEUED.value, now),), platform=request.platform.value,
     )
 
@@ -140,7 +140,7 @@ def cancel_before_queue(request: CommandCancelRequested, now: datetime) -> Comma
     ends `canceled` here, and when it arrives it finds itself already decided."""
     return CommandStatusChanged(
         org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
-        action=request.action, status=S.CANCELED, version=AUTHORIZED_VERSION + 1,
+        action=request.action, status=S.CANCELED, version=FIRST_DISPATCH_VERSION,
         requested_by=request.requested_by, reason_code=CANCELED_BY_REQUESTER,
         reason="Canceled by the requester before it was queued.", occurred_at=now)
 
@@ -169,6 +169,6 @@ def refusal(request: CommandAuthorized, status: CommandStatus, now: datetime, co
     """A terminal answer for a command that never entered the queue."""
     return CommandStatusChanged(
         org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
-        action=request.action, status=status, version=AUTHORIZED_VERSION + 1,
+        action=request.action, status=status, version=FIRST_DISPATCH_VERSION,
         requested_by=request.requested_by, reason_code=code, reason=reason, occurred_at=now,
     )

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from ssp_contracts.enums import PlatformFamily
 from ssp_runtime.sealing import demo_public_key, key_from_setting
 from ssp_runtime.settings import ServiceSettings
+from ssp_runtime.signing import AUTHORIZATIONS, Verifier, verifier_from_settings
 
 from command_dispatcher.android.client import DEFAULT_BASE_URL
 from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
@@ -59,6 +60,12 @@ class Settings(ServiceSettings):
     gateway_public_key: str | None = Field(
         None, description="The gateway's X25519 public key (base64): one-time passcodes are "
         "sealed to it. Demo mode, when unset: the key pair of ssp_runtime.sealing.DEMO_SEED")
+    authorization_trusted_keys: list[str] = Field(
+        default_factory=list,
+        description="The permission-service's Ed25519 public keys (base64, JSON list): only a "
+        "CommandAuthorized one of them signed is stored and delivered; any other goes to the "
+        "DLQ. Required outside demo mode; demo mode, when unset: the demo key of "
+        "ssp_runtime.signing")
     # -- Android Management API
     amapi_base_url: str = Field(DEFAULT_BASE_URL, description="AMAPI base URL (ends in /v1)")
     amapi_service_account_file: str | None = Field(
@@ -112,6 +119,11 @@ class Settings(ServiceSettings):
         if self.gateway_public_key:
             return key_from_setting(self.gateway_public_key, "SSP_GATEWAY_PUBLIC_KEY")
         return demo_public_key() if self.demo_mode else None
+
+    def authorization_verifier(self) -> Verifier:
+        return verifier_from_settings(self.authorization_trusted_keys,
+                                      "SSP_AUTHORIZATION_TRUSTED_KEYS", demo=self.demo_mode,
+                                      purpose=AUTHORIZATIONS)
 
     def amapi_configured(self) -> bool:
         return bool(self.amapi_enterprise and (self.amapi_token or

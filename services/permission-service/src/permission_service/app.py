@@ -52,7 +52,8 @@ DECISION_CLEANUP_INTERVAL_S = 3600.0
 
 def build_service(settings: Settings) -> Service:
     service = Service(SERVICE, settings)
-    stores = Stores.open(service.db, service.outbox, source=SERVICE)
+    stores = Stores.open(service.db, service.outbox, source=SERVICE,
+                         signer=settings.authorization_signer())
     hashing = PasswordHashing()  # computes one hash: built here, never at import time
     refresh = AccessRefresh(stores, utc_now,
                             settle=timedelta(seconds=2 * settings.role_refresh_interval_s))
@@ -71,7 +72,7 @@ def build_service(settings: Settings) -> Service:
     devices = DeviceProjection(stores)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True,
                       group_id=DEVICE_VIEWS_GROUP)(devices.on_device_snapshot)
-    authorizer = Authorizer(stores, lag, utc_now,
+    authorizer = Authorizer(stores, lag, utc_now, settings.portal_request_verifier(),
                             retention=timedelta(days=settings.decision_retention_days))
     cancels = CancelForwarding(stores)
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 from ssp_runtime.settings import ServiceSettings
+from ssp_runtime.signing import (
+    AUTHORIZATIONS,
+    PORTAL_REQUESTS,
+    Signer,
+    Verifier,
+    signer_from_settings,
+    verifier_from_settings,
+)
 
 SERVICE = "permission-service"
 DEFAULT_PORT = 8001
@@ -50,6 +58,29 @@ class Settings(ServiceSettings):
         5.0, gt=0, description="Period of the sweep that republishes the access snapshots of "
                                "holders of a changed role (after a crash mid-way)",
     )
+
+    authorization_signing_key: SecretStr | None = Field(
+        None, description="Ed25519 private key (base64 of its 32-byte seed) that signs every "
+                          "CommandAuthorized; the dispatcher trusts its public key "
+                          "(SSP_AUTHORIZATION_TRUSTED_KEYS). Required outside demo mode; demo "
+                          "mode, when unset: the demo key of ssp_runtime.signing")
+    portal_request_trusted_keys: list[str] = Field(
+        default_factory=list,
+        description="The gateway's Ed25519 public keys (base64, JSON list): a CommandRequested "
+                    "signed by one counts as from the portal, any other as from an "
+                    "integration. Required outside demo mode; demo mode, when unset: the demo "
+                    "key of ssp_runtime.signing")
+
+    def authorization_signer(self) -> Signer:
+        key = self.authorization_signing_key
+        return signer_from_settings(key.get_secret_value() if key else None,
+                                    "SSP_AUTHORIZATION_SIGNING_KEY", demo=self.demo_mode,
+                                    purpose=AUTHORIZATIONS)
+
+    def portal_request_verifier(self) -> Verifier:
+        return verifier_from_settings(self.portal_request_trusted_keys,
+                                      "SSP_PORTAL_REQUEST_TRUSTED_KEYS", demo=self.demo_mode,
+                                      purpose=PORTAL_REQUESTS)
 
     @property
     def admin_org(self) -> str:

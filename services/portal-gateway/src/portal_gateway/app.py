@@ -181,7 +181,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, stores=stores, live=live,
         auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings),
                                    login_address_limit(settings)),
-        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker),
+        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker,
+                             settings.portal_request_signer()),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -19,17 +19,18 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field
 from ssp_contracts.base import Event
+from ssp_contracts.cloudevents import to_value
 from ssp_contracts.commands import CommandCancelRequested, CommandParams, CommandRequested
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action
 from ssp_contracts.topics import COMMANDS_REQUESTED
 from ssp_runtime import tracing
+from ssp_runtime.signing import Signer
 
 from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
 from portal_gateway.domain.access import Caller
 from portal_gateway.domain.actions import require_available
-from portal_gateway.domain.command_params import validate_params
 from portal_gateway.domain.command_view import CommandPublic
 from portal_gateway.domain.errors import FieldProblem, Unavailable, ValidationFailed
 from portal_gateway.domain.rate_limits import RateLimit, check_count, window_for
@@ -78,11 +79,12 @@ def new_command_id() -> str:
 
 class CommandDesk:
     def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy,
-                 wipe_breaker: WipeBreaker) -> None:
+                 wipe_breaker: WipeBreaker, signer: Signer) -> None:
         self.stores = stores
         self.publisher = publisher
         self.policy = policy
         self.wipe_breaker = wipe_breaker
+        self.signer = signer  # makes a request the portal's (the authorizer checks)
         self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
 
     async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
@@ -92,8 +94,7 @@ class CommandDesk:
             prior = await self.stores.claims.find_key(caller.user_id, idempotency_key, now)
             if prior is not None:
                 return _replay(prior, device, req)
-        require_available(device, caller.permissions, req.action)
-        validate_params(req.action, device.platform, req.params)
+        require_available(device, caller, req.action, req.params)
         token = None
         if confirming.needs_confirmation(req.action):
             confirming.require_step_up(caller.reauthenticated_at, self.policy.session, now)
@@ -153,7 +154,7 @@ class CommandDesk:
     async def issue_confirmation(self, caller: Caller, device: DeviceSnapshot, action: Action,
                                  now: datetime) -> tuple[str, datetime]:
         confirming.require_confirmable(action)
-        require_available(device, caller.permissions, action)
+        require_available(device, caller, action)
         token, confirmation = confirming.new_confirmation(
             user_id=caller.user_id, org_id=caller.org_id, device_id=device.device_id,
             action=action, now=now, ttl=self.policy.confirmation_ttl)
@@ -167,8 +168,9 @@ class CommandDesk:
     async def _publish(self, topic: str, event: CommandRequested | CommandCancelRequested,
                        ) -> None:
         tracing.mark(**{"ssp.command_id": event.command_id})
+        headers = self.signer.headers(event.event_type, to_value(event))
         try:
-            await self.publisher.publish(topic, event, key=event.device_id)
+            await self.publisher.publish(topic, event, key=event.device_id, headers=headers)
         except PUBLISH_ERRORS as exc:
             log.warning("command not published", extra={"command_id": event.command_id,
                                                          "error": repr(exc)})

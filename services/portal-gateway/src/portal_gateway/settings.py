@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from ssp_runtime.settings import ServiceSettings
+from ssp_runtime.signing import PORTAL_REQUESTS, Signer, signer_from_settings
 
 SERVICE = "portal-gateway"
 DEFAULT_PORT = 8000
@@ -75,6 +76,12 @@ class Settings(ServiceSettings):
     import_max_rows: int = Field(200_000, ge=1, description="Most data rows in one CSV import")
     import_retention_s: int = Field(7 * 24 * 60 * 60, gt=0,
                                     description="How long import progress and reports are kept")
+    portal_request_signing_key: SecretStr | None = Field(
+        None, description="Ed25519 private key (base64 of its 32-byte seed) that signs every "
+                          "CommandRequested the portal publishes; the permission-service "
+                          "trusts its public key (SSP_PORTAL_REQUEST_TRUSTED_KEYS) and treats "
+                          "an unsigned request as an integration's. Required outside demo "
+                          "mode; demo mode, when unset: the demo key of ssp_runtime.signing")
     gateway_private_key: SecretStr | None = Field(
         None, description="X25519 private key (base64 of 32 bytes) that opens one-time "
                           "passcodes; unset: the demo key in demo mode, else none is shown")
@@ -107,3 +114,9 @@ class Settings(ServiceSettings):
             return None
         scheme, rest = self.map_tile_url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0].replace('{s}', '*')}"
+
+    def portal_request_signer(self) -> Signer:
+        key = self.portal_request_signing_key
+        return signer_from_settings(key.get_secret_value() if key else None,
+                                    "SSP_PORTAL_REQUEST_SIGNING_KEY", demo=self.demo_mode,
+                                    purpose=PORTAL_REQUESTS)

@@ -24,10 +24,14 @@ from ssp_contracts.cloudevents import to_headers, to_value
 from ssp_contracts.topics import COMMANDS_APPLE
 from ssp_devstack.processes import ServiceProcess, free_port
 from ssp_runtime.kafka_auth import kafka_options
+from ssp_runtime.sealing import key_from_setting
+from ssp_runtime.signing import Signer
 from ssp_simulators.apple.fleet import AppleFleet
 
 from ssp_bench.received import wait_received
 from ssp_bench.stats import fmt, percentiles
+
+SIGNING_KEY = "SSP_AUTHORIZATION_SIGNING_KEY"
 
 
 def _lock(device_id: str) -> CommandAuthorized:
@@ -40,7 +44,11 @@ def _lock(device_id: str) -> CommandAuthorized:
 
 
 async def _send(producer: AIOKafkaProducer, cmd: CommandAuthorized) -> float:
-    headers = [(k, v.encode()) for k, v in to_headers(cmd, source="bench").items()]
+    # Signed as the permission-service would (the dispatcher delivers nothing else), with the
+    # run's key (`ssp_devstack exec` sets it for the bench and the processes it starts).
+    signed = to_headers(cmd, source="bench") | Signer(key_from_setting(
+        os.environ[SIGNING_KEY], SIGNING_KEY)).headers(cmd.event_type, to_value(cmd))
+    headers = [(k, v.encode()) for k, v in signed.items()]
     sent = time.time()
     await producer.send_and_wait(COMMANDS_APPLE, to_value(cmd), key=cmd.device_id.encode(),
                                  headers=headers)

@@ -10,6 +10,7 @@ import sys
 
 from ssp_devstack.cluster import ClusterConfig, KafkaCluster
 from ssp_devstack.kafka_security import CREDENTIALS_ENV
+from ssp_devstack.signing_keys import signing_env
 from ssp_devstack.stack import COMPONENTS, DevstackError, Stack, StackConfig
 
 
@@ -106,7 +107,8 @@ def _print_exports(env: dict[str, str]) -> None:
 
 def _exec(stack: Stack, command: list[str]) -> int:
     started = stack.up()
-    env = {**os.environ, **stack.client_env()}
+    # Fresh signing keys for every service the command starts (a key already set wins).
+    env = {**signing_env(), **os.environ, **stack.client_env()}
     try:
         return subprocess.call(command, env=env)  # noqa: S603 - the caller's own command
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from ssp_devstack import demo
 from ssp_devstack.launcher import Launcher
 from ssp_devstack.processes import ServiceProcess
 from ssp_devstack.prometheus import Prometheus
+from ssp_devstack.signing_keys import for_service, signing_env
 from ssp_devstack.stack import DevstackError, Stack, StackConfig
 
 # (module, port, extra args): the default local ports of the architecture document.
@@ -50,9 +51,10 @@ def main() -> int:
             launcher.started("kafka and ferretdb", stack.down)
             stack.up()
             procs = []
+            keys = signing_env()  # fresh per run; each service gets only its own part
             for module, port, args in SERVICES:
-                proc = ServiceProcess(module, port, env, logs / f"{module}.log", args,
-                                      die_with_parent=True)
+                proc = ServiceProcess(module, port, {**env, **for_service(module, keys)},
+                                      logs / f"{module}.log", args, die_with_parent=True)
                 procs.append(proc)
                 launcher.started(module, proc.stop)
                 proc.start(wait=True, timeout=90)

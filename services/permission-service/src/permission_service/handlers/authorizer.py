@@ -16,30 +16,30 @@ from datetime import datetime, timedelta
 
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.base import Event
-from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.commands import DECISION_VERSION, CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import CommandStatus, Permission
+from ssp_contracts.policy import PORTAL_SOURCE, Decision, DeviceFacts, authorize
 from ssp_runtime.consuming import Delivery
+from ssp_runtime.signing import SignatureRefused, Verifier
 
 from permission_service.domain.access_events import access_snapshot
 from permission_service.domain.accounts import Account
-from permission_service.domain.authorizer import Decision, authorize, to_command_authorized
-from permission_service.domain.device_views import DeviceView
+from permission_service.domain.authorizer import to_command_authorized
 from permission_service.domain.roles import roles_by_id
 from permission_service.handlers.projection_lag import ProjectionLag
 from permission_service.store import Stores
 
 log = logging.getLogger(__name__)
-# `requested` is version 1 of a command's status line; the decision is always version 2.
-DECISION_STATUS_VERSION = 2
 _AUDIT_NAMESPACE = uuid.UUID("a3c1d9e2-8f57-4b0e-b6a4-2d9e51c7f380")
 
 
 class Authorizer:
     def __init__(self, stores: Stores, lag: ProjectionLag, clock: Callable[[], datetime],
-                 retention: timedelta = timedelta(days=8)) -> None:
+                 portal: Verifier, retention: timedelta = timedelta(days=8)) -> None:
         self.stores = stores
         self.lag = lag
         self.clock = clock
+        self.portal = portal  # the gateway's keys: what it signed comes from the portal
         self.retention = retention
 
     async def on_command_requested(self, request: CommandRequested, d: Delivery) -> None:
@@ -49,14 +49,30 @@ class Authorizer:
         await self.lag.wait_caught_up(d.timestamp_ms)
         device = await self.stores.devices.get(request.device_id)
         requester = await self.stores.accounts.get(request.requested_by)
+        from_portal = self._from_portal(request, d)
         decision = authorize(request, requester, await self._permissions(requester, request),
-                             device)
+                             device, from_portal=from_portal)
         now = self.clock()
-        events = decision_events(request, decision, device, now)
+        origin = PORTAL_SOURCE if from_portal else f"integration {request.source!r}"
+        events = decision_events(request, decision, device, now, origin)
         if await self.stores.decisions.insert(request, decision, events, now):
             log.info("command decided", extra={
                 "command_id": request.command_id, "device_id": request.device_id,
                 "action": request.action.value, "decision": decision.code})
+
+    def _from_portal(self, request: CommandRequested, d: Delivery) -> bool:
+        """Only a record the gateway signed counts as the portal's, whatever `source` says:
+        anyone who can write the topic can write "portal" there."""
+        if request.source != PORTAL_SOURCE:
+            return False
+        try:
+            self.portal.verify(CommandRequested.event_type, d.value, d.headers)
+        except SignatureRefused as refused:
+            log.warning("a request claims the portal without its signature; decided as an "
+                        "integration request", extra={"command_id": request.command_id,
+                                                      "reason": refused.reason})
+            return False
+        return True
 
     async def forget_old_decisions(self) -> None:
         """Periodic: decisions older than any redelivery can be are dropped."""
@@ -70,11 +86,12 @@ class Authorizer:
         return access_snapshot(requester, roles).permissions
 
 
-def decision_events(request: CommandRequested, decision: Decision, device: DeviceView | None,
-                    now: datetime) -> list[Event]:
+def decision_events(request: CommandRequested, decision: Decision, device: DeviceFacts | None,
+                    now: datetime, origin: str) -> list[Event]:
+    """`origin`: where the request came from as decided (the portal only if it signed it)."""
     status = CommandStatusChanged(
         org_id=request.org_id, command_id=request.command_id, device_id=request.device_id,
-        action=request.action, version=DECISION_STATUS_VERSION,
+        action=request.action, version=DECISION_VERSION,
         status=CommandStatus.AUTHORIZED if decision.authorized else CommandStatus.REJECTED,
         requested_by=request.requested_by,
         reason_code=None if decision.authorized else decision.code,
@@ -86,7 +103,8 @@ def decision_events(request: CommandRequested, decision: Decision, device: Devic
         action="authorized_command" if decision.authorized else "rejected_command",
         outcome="succeeded" if decision.authorized else "rejected",
         device_id=request.device_id, command_id=request.command_id,
-        detail=f"{request.action.value}: {decision.code}: {decision.reason}", occurred_at=now)
+        detail=f"{request.action.value} ({origin}): {decision.code}: {decision.reason}",
+        occurred_at=now)
     if not decision.authorized:
         return [status, audit]
     assert device is not None  # authorize() never allows an unknown device

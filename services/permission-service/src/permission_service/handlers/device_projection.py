@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.policy import DeviceFacts
 from ssp_runtime.consuming import Delivery, PermanentError
 
-from permission_service.domain.device_views import DeviceView
 from permission_service.store import Stores
 
 
@@ -21,4 +21,4 @@ class DeviceProjection:
                 raise PermanentError("tombstone without a key: no device to delete")
             await self.stores.devices.delete(delivery.key)
             return
-        await self.stores.devices.apply(DeviceView.from_snapshot(snapshot), snapshot.version)
+        await self.stores.devices.apply(DeviceFacts.from_snapshot(snapshot), snapshot.version)

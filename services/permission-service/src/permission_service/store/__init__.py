@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OutboxRelay
+from ssp_runtime.signing import Signer
 
 from permission_service.domain.migrations import ROLES_COLLECTION
 from permission_service.store.accounts import ACCOUNTS, AccountStore, AlreadyStored
@@ -34,13 +35,14 @@ class Stores:
     login_throttles: LoginThrottleStore
 
     @classmethod
-    def open(cls, db: Database, outbox: OutboxRelay, source: str) -> Stores:
-        """The stores, with every collection that holds pending events watched by the relay."""
+    def open(cls, db: Database, outbox: OutboxRelay, source: str, signer: Signer) -> Stores:
+        """The stores, with every collection that holds pending events watched by the relay;
+        `signer` signs every `CommandAuthorized`."""
         for collection in (ACCOUNTS, ROLES, DECISIONS):
             outbox.watch(collection)
         return cls(
             accounts=AccountStore(db, outbox, source), roles=RoleStore(db, outbox, source),
-            decisions=DecisionStore(db, outbox, source), devices=DeviceViewStore(db),
+            decisions=DecisionStore(db, outbox, source, signer), devices=DeviceViewStore(db),
             migrations=MigrationStore(db, {ROLES_COLLECTION: role_document}),
             login_throttles=LoginThrottleStore(db),
         )

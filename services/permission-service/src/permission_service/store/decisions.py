@@ -11,10 +11,11 @@ from typing import Any
 from pymongo.errors import OperationFailure
 from ssp_contracts.base import Event
 from ssp_contracts.commands import CommandCancelRequested, CommandRequested
+from ssp_contracts.policy import Decision
 from ssp_runtime.mongo import Database
 from ssp_runtime.outbox import OUTBOX, OutboxRelay, outbox_entry, push_outbox
+from ssp_runtime.signing import Signer
 
-from permission_service.domain.authorizer import Decision
 from permission_service.store.duplicates import is_duplicate_key
 from permission_service.store.pending_events import entries_for
 
@@ -23,10 +24,11 @@ Doc = dict[str, Any]
 
 
 class DecisionStore:
-    def __init__(self, db: Database, outbox: OutboxRelay, source: str) -> None:
+    def __init__(self, db: Database, outbox: OutboxRelay, source: str, signer: Signer) -> None:
         self.outbox = outbox
         self.col = db[DECISIONS]
         self.source = source
+        self.signer = signer  # signs each CommandAuthorized, in the outbox entry itself
 
     async def exists(self, command_id: str) -> bool:
         return await self.col.find_one({"_id": command_id}, {"_id": 1}) is not None
@@ -38,7 +40,7 @@ class DecisionStore:
                "device_id": request.device_id, "action": request.action.value,
                "requested_by": request.requested_by, "authorized": decision.authorized,
                "code": decision.code, "reason": decision.reason, "decided_at": now,
-               OUTBOX: entries_for(events, self.source)}
+               OUTBOX: entries_for(events, self.source, self.signer)}
         try:
             await self.col.insert_one(doc)
         except OperationFailure as error:

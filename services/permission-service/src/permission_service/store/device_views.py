@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ssp_contracts.enums import ManagementMode, Platform
+from ssp_contracts.policy import DeviceFacts
 from ssp_runtime.mongo import Database, apply_if_newer
-
-from permission_service.domain.device_views import DeviceView
 
 DEVICE_VIEWS = "device_views"
 Doc = dict[str, Any]
@@ -18,18 +17,18 @@ class DeviceViewStore:
     def __init__(self, db: Database) -> None:
         self.col = db[DEVICE_VIEWS]
 
-    async def get(self, device_id: str) -> DeviceView | None:
+    async def get(self, device_id: str) -> DeviceFacts | None:
         doc = await self.col.find_one({"_id": device_id})
         if doc is None:
             return None
-        return DeviceView(
+        return DeviceFacts(
             device_id=doc["_id"], org_id=doc["org_id"], owner_user_id=doc["owner_user_id"],
             platform=Platform(doc["platform"]),
             management_mode=ManagementMode(doc["management_mode"]),
             lost_mode=doc["lost_mode"], enrolled=doc["enrolled"], wipe_state=doc["wipe_state"],
         )
 
-    async def apply(self, view: DeviceView, version: int) -> bool:
+    async def apply(self, view: DeviceFacts, version: int) -> bool:
         """Store `view` unless a same or newer version is held (redelivery, reordering)."""
         return await apply_if_newer(self.col, view.device_id, version, {
             "org_id": view.org_id, "owner_user_id": view.owner_user_id,

@@ -101,7 +101,7 @@ async def search_devices(
         page=page, page_size=gw.settings.admin_page_size)
     # Actions as the device supports them: the admin's own permissions do not apply here.
     every = frozenset(Permission)
-    return DeviceList(items=[device_public(d, every) for d in devices])
+    return DeviceList(items=[device_public(d, caller, every) for d in devices])
 
 
 @router.put("/devices/{device_id}/user", status_code=202)

@@ -21,9 +21,9 @@ async def list_devices(caller: PortalUser, request: Request) -> DeviceList:
     access = portal_access(caller.permissions, len(devices))
     if not access.granted:  # what the device list page says, as a problem
         raise NoPortalAccess(access.missing)
-    return DeviceList(items=[device_public(d, caller.permissions) for d in devices])
+    return DeviceList(items=[device_public(d, caller, caller.permissions) for d in devices])
 
 
 @router.get("/devices/{device_id}")
 async def get_device(device: OwnedDevice, caller: PortalUser) -> DevicePublic:
-    return device_public(device, caller.permissions)
+    return device_public(device, caller, caller.permissions)

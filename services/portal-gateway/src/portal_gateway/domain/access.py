@@ -30,6 +30,16 @@ class Caller:
     def is_admin(self) -> bool:
         return Permission.ADMIN in self.permissions
 
+    # The command policy's `Requester`: a session exists only for an account that is there and
+    # enabled (disabling or deleting one ends its sessions).
+    @property
+    def enabled(self) -> bool:
+        return True
+
+    @property
+    def deleted(self) -> bool:
+        return False
+
 
 @dataclass(frozen=True)
 class PortalAccess:

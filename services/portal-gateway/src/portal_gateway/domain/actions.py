@@ -1,9 +1,8 @@
 """Which actions a user may run on a device now, and why not the others.
 
-Three sources, checked in this order so the reason shown is the most fundamental one:
-the device's state (wiped, unenrolled, wipe pending), what the platform supports
-(capability matrix), the user's permissions, then state-dependent capability (lost mode).
-The permission-service decides again with authority; this is for fast, honest feedback.
+The shared command policy (`ssp_contracts.policy`) asked with the signed-in caller and the
+device as the gateway sees them: the permission-service decides again with the same rules and
+authority; this is for fast, honest feedback (and the buttons of the device page).
 """
 
 from __future__ import annotations
@@ -11,19 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ssp_contracts.capabilities import capability, is_supported_by_mode
+from ssp_contracts.commands import CommandParams
 from ssp_contracts.devices import DeviceSnapshot
-from ssp_contracts.enums import ACTION_PERMISSION, Action, Permission
+from ssp_contracts.enums import Action, Permission
+from ssp_contracts.policy import (
+    DeviceFacts,
+    Question,
+    Requester,
+    allowed_actions,
+    check,
+    param_problems,
+)
 
-from portal_gateway.domain.device_status import device_status
-from portal_gateway.domain.errors import Conflict, Forbidden
-
-DEVICE_STATE_REASONS = {
-    "device.wiped": "The device has been erased.",
-    "device.wipe_pending": "An erase of this device is in progress.",
-    "device.unenrolled": "The device is no longer managed.",
-}
-PERMISSION_REASON = "Your account is not allowed to do this."
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.errors import Conflict, FieldProblem, Forbidden, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -41,49 +41,34 @@ class Availability:
         return {action.value: why.reason for action, why in self.unavailable.items()}
 
 
-def _device_state_code(device: DeviceSnapshot) -> str | None:
-    """The state that rules every action out, if any."""
-    code = f"device.{device_status(device)}"
-    return code if code in DEVICE_STATE_REASONS else None
-
-
-def why_unavailable(device: DeviceSnapshot, permissions: Iterable[Permission],
-                    action: Action) -> Unavailable | None:
-    state = _device_state_code(device)
-    if state is not None:
-        return Unavailable(state, DEVICE_STATE_REASONS[state])
-    mode = device.management_mode
-    if not is_supported_by_mode(action, mode):
-        cap = capability(action, mode)
-        return Unavailable(cap.code or "unsupported", cap.reason or "Not supported.")
-    if ACTION_PERMISSION[action] not in set(permissions):
-        return Unavailable("permission.missing", PERMISSION_REASON)
-    cap = capability(action, mode, lost_mode=device.lost_mode)
-    if not cap.supported:
-        return Unavailable(cap.code or "unsupported", cap.reason or "Not possible now.")
-    return None
-
-
-def action_availability(device: DeviceSnapshot,
+def action_availability(device: DeviceSnapshot, viewer: Requester,
                         permissions: Iterable[Permission]) -> Availability:
-    perms = frozenset(permissions)
+    """Every action as `viewer` holding `permissions` may run it on `device` now."""
     allowed: list[Action] = []
     unavailable: dict[Action, Unavailable] = {}
-    for action in Action:
-        why = why_unavailable(device, perms, action)
-        if why is None:
-            allowed.append(action)
+    for shown in allowed_actions(DeviceFacts.from_snapshot(device), viewer, permissions):
+        if shown.allowed:
+            allowed.append(shown.action)
         else:
-            unavailable[action] = why
+            unavailable[shown.action] = Unavailable(shown.code, shown.reason)
     return Availability(tuple(allowed), unavailable)
 
 
-def require_available(device: DeviceSnapshot, permissions: Iterable[Permission],
-                      action: Action) -> None:
-    """Raise the domain error that says why `action` cannot run (403 for rights, else 409)."""
-    why = why_unavailable(device, permissions, action)
-    if why is None:
+def require_available(device: DeviceSnapshot, caller: Caller, action: Action,
+                      params: CommandParams | None = None) -> None:
+    """Raise the domain error that says why `action` (with `params`, when chosen) cannot run:
+    403 for rights, 422 with every parameter problem, else 409."""
+    decision = check(Question(
+        org_id=caller.org_id, user_id=caller.user_id, device_id=device.device_id,
+        action=action, requester=caller, permissions=caller.permissions,
+        device=DeviceFacts.from_snapshot(device), params=params))
+    if decision.authorized:
         return
-    if why.code == "permission.missing":
-        raise Forbidden("action.not_permitted", why.reason, action=action.value)
-    raise Conflict("action.unavailable", why.reason, action=action.value, reason_code=why.code)
+    if decision.code == "permission.missing":
+        raise Forbidden("action.not_permitted", decision.reason, action=action.value)
+    if params is not None and decision.code.startswith("params."):
+        ValidationFailed.raise_if_any(
+            FieldProblem(p.field, p.code, p.message)
+            for p in param_problems(action, device.platform, params))
+    raise Conflict("action.unavailable", decision.reason, action=action.value,
+                   reason_code=decision.code)

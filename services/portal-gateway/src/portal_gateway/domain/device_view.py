@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission, Platform
+from ssp_contracts.policy import Requester
 
 from portal_gateway.domain.actions import Availability, action_availability
 from portal_gateway.domain.device_status import DeviceStatus, device_status
@@ -55,9 +56,9 @@ def map_url(latitude: float, longitude: float) -> str:
             f"#map=16/{latitude:.6f}/{longitude:.6f}")
 
 
-def device_public(device: DeviceSnapshot, permissions: Iterable[Permission],
+def device_public(device: DeviceSnapshot, viewer: Requester, permissions: Iterable[Permission],
                   availability: Availability | None = None) -> DevicePublic:
-    available = availability or action_availability(device, permissions)
+    available = availability or action_availability(device, viewer, permissions)
     loc = device.last_location
     return DevicePublic(
         id=device.device_id, name=device.name, platform=device.platform,

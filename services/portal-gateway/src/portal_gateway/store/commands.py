@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from ssp_contracts.commands import CommandRequested, CommandStatusChanged
+from ssp_contracts.commands import REQUESTED_VERSION, CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
 from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import Database, apply_if_newer
@@ -25,7 +25,6 @@ from portal_gateway.domain.command_view import (
     ordered_history,
 )
 
-REQUESTED_VERSION = 0
 UNSUCCESSFUL = TERMINAL_STATUSES - {CommandStatus.ACKNOWLEDGED}
 # Per device, the commands that may be unfinished (see ssp_runtime.id_lists): every POST asks.
 PENDING_BY_DEVICE = "pending_by_device"

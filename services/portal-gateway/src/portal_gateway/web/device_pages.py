@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from ssp_contracts.capabilities import PIN_REQUIRED
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, CommandStatus
+from ssp_contracts.policy import needs_pin
 from starlette.responses import RedirectResponse, Response
 
 from portal_gateway.command_reads import cancel_offered, device_history, own_command
@@ -35,7 +35,7 @@ async def devices_page(caller: CurrentUser, request: Request) -> Response:
     access = portal_access(caller.permissions, len(devices))
     return render(request, "devices.html", {
         "access": access, "live": True,  # a newly linked device appears without a reload
-        "devices": [device_public(d, caller.permissions) for d in devices] if access.granted
+        "devices": [device_public(d, caller, caller.permissions) for d in devices] if access.granted
         else []})
 
 
@@ -43,18 +43,18 @@ async def _device_context(request: Request, caller: Caller,
                           device: DeviceSnapshot) -> dict[str, Any]:
     gw = gateway_of(request)
     t = translator(page_locale(request))
-    availability = action_availability(device, caller.permissions)
+    availability = action_availability(device, caller, caller.permissions)
     commands = await device_history(gw.stores, caller, device)
     linked_at = device.owner.linked_at if device.owner else None
     return {
         "lost_mode_contact": await gw.stores.commands.lost_mode_contact(
             caller.org_id, device.device_id, linked_at) if device.lost_mode else None,
-        "device": device_public(device, caller.permissions, availability), "live": True,
+        "device": device_public(device, caller, caller.permissions, availability), "live": True,
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
                         for a, why in availability.unavailable.items()],
         "commands": commands,
         "cancelable": {c.command_id for c in commands if cancel_offered(c, device, caller)},
-        "needs_pin": {a.value for a in Action if (a, device.platform) in PIN_REQUIRED},
+        "needs_pin": {a.value for a in Action if needs_pin(a, device.platform)},
         "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
         "confirm_name": device.name or device.identifiers.serial_number or "",
         "idempotency_key": uuid.uuid4().hex,  # one per rendered form: a double submit is one

@@ -1,0 +1,80 @@
+"""The gateway's pre-check and the permission-service's authorizer never disagree.
+
+Both ask `ssp_contracts.policy`; this runs the two entry points over every action, management
+mode (and so platform), permission set, ownership and device state, with parameters that are
+right, missing or not accepted, and compares the answer: allowed, or refused with which code.
+No stack needed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from permission_service.domain.accounts import Account
+from portal_gateway.domain.access import Caller
+from portal_gateway.domain.actions import action_availability, require_available
+from portal_gateway.domain.errors import Conflict, Forbidden, ValidationFailed
+from ssp_contracts.capabilities import PLATFORM_OF_MODE
+from ssp_contracts.commands import CommandParams, CommandRequested
+from ssp_contracts.devices import DeviceOwner, DeviceSnapshot
+from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission
+from ssp_contracts.policy import DeviceFacts, authorize, needs_pin
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+PARAMS = {
+    "right": lambda action, needs: CommandParams(
+        message="Please call me" if "message_or_phone_number" in needs else None,
+        pin="123456" if "pin" in needs else None),
+    "missing": lambda action, needs: CommandParams(),
+    "not_accepted": lambda action, needs: CommandParams(
+        pin="123456" if action is Action.ENABLE_LOST_MODE else None,
+        footnote=None if action is Action.ENABLE_LOST_MODE else "x"),
+}
+
+
+def gateway_answer(device: DeviceSnapshot, caller: Caller, action: Action,
+                   params: CommandParams) -> str:
+    try:
+        require_available(device, caller, action, params)
+    except Forbidden:
+        return "permission.missing"
+    except Conflict as refused:
+        return str(refused.extra["reason_code"])
+    except ValidationFailed as invalid:
+        return invalid.problems[0].code
+    return "authorized"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    action=st.sampled_from(list(Action)), mode=st.sampled_from(list(ManagementMode)),
+    permissions=st.frozensets(st.sampled_from(list(Permission))),
+    owner=st.sampled_from(["u-1", "u-2", None]), lost_mode=st.booleans(),
+    enrolled=st.booleans(), wipe_state=st.sampled_from(["none", "pending", "wiped"]),
+    params=st.sampled_from(sorted(PARAMS)),
+)
+def test_gateway_and_authorizer_agree(action, mode, permissions, owner, lost_mode, enrolled,
+                                      wipe_state, params):
+    device = DeviceSnapshot(
+        org_id="acme", device_id="dev-1", version=1, platform=PLATFORM_OF_MODE[mode],
+        management_mode=mode, lost_mode=lost_mode, enrolled=enrolled, wipe_state=wipe_state,
+        owner=None if owner is None else DeviceOwner(user_id=owner, linked_at=NOW,
+                                                     source=LinkSource.MANUAL))
+    caller = Caller(user_id="u-1", org_id="acme", username="alice", permissions=permissions)
+    account = Account(user_id="u-1", org_id="acme", username="alice")
+    shown = action_availability(device, caller, permissions)
+    needs = ({"pin"} if needs_pin(action, device.platform) else set()) | (
+        {"message_or_phone_number"} if action is Action.ENABLE_LOST_MODE else set())
+    chosen = PARAMS[params](action, needs)
+    request = CommandRequested(
+        org_id="acme", command_id="c-1", device_id="dev-1", action=action, params=chosen,
+        requested_by="u-1", requested_at=NOW)
+
+    decided = authorize(request, account, permissions, DeviceFacts.from_snapshot(device),
+                        from_portal=True)
+    assert gateway_answer(device, caller, action, chosen) == decided.code
+    if params == "right":  # the buttons say what a request with the asked-for inputs gets
+        button = "authorized" if action in shown.allowed else shown.unavailable[action].code
+        assert button == decided.code
