@@ -64,6 +64,26 @@
     window.location.reload();
   }
 
+  // Times come as <time datetime> in UTC; they are shown in the viewer's own time zone, in
+  // the page's language (the server cannot know the zone; the browser does).
+  var timeFormat = null;
+  try {
+    timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                         { dateStyle: "medium", timeStyle: "short" });
+  } catch (e) { timeFormat = null; }
+
+  function localTime(iso) {
+    var at = new Date(iso);
+    return timeFormat && !isNaN(at.getTime()) ? timeFormat.format(at) : null;
+  }
+
+  function localizeTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var text = localTime(el.getAttribute("datetime"));
+      if (text) { el.title = el.textContent; el.textContent = text; }
+    });
+  }
+
   function mainText(doc) {
     var main = doc.querySelector("main");
     if (!main) return "";
@@ -80,6 +100,7 @@
       .then(function (resp) { return resp.ok ? resp.text() : null; })
       .then(function (html) {
         var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        if (fresh) localizeTimes(fresh);  // compared as this page shows its times
         if (fresh && mainText(fresh) !== mainText(document)) { reloadSoon(); return; }
         document.body.setAttribute("data-live-ready", "");  // up to date and listening
       })
@@ -116,7 +137,13 @@
     }
     cell(row, "action", actions[data.action] || data.action);
     cell(row, "status", statuses[data.status] || data.status);
-    cell(row, "at", (data.at || "").replace("T", " ").slice(0, 16) + " UTC");
+    var at = row.querySelector("[data-field=at]");
+    if (at && data.at) {
+      var time = document.createElement("time");
+      time.setAttribute("datetime", data.at);
+      time.textContent = localTime(data.at) || data.at;
+      at.replaceChildren(time);
+    }
     cell(row, "reason", data.reason || "");
     // Sent or ended: too late to cancel, so the button goes.
     if (["requested", "authorized", "queued"].indexOf(data.status) < 0) {
@@ -148,6 +175,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes(document);
     wireDialogs();
     wireLanguageSwitch();
     wireLiveUpdates();
