@@ -297,4 +297,12 @@ MESSAGES: dict[str, str] = {
     "error.reservation.expires_in_past": "Der Ablaufzeitpunkt liegt in der Vergangenheit.",
     "error.registry.unavailable": "Das Geräteverzeichnis hat nicht geantwortet. Versuchen Sie es "
                                   "gleich noch einmal.",
+    # Berechtigungen in Worten (Verwaltungsseiten); der Code bleibt der Wert des Formulars.
+    "permission.ssp.view": "Eigene Geräte ansehen",
+    "permission.ssp.lost_mode": "Verloren-Modus ein- und ausschalten",
+    "permission.ssp.locate": "Gerät orten",
+    "permission.ssp.wipe": "Gerät löschen",
+    "permission.ssp.lock": "Gerät sperren",
+    "permission.ssp.reset_passcode": "Code zurücksetzen",
+    "permission.admin": "Portal verwalten",
 }

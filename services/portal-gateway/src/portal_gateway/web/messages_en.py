@@ -256,4 +256,12 @@ MESSAGES: dict[str, str] = {
     "error.reservation.invalid_value": "This value is not a usable identifier.",
     "error.reservation.expires_in_past": "The expiry is in the past.",
     "error.registry.unavailable": "The device registry did not answer. Try again in a moment.",
+    # Permissions in words (admin pages); the code stays the form's value.
+    "permission.ssp.view": "See own devices",
+    "permission.ssp.lost_mode": "Turn lost mode on and off",
+    "permission.ssp.locate": "Locate the device",
+    "permission.ssp.wipe": "Wipe the device",
+    "permission.ssp.lock": "Lock the device",
+    "permission.ssp.reset_passcode": "Reset the passcode",
+    "permission.admin": "Administer the portal",
 }
