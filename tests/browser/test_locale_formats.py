@@ -17,7 +17,7 @@ from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Platform
 
 from tests.browser.demo_org import DemoOrg
-from tests.browser.pages import screenshot, settled, sign_in
+from tests.browser.pages import settled, sign_in
 from tests.browser.seeded_devices import seed_owner
 
 SEEN = datetime(2026, 3, 14, 9, 26, tzinfo=UTC)  # 05:26 in New York, 10:26 in Berlin
@@ -75,7 +75,6 @@ async def test_numbers_dates_and_models_in_the_readers_language_and_zone(
     await expect(fact(details, labels[3])).to_have_text(shown["storage"])
     await expect(fact(details, labels[2])).to_have_text(re.compile(shown["seen"]))
     await expect(page.locator("time[datetime='2026-03-14T09:26:00+00:00']")).to_have_count(1)
-    await screenshot(page, f"device-{language}")
 
 
 @pytest.mark.parametrize("language", list(CASES))
@@ -94,4 +93,3 @@ async def test_admins_read_platforms_and_permissions_in_words(new_page, portal, 
     await expect(full).to_contain_text(wipe)
     await expect(page.locator("main")).not_to_contain_text("ssp.wipe")
     await expect(page.get_by_label(wipe)).to_have_count(1)  # the new role's checkbox
-    await screenshot(page, f"admin-roles-{language}")

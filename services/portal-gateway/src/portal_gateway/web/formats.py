@@ -24,13 +24,15 @@ def when_text(value: datetime | None, locale: str) -> str:
     return f"{date}, {format_time(at, 'short', tzinfo=UTC, locale=locale)} UTC"
 
 
-def when_html(value: datetime | None, locale: str) -> Markup:
-    """A `<time>` the browser shows in its own zone; empty for no time."""
+def when_html(value: datetime | None, locale: str, ago: bool = False) -> Markup:
+    """A `<time>` the browser shows in its own zone (`ago`: and how long ago, "5 minutes
+    ago", an indicator of how current the rest is); empty for no time."""
     if value is None:
         return Markup("")
     at = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return Markup('<time datetime="{}" data-local-time>{}</time>').format(
-        at.astimezone(UTC).isoformat(), escape(when_text(at, locale)))
+    return Markup('<time datetime="{}" data-local-time{}>{}</time>').format(
+        at.astimezone(UTC).isoformat(), Markup(" data-ago") if ago else "",
+        escape(when_text(at, locale)))
 
 
 def percent_text(value: float | None, locale: str) -> str:

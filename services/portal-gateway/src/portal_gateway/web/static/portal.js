@@ -38,8 +38,10 @@
       var typed = form.querySelector("input[name=typed_name]");
       var submit = form.querySelector("button[type=submit]");
       if (!typed || !submit) return;
+      var why = form.querySelector("[data-why-disabled]");
       var check = function () {
         submit.disabled = typed.value.trim().toLowerCase() !== expected;
+        if (why) why.hidden = !submit.disabled;  // said while it is so, gone once it is not
       };
       typed.addEventListener("input", check);
       check();
@@ -72,6 +74,25 @@
                                          { dateStyle: "medium", timeStyle: "short" });
   } catch (e) { timeFormat = null; }
 
+  var relative = null;
+  try {
+    relative = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined,
+                                           { numeric: "auto" });
+  } catch (e) { relative = null; }
+
+  // "5 minutes ago", "yesterday": how current a device's facts are, at a glance.
+  function ago(at) {
+    var seconds = (at.getTime() - Date.now()) / 1000;
+    var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                 ["hour", 3600], ["minute", 60]];
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(seconds) >= units[i][1]) {
+        return relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+      }
+    }
+    return relative.format(0, "minute");
+  }
+
   function localTime(iso) {
     var at = new Date(iso);
     return timeFormat && !isNaN(at.getTime()) ? timeFormat.format(at) : null;
@@ -80,7 +101,12 @@
   function localizeTimes(root) {
     root.querySelectorAll("time[data-local-time]").forEach(function (el) {
       var text = localTime(el.getAttribute("datetime"));
-      if (text) { el.title = el.textContent; el.textContent = text; }
+      if (!text) return;
+      if (relative && el.hasAttribute("data-ago")) {
+        text += " (" + ago(new Date(el.getAttribute("datetime"))) + ")";
+      }
+      el.title = el.textContent;
+      el.textContent = text;
     });
   }
 
