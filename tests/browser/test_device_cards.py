@@ -68,6 +68,20 @@ async def test_cards_on_a_phone_keep_tokens_whole_and_show_battery_and_last_seen
     await no_horizontal_overflow(page)
 
 
+async def test_on_a_desktop_the_serial_stays_inside_its_card(new_page, portal, owner):
+    """German has the longest labels ("Betriebssystem") beside the values."""
+    username, tag = owner
+    page = await new_page("de-DE")
+    await sign_in(page, portal, username)
+    card = page.locator(f"li.card[data-device-id='card-{tag}-ios']")
+    serial = card.locator("dd", has_text=SERIAL)
+    await expect(serial).to_have_text(SERIAL)
+    card_box, serial_box = await card.bounding_box(), await serial.bounding_box()
+    assert card_box and serial_box
+    assert serial_box["x"] + serial_box["width"] <= card_box["x"] + card_box["width"], \
+        "the serial number runs out of its card"
+
+
 @pytest.mark.parametrize(("platform", "what_happens"), [
     ("ios", "The passcode is removed: afterwards the device opens without one"),
     ("android", "The device gets a new passcode, shown on this page"),
