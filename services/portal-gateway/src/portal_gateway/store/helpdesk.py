@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pymongo.errors import PyMongoError
 from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.helpdesk import HelpdeskContact
@@ -18,7 +19,12 @@ class HelpdeskStore:
         self.contacts = db["helpdesk_contacts"]
 
     async def contact(self, org_id: str) -> HelpdeskContact | None:
-        doc = await self.contacts.find_one({"_id": org_id})
+        """None also when the database does not answer: the contact is an extra on pages
+        that say something went wrong, which must not fail because of it."""
+        try:
+            doc = await self.contacts.find_one({"_id": org_id})
+        except PyMongoError:
+            return None
         if doc is None:
             return None
         contact = HelpdeskContact.model_validate(

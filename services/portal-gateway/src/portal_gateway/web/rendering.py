@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal_gateway.domain.access import PortalAccess
 from portal_gateway.domain.errors import NoPortalAccess, NotAuthenticated, PortalError
+from portal_gateway.domain.helpdesk import HelpdeskContact
 from portal_gateway.http.context import gateway_of
 from portal_gateway.http.cookies import LOCALE_COOKIE
 from portal_gateway.web.formats import gigabytes_text, percent_text, when_html, when_text
@@ -65,13 +66,18 @@ def error_text(request: Request, error: PortalError) -> str:
     return t(f"error.{error.code}", default=error.detail)
 
 
+async def _helpdesk_of(request: Request) -> HelpdeskContact | None:
+    """The signed-in caller's help desk, for an error page."""
+    caller = getattr(request.state, "caller", None)
+    return None if caller is None else await gateway_of(request).stores.helpdesk.contact(
+        caller.org_id)
+
+
 async def render_page_error(request: Request, error: PortalError) -> Response:
     if isinstance(error, NotAuthenticated) and error.code == "auth.required":
         target = request.url.path if request.method == "GET" else "/devices"
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    caller = getattr(request.state, "caller", None)
-    helpdesk = (await gateway_of(request).stores.helpdesk.contact(caller.org_id)
-                if caller is not None else None)
+    helpdesk = await _helpdesk_of(request)
     if isinstance(error, NoPortalAccess):  # the very refusal the device list shows
         access = PortalAccess(granted=False, missing=tuple(error.extra["missing"]))
         return render(request, "devices.html", {"access": access, "devices": [], "labels": {},
