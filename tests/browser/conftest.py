@@ -96,12 +96,16 @@ async def chromium() -> AsyncIterator[Any]:
 async def new_page(chromium: Any, portal: DemoOrg, browser_services: PackageServices,
                    request: pytest.FixtureRequest,
                    tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
-    """Opens a page in a new browser context (its own cookies) in the given language."""
+    """Opens a page in a new browser context (its own cookies) in the given language,
+    time zone and width."""
     contexts: list[Any] = []
 
-    async def open_page(locale: str = "en-GB") -> Any:
+    async def open_page(locale: str = "en-GB", *, timezone: str | None = None,
+                        width: int = 1280) -> Any:
+        """`timezone` is the browser's (else the machine's); `width` 390 is a phone."""
+        zone = {"timezone_id": timezone} if timezone else {}
         context = await chromium.new_context(base_url=portal.url, locale=locale,
-                                             viewport={"width": 1280, "height": 860})
+                                             viewport={"width": width, "height": 860}, **zone)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return await context.new_page()

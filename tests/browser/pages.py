@@ -13,12 +13,20 @@ from tests.browser.demo_org import DemoOrg
 REPO = Path(__file__).resolve().parents[2]
 # Set SSP_SCREENSHOT_DIR to keep a run's pictures elsewhere, or to "" to take none.
 SCREENSHOTS = os.environ.get("SSP_SCREENSHOT_DIR", str(REPO / "docs" / "screenshots"))
+PHONE = 390  # px: the narrowest phone the portal is laid out for
 LIVE_TIMEOUT_MS = 45_000  # a command's round trip through every service and the device
 
 
 async def screenshot(page: Page, name: str) -> None:
     if SCREENSHOTS:
         await page.screenshot(path=Path(SCREENSHOTS) / f"{name}.png", full_page=True)
+
+
+async def no_horizontal_overflow(page: Page) -> None:
+    """Nothing on the page makes a phone scroll sideways."""
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    viewport = await page.evaluate("window.innerWidth")
+    assert width <= viewport, f"the page is {width} px wide on a {viewport} px screen"
 
 
 async def sign_in(page: Page, demo: DemoOrg, username: str, *,

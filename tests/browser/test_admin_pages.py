@@ -76,12 +76,12 @@ async def test_roles_lists_the_built_in_roles_and_a_new_one(new_page, portal: De
     await page.get_by_role("link", name="Roles", exact=True).click()
     roles = page.locator("#roles tbody tr")
     await expect(roles.filter(has_text=FULL_ACCESS)).to_have_count(1)
-    await expect(roles.filter(has_text=READ_ACCESS)).to_contain_text("ssp.view")
+    await expect(roles.filter(has_text=READ_ACCESS)).to_contain_text("See own devices")
     name = f"Finders {uuid.uuid4().hex[:6]}"
     await page.locator("#role-name").fill(name)
-    await page.get_by_label("ssp.locate").check()
+    await page.get_by_label("Locate the device").check()
     await page.locator("form[action='/admin/roles'] button[type=submit]").click()
-    await expect(roles.filter(has_text=name)).to_contain_text("ssp.locate")
+    await expect(roles.filter(has_text=name)).to_contain_text("Locate the device")
     await screenshot(page, "admin-roles")
 
 

@@ -10,8 +10,6 @@ device page to the simulated iPhone and back, are in test_device_actions.py.
 
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,11 +19,10 @@ pytest.importorskip("playwright.async_api", reason="the playwright Python packag
 from playwright.async_api import Page, expect
 from ssp_contracts.devices import DeviceIdentifiers, DeviceOwner, DeviceSnapshot
 from ssp_contracts.enums import LinkSource, ManagementMode, Platform
-from ssp_contracts.topics import DEVICES
 
 from tests.browser.demo_org import DemoOrg
 from tests.browser.pages import screenshot, settled, sign_in
-from tests.support.kafka import Producer
+from tests.browser.seeded_devices import seed_owner
 
 SEEN = datetime.now(UTC) - timedelta(minutes=5)
 # status -> (name, snapshot fields, badge, sentence on the page or None)
@@ -59,18 +56,8 @@ def snapshot(demo: DemoOrg, user_id: str, tag: str, status: str) -> DeviceSnapsh
 @pytest.fixture(scope="module")
 async def owner(portal: DemoOrg, bootstrap: str) -> tuple[str, str]:
     """A user holding one device in every state, for the whole module; (username, tag)."""
-    tag = uuid.uuid4().hex[:6]
-    username = f"sam-{tag}"
-    user_id = await portal.create_user(username)
-    async with Producer(bootstrap) as producer:
-        for status in STATES:
-            await producer.send_event(DEVICES, snapshot(portal, user_id, tag, status))
-    deadline = time.monotonic() + 60
-    async with portal.api_session(username) as sam:
-        while len((await sam.get("/api/v1/devices")).json()["items"]) < len(STATES):
-            assert time.monotonic() < deadline, "the gateway never showed the devices"
-            await sam.get("/api/v1/me")  # a round trip between looks, not a bare sleep
-    return username, tag
+    return await seed_owner(portal, bootstrap, "sam", lambda user_id, tag: [
+        snapshot(portal, user_id, tag, status) for status in STATES])
 
 
 def card(page: Page, tag: str, status: str):

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from ssp_contracts.device_models import friendly_model
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.enums import Action, LinkSource, ManagementMode, Permission, Platform
 from ssp_contracts.policy import Requester
@@ -34,7 +35,8 @@ class DevicePublic(BaseModel):
     name: str | None = None
     platform: Platform
     management_mode: ManagementMode
-    model: str | None = None
+    model: str | None = Field(None, description="As the device reports it (\"iPhone15,4\")")
+    model_name: str | None = Field(None, description="What people call it (\"iPhone 15\")")
     serial_number: str | None = None
     os_version: str | None = None
     battery_level: float | None = Field(None, description="0.0-1.0")
@@ -63,6 +65,7 @@ def device_public(device: DeviceSnapshot, viewer: Requester, permissions: Iterab
     return DevicePublic(
         id=device.device_id, name=device.name, platform=device.platform,
         management_mode=device.management_mode, model=device.model,
+        model_name=friendly_model(device.model),
         serial_number=device.identifiers.serial_number, os_version=device.os_version,
         battery_level=device.battery_level, storage_total_bytes=device.storage_total_bytes,
         storage_free_bytes=device.storage_free_bytes, last_contact_at=device.last_contact_at,

@@ -12,7 +12,9 @@ from portal_gateway.store.access import AccessProjection
 from portal_gateway.store.command_claims import CommandClaims
 from portal_gateway.store.commands import CommandProjection
 from portal_gateway.store.confirmations import ConfirmationStore
+from portal_gateway.store.device_labels import DeviceLabels
 from portal_gateway.store.devices import DeviceProjection
+from portal_gateway.store.helpdesk import HelpdeskStore
 from portal_gateway.store.passcode_secrets import PasscodeSecrets
 from portal_gateway.store.rate_windows import RateWindows
 from portal_gateway.store.sessions import SessionStore
@@ -30,12 +32,15 @@ class GatewayStores:
     rate_windows: RateWindows
     passcodes: PasscodeSecrets
     wipe_breaker: WipeBreakerStore
+    helpdesk: HelpdeskStore
+    labels: DeviceLabels
 
     @classmethod
     def of(cls, db: Database) -> GatewayStores:
         return cls(DeviceProjection(db), AccessProjection(db), CommandProjection(db),
                    CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db),
-                   PasscodeSecrets(db), WipeBreakerStore(db))
+                   PasscodeSecrets(db), WipeBreakerStore(db), HelpdeskStore(db),
+                   DeviceLabels(db))
 
     async def create_indexes(self) -> None:
         for store in (self.devices, self.access, self.commands, self.sessions, self.passcodes):

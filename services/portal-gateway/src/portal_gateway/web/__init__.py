@@ -3,8 +3,10 @@
 from fastapi import APIRouter
 
 from portal_gateway.web import (
+    activity_pages,
     admin_pages,
     device_pages,
+    helpdesk_pages,
     import_pages,
     login_pages,
     reservation_pages,
@@ -13,6 +15,7 @@ from portal_gateway.web import (
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (login_pages, device_pages, admin_pages, import_pages, reservation_pages):
+    for module in (login_pages, device_pages, admin_pages, import_pages, reservation_pages,
+                   helpdesk_pages, activity_pages):
         router.include_router(module.router)
     return router

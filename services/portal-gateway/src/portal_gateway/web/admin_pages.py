@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from ssp_contracts.enums import Permission, Platform
@@ -158,6 +159,8 @@ async def _devices_page(request: Request, caller: Caller, query: dict[str, str],
             owner_user_id=user.user_id if user else None, page=page,
             page_size=gw.settings.admin_page_size)
     return render(request, "admin_devices.html", {
+        "labels": await gw.stores.labels.of_owners(
+            caller.org_id, [(d.device_id, d.owner.user_id) for d in devices if d.owner]),
         "devices": devices, "statuses": {d.device_id: device_status(d) for d in devices},
         "platforms": [p.value for p in Platform], "page": page,
         "query": query, "has_next": len(devices) == gw.settings.admin_page_size,
@@ -167,10 +170,17 @@ async def _devices_page(request: Request, caller: Caller, query: dict[str, str],
 
 @router.post("/devices/{device_id}/link")
 async def link_device(device_id: EntityIdPath, caller: AdminUser, request: Request,
-                      username: Annotated[str, Form(max_length=254)] = "") -> Response:
+                      username: Annotated[str, Form(max_length=254)] = "",
+                      filter_serial_number: Annotated[str, Form(max_length=64)] = "",
+                      filter_platform: Annotated[str, Form(max_length=20)] = "",
+                      filter_username: Annotated[str, Form(max_length=254)] = "",
+                      filter_page: Annotated[int, Form(ge=1)] = 1) -> Response:
+    # The list the admin acted from comes back, filtered and paged as it was.
+    query = {"serial_number": filter_serial_number.strip(), "platform": filter_platform,
+             "username": filter_username.strip()}
     try:
         await gateway_of(request).admin.link_device(caller, device_id, username.strip() or None)
     except PortalError as exc:
-        query = {"serial_number": "", "platform": "", "username": ""}
-        return await _devices_page(request, caller, query, error=exc)
-    return RedirectResponse("/admin/devices?notice=link_requested", status_code=303)
+        return await _devices_page(request, caller, query, filter_page, error=exc)
+    kept = urlencode({**query, "page": filter_page, "notice": "link_requested"})
+    return RedirectResponse(f"/admin/devices?{kept}", status_code=303)

@@ -31,11 +31,17 @@ router = APIRouter()
 
 @router.get("/devices")
 async def devices_page(caller: CurrentUser, request: Request) -> Response:
-    devices = await gateway_of(request).stores.devices.owned_devices(caller)
+    stores = gateway_of(request).stores
+    devices = await stores.devices.owned_devices(caller)
     access = portal_access(caller.permissions, len(devices))
     return render(request, "devices.html", {
+        "labels": await stores.labels.of_owners(
+            caller.org_id, [(d.device_id, caller.user_id) for d in devices]),
         "access": access, "live": True,  # a newly linked device appears without a reload
-        "devices": [device_public(d, caller, caller.permissions) for d in devices] if access.granted
+        "helpdesk": None if access.granted
+        else await stores.helpdesk.contact(caller.org_id),
+        "devices": [device_public(d, caller, caller.permissions) for d in devices]
+        if access.granted
         else []})
 
 
@@ -50,6 +56,8 @@ async def _device_context(request: Request, caller: Caller,
         "lost_mode_contact": await gw.stores.commands.lost_mode_contact(
             caller.org_id, device.device_id, linked_at) if device.lost_mode else None,
         "device": device_public(device, caller, caller.permissions, availability), "live": True,
+        "label": (await gw.stores.labels.of_owners(
+            caller.org_id, [(device.device_id, caller.user_id)])).get(device.device_id),
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
                         for a, why in availability.unavailable.items()],
         "commands": commands,
@@ -62,6 +70,8 @@ async def _device_context(request: Request, caller: Caller,
         "action_labels": json.dumps({a.value: t(f"action.{a.value}") for a in Action}),
         "passcodes": await gw.passcodes.waiting_on(caller, device.device_id, gw.now()),
         "passcodes_openable": gw.passcodes.can_open,
+        "helpdesk": None if gw.passcodes.can_open
+        else await gw.stores.helpdesk.contact(caller.org_id),
         "passcodes_shown": await gw.passcodes.shown_lately(caller, device.device_id, gw.now()),
     }
 
@@ -121,3 +131,14 @@ async def cancel_from_page(device: OwnedDevice, command_id: EntityIdPath, caller
         context = await _device_context(request, caller, device)
         return render(request, "device.html",
                       {**context, "error": error_text(request, exc)}, exc.status)
+
+
+@router.post("/devices/{device_id}/label")
+async def rename_device(device: OwnedDevice, caller: CurrentUser, request: Request,
+                        label: Annotated[str, Form(max_length=60)] = "") -> Response:
+    """The owner's own name for the device, shown to them (and to admins beside the
+    device's name); the device's name in the MDM stays as it is. Empty: no label."""
+    gw = gateway_of(request)
+    text = " ".join(label.split())  # no line breaks or runs of spaces in a heading
+    await gw.stores.labels.set(caller.org_id, device.device_id, caller.user_id, text, gw.now())
+    return RedirectResponse(f"/devices/{device.device_id}?notice=renamed", status_code=303)

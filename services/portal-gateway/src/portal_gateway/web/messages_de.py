@@ -297,4 +297,62 @@ MESSAGES: dict[str, str] = {
     "error.reservation.expires_in_past": "Der Ablaufzeitpunkt liegt in der Vergangenheit.",
     "error.registry.unavailable": "Das Geräteverzeichnis hat nicht geantwortet. Versuchen Sie es "
                                   "gleich noch einmal.",
+    # Berechtigungen in Worten (Verwaltungsseiten); der Code bleibt der Wert des Formulars.
+    "permission.ssp.view": "Eigene Geräte ansehen",
+    "permission.ssp.lost_mode": "Verloren-Modus ein- und ausschalten",
+    "permission.ssp.locate": "Gerät orten",
+    "permission.ssp.wipe": "Gerät löschen",
+    "permission.ssp.lock": "Gerät sperren",
+    "permission.ssp.reset_passcode": "Code zurücksetzen",
+    "permission.admin": "Portal verwalten",
+    "device.destructive_actions": "Nicht rückgängig zu machen",
+    "device.destructive_help": "Diese Aktionen entfernen Daten vom Gerät. Jede fragt zuerst "
+    "nach einer Bestätigung.",
+    "dialog.passcode_warning.ios": "Der Code wird entfernt: danach lässt sich das Gerät ohne "
+    "Code öffnen, bis sein Benutzer einen neuen festlegt.",
+    "dialog.passcode_warning.android": "Das Gerät erhält einen neuen Code, der auf dieser "
+    "Seite angezeigt wird, sobald das Gerät ihn bestätigt hat. Sein Benutzer braucht ihn zum "
+    "Entsperren.",
+    "dialog.why_disabled": "Die Schaltfläche ist aktiv, sobald Sie den Gerätenamen ({name}) "
+    "eingegeben haben.",
+    "admin.owner_of": "Zugeordneter Benutzer von {device}",
+    "admin.unlink_title": "Zuordnung von {device} entfernen?",
+    "admin.unlink_help": "{user} sieht {device} danach nicht mehr im Portal und kann seine "
+    "Aktionen nicht ausführen. Das Gerät selbst bleibt verwaltet.",
+    "reservations.delete_title": "Reservierung von {what} löschen?",
+    "reservations.delete_help": "Ein Gerät, das sich damit registriert, wird nicht mehr "
+    "{user} zugeordnet.",
+    "nav.admin_helpdesk": "Helpdesk",
+    "helpdesk.title": "Ihr Helpdesk",
+    "helpdesk.admin_title": "Helpdesk-Kontakt",
+    "helpdesk.admin_help": "Wird den Personen Ihrer Organisation überall dort angezeigt, wo das "
+    "Portal sie an ihren Administrator verweist. Lassen Sie alle Felder leer, um keinen "
+    "anzuzeigen.",
+    "helpdesk.name": "Name",
+    "helpdesk.phone": "Telefon",
+    "helpdesk.email": "E-Mail",
+    "helpdesk.web": "Web",
+    "helpdesk.save": "Speichern",
+    "error.helpdesk.name": "Der Name ist zu lang.",
+    "error.helpdesk.phone": "Die Telefonnummer darf nur Ziffern, Leerzeichen und + ( ) - . / "
+    "enthalten.",
+    "error.helpdesk.email": "Geben Sie eine E-Mail-Adresse wie hilfe@example.org an.",
+    "error.helpdesk.web": "Geben Sie eine Webadresse an, die mit https:// beginnt.",
+    "activity.title": "Aktivität von {device}",
+    "activity.back": "Zurück zu {device}",
+    "activity.link": "Aktivität: wer hat wann was getan",
+    "activity.when": "Wann",
+    "activity.who": "Wer",
+    "activity.what": "Was",
+    "activity.result": "Ergebnis",
+    "activity.steps": "Schritte",
+    "activity.you": "Sie",
+    "activity.someone": "Ein anderer Benutzer",
+    "rename.title": "Ihr Name für dieses Gerät",
+    "rename.label": "Name, der Ihnen angezeigt wird",
+    "rename.help": "Nur Sie sehen ihn. Leer lassen, um den eigenen Namen des Geräts zu zeigen.",
+    "rename.save": "Umbenennen",
+    "rename.device_name": "Name auf dem Gerät",
+    "notice.renamed": "Der Name des Geräts wurde gespeichert.",
+    "admin.owner_label": "Vom Besitzer genannt: {label}",
 }

@@ -38,8 +38,10 @@
       var typed = form.querySelector("input[name=typed_name]");
       var submit = form.querySelector("button[type=submit]");
       if (!typed || !submit) return;
+      var why = form.querySelector("[data-why-disabled]");
       var check = function () {
         submit.disabled = typed.value.trim().toLowerCase() !== expected;
+        if (why) why.hidden = !submit.disabled;  // said while it is so, gone once it is not
       };
       typed.addEventListener("input", check);
       check();
@@ -64,6 +66,50 @@
     window.location.reload();
   }
 
+  // Times come as <time datetime> in UTC; they are shown in the viewer's own time zone, in
+  // the page's language (the server cannot know the zone; the browser does).
+  var timeFormat = null;
+  try {
+    timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                         { dateStyle: "medium", timeStyle: "short" });
+  } catch (e) { timeFormat = null; }
+
+  var relative = null;
+  try {
+    relative = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined,
+                                           { numeric: "auto" });
+  } catch (e) { relative = null; }
+
+  // "5 minutes ago", "yesterday": how current a device's facts are, at a glance.
+  function ago(at) {
+    var seconds = (at.getTime() - Date.now()) / 1000;
+    var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                 ["hour", 3600], ["minute", 60]];
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(seconds) >= units[i][1]) {
+        return relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+      }
+    }
+    return relative.format(0, "minute");
+  }
+
+  function localTime(iso) {
+    var at = new Date(iso);
+    return timeFormat && !isNaN(at.getTime()) ? timeFormat.format(at) : null;
+  }
+
+  function localizeTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var text = localTime(el.getAttribute("datetime"));
+      if (!text) return;
+      if (relative && el.hasAttribute("data-ago")) {
+        text += " (" + ago(new Date(el.getAttribute("datetime"))) + ")";
+      }
+      el.title = el.textContent;
+      el.textContent = text;
+    });
+  }
+
   function mainText(doc) {
     var main = doc.querySelector("main");
     if (!main) return "";
@@ -80,6 +126,7 @@
       .then(function (resp) { return resp.ok ? resp.text() : null; })
       .then(function (html) {
         var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        if (fresh) localizeTimes(fresh);  // compared as this page shows its times
         if (fresh && mainText(fresh) !== mainText(document)) { reloadSoon(); return; }
         document.body.setAttribute("data-live-ready", "");  // up to date and listening
       })
@@ -116,7 +163,13 @@
     }
     cell(row, "action", actions[data.action] || data.action);
     cell(row, "status", statuses[data.status] || data.status);
-    cell(row, "at", (data.at || "").replace("T", " ").slice(0, 16) + " UTC");
+    var at = row.querySelector("[data-field=at]");
+    if (at && data.at) {
+      var time = document.createElement("time");
+      time.setAttribute("datetime", data.at);
+      time.textContent = localTime(data.at) || data.at;
+      at.replaceChildren(time);
+    }
     cell(row, "reason", data.reason || "");
     // Sent or ended: too late to cancel, so the button goes.
     if (["requested", "authorized", "queued"].indexOf(data.status) < 0) {
@@ -148,6 +201,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes(document);
     wireDialogs();
     wireLanguageSwitch();
     wireLiveUpdates();
