@@ -91,7 +91,8 @@ class World:
             org_id=self.org_id, device_id=device_id, version=version,
             platform=PLATFORM_OF_MODE[ManagementMode(mode)], management_mode=ManagementMode(mode),
             identifiers=DeviceIdentifiers(serial_number=f"SN{uuid.uuid4().hex[:8].upper()}"),
-            name=fields.pop("name", f"Phone {device_id[-4:]}"), model="iPhone 15",
+            name=fields.pop("name", f"Phone {device_id[-4:]}"),
+            model=fields.pop("model", "iPhone 15"),
             os_version="18.1", battery_level=0.8, last_contact_at=datetime.now(UTC),
             owner=None if owner is None else DeviceOwner(
                 user_id=owner.user_id, username=owner.username, linked_at=datetime.now(UTC),

@@ -62,6 +62,26 @@ async def test_params_are_validated_per_action_and_platform(world):
     assert resp.status_code == 202
 
 
+async def test_a_mac_pin_is_required_only_where_the_model_needs_it(world, bootstrap):
+    """Apple's schema (mdm/commands/device.lock.yaml, device.erase.yaml): "key: PIN ...
+    presence: optional ... The six-character PIN for Find My". A Mac with Apple silicon locks
+    and erases without one; a 2017 Intel Mac (no T2) needs it for its firmware lock."""
+    alice = await world.user()
+    m1 = await world.device(alice, mode="macos", model="Mac (Mac14,2)")
+    old = await world.device(alice, mode="macos", model="MacBookPro14,1")
+    b = await world.browser(alice)
+    for mac in (m1, old):
+        await world.sees_device(b, mac.device_id)
+    resp = await b.command(old.device_id, "lock")
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["problems"][0]["code"] == "params.pin_required"
+    async with Tail(bootstrap, COMMANDS_REQUESTED) as tail:
+        resp = await b.command(m1.device_id, "lock")
+        assert resp.status_code == 202, resp.text
+        [record] = await tail.wait_for(lambda r: r.key == m1.device_id.encode())
+    assert json_of(record)["params"].get("pin") is None
+
+
 async def test_missing_permission_is_403(world):
     viewer = await world.user(permissions=["ssp.view"])
     phone = await world.device(viewer)

@@ -119,6 +119,24 @@ async def test_wipe_from_the_page_needs_the_typed_name_and_password(world, boots
     assert (await http.get("/devices")).status_code == 200  # the rotated session cookie works
 
 
+async def test_the_lock_and_wipe_dialogs_ask_for_a_pin_only_where_the_mac_needs_one(world):
+    """Apple's schema marks `PIN` "presence: optional" for DeviceLock and EraseDevice ("The
+    six-character PIN for Find My"); Macs with Apple silicon or the T2 chip do without, an
+    older Intel Mac sets a firmware lock only that PIN opens (`policy.needs_pin`)."""
+    alice = await world.user()
+    m1 = await world.device(alice, mode="macos", model="MacBook Air (MacBookAir10,1)")
+    old = await world.device(alice, mode="macos", model="MacBookPro14,1")
+    http = await page_login(world, alice)
+    browser = await world.browser(alice)
+    for mac in (m1, old):
+        await world.sees_device(browser, mac.device_id)
+    m1_page = (await http.get(f"/devices/{m1.device_id}")).text
+    old_page = (await http.get(f"/devices/{old.device_id}")).text
+    for action in ("lock", "wipe"):
+        assert f'id="{action}-pin"' not in m1_page
+        assert re.search(rf'<input id="{action}-pin" name="pin"[^>]* required', old_page)
+
+
 async def test_pages_send_security_headers_and_own_script_only(world):
     http = httpx.AsyncClient(base_url=world.base_url, timeout=30)
     world.clients.append(http)

@@ -233,10 +233,15 @@ async def test_rule_lost_mode_needs_a_message_or_phone_number(wire, org, people)
         "authorized", "params.message_or_phone_required"]
 
 
-async def test_rule_locking_a_mac_needs_a_pin(wire, org, people):
+async def test_rule_locking_a_mac_needs_a_pin_where_its_model_does(wire, org, people):
+    """The PIN is optional in Apple's schema; an older Intel Mac or an unknown model needs it,
+    a Mac with Apple silicon does not: the authorizer's device view keeps the model."""
     base = allowed(org, people.owner, Action.LOCK, M.MACOS, Platform.MACOS, pin="123456")
-    assert await wire.outcomes(base, base.with_request(params=CommandParams())) == [
-        "authorized", "params.pin_required"]
+    without = base.with_request(params=CommandParams())
+    assert await wire.outcomes(
+        base, without, without.with_device(model="MacBookPro14,1"),
+        without.with_device(model="MacBook Air (MacBookAir10,1)"),
+    ) == ["authorized", "params.pin_required", "params.pin_required", "authorized"]
 
 
 async def test_rule_device_wiped(wire, org, people):

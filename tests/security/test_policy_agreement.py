@@ -54,18 +54,20 @@ def gateway_answer(device: DeviceSnapshot, caller: Caller, action: Action,
     owner=st.sampled_from(["u-1", "u-2", None]), lost_mode=st.booleans(),
     enrolled=st.booleans(), wipe_state=st.sampled_from(["none", "pending", "wiped"]),
     params=st.sampled_from(sorted(PARAMS)),
+    # a Mac's model decides whether it needs a PIN: Apple silicon, T2 Intel, older Intel, unknown
+    model=st.sampled_from(["MacBookAir10,1", "MacBookPro15,1", "MacBookPro14,1", None]),
 )
 def test_gateway_and_authorizer_agree(action, mode, permissions, owner, lost_mode, enrolled,
-                                      wipe_state, params):
+                                      wipe_state, params, model):
     device = DeviceSnapshot(
-        org_id="acme", device_id="dev-1", version=1, platform=PLATFORM_OF_MODE[mode],
+        org_id="acme", device_id="dev-1", version=1, platform=PLATFORM_OF_MODE[mode], model=model,
         management_mode=mode, lost_mode=lost_mode, enrolled=enrolled, wipe_state=wipe_state,
         owner=None if owner is None else DeviceOwner(user_id=owner, linked_at=NOW,
                                                      source=LinkSource.MANUAL))
     caller = Caller(user_id="u-1", org_id="acme", username="alice", permissions=permissions)
     account = Account(user_id="u-1", org_id="acme", username="alice")
     shown = action_availability(device, caller, permissions)
-    needs = ({"pin"} if needs_pin(action, device.platform) else set()) | (
+    needs = ({"pin"} if needs_pin(action, device.platform, device.model) else set()) | (
         {"message_or_phone_number"} if action is Action.ENABLE_LOST_MODE else set())
     chosen = PARAMS[params](action, needs)
     request = CommandRequested(

@@ -133,7 +133,8 @@ FAMILY_OF_PLATFORM: dict[Platform, PlatformFamily] = {
 # still gets: they refuse instead (reason code `cancel_refused.platform`).
 CANCELABLE_FAMILIES: frozenset[PlatformFamily] = frozenset({PlatformFamily.APPLE})
 
-# Parameters an action needs on a platform, checked by gateway and authorizer alike.
+# Actions that can need a PIN on a platform, checked by gateway and authorizer alike; whether
+# this device needs it depends on its model (`policy.needs_pin`).
 PIN_REQUIRED: frozenset[tuple[Action, Platform]] = frozenset(
     {(A.LOCK, Platform.MACOS), (A.WIPE, Platform.MACOS)}
 )

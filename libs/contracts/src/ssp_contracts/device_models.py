@@ -63,3 +63,31 @@ def friendly_model(model: str | None) -> str | None:
     if match is None:
         return model
     return APPLE_MODELS.get(match.group("identifier"), model)
+
+
+# Mac families and the first identifier major of each that has Apple silicon or the Apple T2
+# Security Chip (Apple's "Mac models with the Apple T2 Security Chip", support.apple.com/HT208862,
+# and "Identify your Mac model"): MacBookPro15,x (2018), MacBookAir8,x (2018), Macmini8,1 (2018),
+# iMac20,x (2020), iMacPro1,1, MacPro7,1 (2019); Apple silicon from MacBookAir10,1,
+# MacBookPro17,1, Macmini9,1, iMac21,x on, and every "MacNN,x" identifier (Apple silicon only).
+_T2_OR_APPLE_SILICON_FROM: dict[str, int] = {
+    "MacBookPro": 15, "MacBookAir": 8, "Macmini": 8, "iMac": 20, "iMacPro": 1, "MacPro": 7,
+    "Mac": 1,
+}
+_MAC_IDENTIFIER = re.compile(r"^(?P<family>[A-Za-z]+)(?P<major>\d+),\d+$")
+
+
+def mac_needs_find_my_pin(model: str | None) -> bool:
+    """Whether a Mac of `model` needs the six-character Find My PIN to be locked or erased.
+
+    Apple's schema marks `PIN` optional for DeviceLock and EraseDevice; a Mac with the T2 chip
+    or Apple silicon locks and erases (Erase All Content and Settings) without one, while an
+    older Intel Mac sets a firmware lock that only that PIN opens. An unknown or unreported
+    model counts as an older Mac: asking for a PIN it does not need is harmless, leaving out
+    one it needs is not."""
+    match = _WITH_IDENTIFIER.match((model or "").strip())
+    parts = _MAC_IDENTIFIER.match(match.group("identifier")) if match else None
+    if parts is None:
+        return True
+    first_modern = _T2_OR_APPLE_SILICON_FROM.get(parts.group("family"))
+    return first_modern is None or int(parts.group("major")) < first_modern

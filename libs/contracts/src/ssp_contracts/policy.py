@@ -22,6 +22,7 @@ from typing import Protocol
 
 from ssp_contracts.capabilities import PIN_REQUIRED, capability, is_supported_by_mode
 from ssp_contracts.commands import CommandParams, CommandRequested
+from ssp_contracts.device_models import mac_needs_find_my_pin
 from ssp_contracts.devices import DeviceSnapshot, WipeState
 from ssp_contracts.enums import ACTION_PERMISSION, Action, ManagementMode, Permission, Platform
 
@@ -49,7 +50,7 @@ REASONS: dict[str, str] = {
     "params.not_accepted": "The action does not use this parameter.",
     "params.message_or_phone_required":
         "Lost mode needs a message or a phone number to show on the screen.",
-    "params.pin_required": "A Mac needs a 6-digit PIN for this action.",
+    "params.pin_required": "This Mac needs a 6-digit PIN for this action.",
 }
 
 _LOST_MODE_FIELDS = frozenset(
@@ -92,6 +93,7 @@ class DeviceFacts:
     lost_mode: bool = False
     enrolled: bool = True
     wipe_state: WipeState = "none"
+    model: str | None = None  # as reported, e.g. "MacBookAir10,1": decides the Mac PIN
 
     @classmethod
     def from_snapshot(cls, snapshot: DeviceSnapshot) -> DeviceFacts:
@@ -100,7 +102,7 @@ class DeviceFacts:
             owner_user_id=snapshot.owner.user_id if snapshot.owner else None,
             platform=snapshot.platform, management_mode=snapshot.management_mode,
             lost_mode=snapshot.lost_mode, enrolled=snapshot.enrolled,
-            wipe_state=snapshot.wipe_state,
+            wipe_state=snapshot.wipe_state, model=snapshot.model,
         )
 
 
@@ -217,7 +219,8 @@ def _possible_now(q: Question) -> Decision | None:
 def _params_fit(q: Question) -> Decision | None:
     if q.params is None:
         return None
-    problems = param_problems(q.action, q.known_device.platform, q.params)
+    device = q.known_device
+    problems = param_problems(q.action, device.platform, q.params, model=device.model)
     if problems:
         return Decision(False, problems[0].code, problems[0].message)
     return None
@@ -251,8 +254,11 @@ def authorize(
     ))
 
 
-def needs_pin(action: Action, platform: Platform) -> bool:
-    return (action, platform) in PIN_REQUIRED
+def needs_pin(action: Action, platform: Platform, model: str | None = None) -> bool:
+    """Whether `action` on a device of `platform` and `model` (None: unknown) needs a PIN:
+    the PIN is optional in Apple's schema, so only where the model needs it
+    (`mac_needs_find_my_pin`); a PIN given where it is not needed is still sent."""
+    return (action, platform) in PIN_REQUIRED and mac_needs_find_my_pin(model)
 
 
 def _given(params: CommandParams) -> set[str]:
@@ -260,9 +266,10 @@ def _given(params: CommandParams) -> set[str]:
             if value is not None and str(value).strip() != ""}
 
 
-def param_problems(action: Action, platform: Platform,
-                   params: CommandParams) -> list[ParamProblem]:
-    """Every problem of `params` for `action` on `platform` (the first one decides a request)."""
+def param_problems(action: Action, platform: Platform, params: CommandParams,
+                   model: str | None = None) -> list[ParamProblem]:
+    """Every problem of `params` for `action` on `platform` and `model` (None: unknown); the
+    first one decides a request."""
     given = _given(params)
     problems = [
         ParamProblem(f"params.{name}", "params.not_accepted",
@@ -272,7 +279,7 @@ def param_problems(action: Action, platform: Platform,
     if action is Action.ENABLE_LOST_MODE and not given & {"message", "phone_number"}:
         problems.append(ParamProblem("params.message", "params.message_or_phone_required",
                                      REASONS["params.message_or_phone_required"]))
-    if needs_pin(action, platform) and "pin" not in given:
+    if needs_pin(action, platform, model) and "pin" not in given:
         problems.append(ParamProblem("params.pin", "params.pin_required",
                                      REASONS["params.pin_required"]))
     return problems
@@ -301,7 +308,7 @@ def allowed_actions(
             user_id=requester.user_id if requester else "", action=action,
             requester=requester, permissions=held, device=device,
         ))
-        needs = (("pin",) if needs_pin(action, device.platform) else ()) + (
+        needs = (("pin",) if needs_pin(action, device.platform, device.model) else ()) + (
             ("message_or_phone_number",) if action is Action.ENABLE_LOST_MODE else ())
         note = capability(action, device.management_mode, lost_mode=device.lost_mode).note
         result.append(ActionAvailability(action, decision.authorized, decision.code,

@@ -26,6 +26,7 @@ class DeviceViewStore:
             platform=Platform(doc["platform"]),
             management_mode=ManagementMode(doc["management_mode"]),
             lost_mode=doc["lost_mode"], enrolled=doc["enrolled"], wipe_state=doc["wipe_state"],
+            model=doc.get("model"),  # views stored before the model counted have none
         )
 
     async def apply(self, view: DeviceFacts, version: int) -> bool:
@@ -34,7 +35,7 @@ class DeviceViewStore:
             "org_id": view.org_id, "owner_user_id": view.owner_user_id,
             "platform": view.platform.value, "management_mode": view.management_mode.value,
             "lost_mode": view.lost_mode, "enrolled": view.enrolled,
-            "wipe_state": view.wipe_state,
+            "wipe_state": view.wipe_state, "model": view.model,
         })
 
     async def delete(self, device_id: str) -> None:

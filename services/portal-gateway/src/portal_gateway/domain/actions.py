@@ -69,6 +69,6 @@ def require_available(device: DeviceSnapshot, caller: Caller, action: Action,
     if params is not None and decision.code.startswith("params."):
         ValidationFailed.raise_if_any(
             FieldProblem(p.field, p.code, p.message)
-            for p in param_problems(action, device.platform, params))
+            for p in param_problems(action, device.platform, params, model=device.model))
     raise Conflict("action.unavailable", decision.reason, action=action.value,
                    reason_code=decision.code)

@@ -62,7 +62,7 @@ async def _device_context(request: Request, caller: Caller,
                         for a, why in availability.unavailable.items()],
         "commands": commands,
         "cancelable": {c.command_id for c in commands if cancel_offered(c, device, caller)},
-        "needs_pin": {a.value for a in Action if needs_pin(a, device.platform)},
+        "needs_pin": {a.value for a in Action if needs_pin(a, device.platform, device.model)},
         "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
         "confirm_name": device.name or device.identifiers.serial_number or "",
         "idempotency_key": uuid.uuid4().hex,  # one per rendered form: a double submit is one

@@ -142,7 +142,7 @@ MESSAGES: dict[str, str] = {
     "error.admin.required": "Dafür ist die Administrator-Rolle nötig.",
     "error.params.message_or_phone_required": "Der Verloren-Modus braucht eine Nachricht "
                                               "oder eine Telefonnummer.",
-    "error.params.pin_required": "Ein Mac braucht dafür eine 6-stellige PIN.",
+    "error.params.pin_required": "Dieser Mac braucht dafür eine 6-stellige PIN.",
     "error.step_up.required": "Bestätigen Sie zuerst Ihr Passwort.",
     "error.confirmation.invalid": "Die Bestätigung ist abgelaufen oder wurde schon benutzt. "
                                   "Bitte erneut versuchen.",

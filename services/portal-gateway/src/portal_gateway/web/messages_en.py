@@ -136,7 +136,7 @@ MESSAGES: dict[str, str] = {
     "error.broker.unavailable": "The command could not be sent. Nothing was done; try again.",
     "error.admin.required": "This needs the administrator role.",
     "error.params.message_or_phone_required": "Lost mode needs a message or a phone number.",
-    "error.params.pin_required": "A Mac needs a 6-digit PIN for this action.",
+    "error.params.pin_required": "This Mac needs a 6-digit PIN for this action.",
     "error.step_up.required": "Confirm your password first.",
     "error.confirmation.invalid": "The confirmation expired or was already used. Try again.",
     "error.action.unavailable": "This action is not possible on this device now.",
