@@ -17,6 +17,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ssp_contracts import Action, CommandAuthorized, ManagementMode, Platform
 from ssp_contracts.capabilities import capability
 from ssp_contracts.topics import COMMANDS_APPLE, COMMANDS_STATUS, DEVICES_REPORTS
+from ssp_devstack import demo
+from ssp_devstack.processes import free_port
+from ssp_simulators.apple.__main__ import arguments as simulator_arguments
+from ssp_simulators.apple.__main__ import fleet_from
 from ssp_simulators.apple.session import Behaviour
 from ssp_simulators.apple.signing import DeviceCertificate
 
@@ -392,5 +396,42 @@ async def test_an_orgs_erase_options_reach_its_iphones(services, bootstrap):
             await status.wait_for(status_of(wipe.command_id, "acknowledged"), 30)
         [erase] = [r for r in iphone.received if r.command_uuid == wipe.command_id]
         assert erase.options == {"PreserveDataPlan"}
+    finally:
+        await fleet.stop()
+
+
+async def test_make_runs_apple_fleet_has_power_nap_server_url_only_and_a_reenrollment(
+        services, bootstrap):
+    """`make run`'s Apple fleet (`ssp_devstack.demo.APPLE_FLEET_ARGS`) has, besides the Mac's
+    user channel, a Mac in Power Nap (Apple: NotNow "if the device can't run the command now";
+    it still takes a lock), an iPhone whose profile has no CheckInURL (Apple's com.apple.mdm
+    `CheckInURL`: "If not set, the system uses `ServerURL`") and a device that enrolls again
+    with a new identity. The same fleet, against a real dispatcher, does what the demo shows."""
+    args = simulator_arguments(["--apns-port", "0", *demo.APPLE_FLEET_ARGS])
+    assert (args.power_nap_macs, args.server_url_only_iphones) == (1, 1)
+    assert args.user_channel and args.reenroll_after is not None
+    args.seed = None  # the fleet's shape, with identities of its own
+    port = free_port()
+    fleet = fleet_from(args, server=f"http://127.0.0.1:{port}")
+    await fleet.start(enroll=False)
+    services("command_dispatcher", SSP_DEVICE_HTTP_PORT=str(port),
+             SSP_APNS_BASE_URL=fleet.apns_url, SSP_DEMO_MODE="true")
+    try:
+        assert await fleet.enroll_pending() == []
+        [mac], [iphone] = fleet.power_nap, fleet.server_url_only
+        assert {mac.device_name, iphone.device_name} == set(demo.OWNER_BY_NAME)  # demo's seed
+        assert fleet.session(iphone)._endpoints.checkin_url.endswith("/mdm/apple/connect")
+        first = fleet.devices[0]
+        await fleet.reenroll(first)  # accepted: a refused check-in raises
+        await until(lambda: ("DeviceInformation", "NotNow") in [
+            (r.request_type, r.status) for r in mac.received])
+        commands = [authorized(mac.udid, Action.LOCK, platform=Platform.MACOS,
+                               mode=ManagementMode.MACOS),
+                    authorized(iphone.udid, Action.LOCK), authorized(first.udid, Action.LOCK)]
+        async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status:
+            for cmd in commands:
+                await producer.send_event(COMMANDS_APPLE, cmd)
+            for cmd in commands:
+                await status.wait_for(status_of(cmd.command_id, "acknowledged"), 30)
     finally:
         await fleet.stop()

@@ -59,11 +59,21 @@ class Simulator:
         return found
 
 
+# The Apple fleet's arguments after the server: two supervised iPhones (the first enrolls
+# again with a new identity a minute after all enrolled, as a new profile would do: the
+# dispatcher accepts it in demo mode, and the registry keeps its owner, as its serial number
+# is unchanged), an unsupervised one, a Mac with a logged-in user (user channel), a Mac in
+# Power Nap (NotNow to everything but lock and wipe) and an iPhone whose profile has no
+# CheckInURL (its check-ins go to the ServerURL).
+APPLE_FLEET_ARGS = [
+    "--iphones", "2", "--unsupervised-iphones", "1", "--macs", "1", "--power-nap-macs", "1",
+    "--server-url-only-iphones", "1", "--reenroll-after", "60", "--seed", "1", "--user-channel"]
+
+
 def apple_fleet(logs: Path) -> Simulator:
     return Simulator("apple", [
-        "ssp_simulators.apple", "--server", "http://127.0.0.1:8100", "--iphones", "2",
-        "--unsupervised-iphones", "1", "--macs", "1", "--apns-port", str(APNS_PORT),
-        "--seed", "1", "--user-channel"], logs / "apple-simulator.log")
+        "ssp_simulators.apple", "--server", "http://127.0.0.1:8100",
+        "--apns-port", str(APNS_PORT), *APPLE_FLEET_ARGS], logs / "apple-simulator.log")
 
 
 AMAPI_PORT = 8210
@@ -96,8 +106,12 @@ def dispatcher_env() -> dict[str, str]:
 
 # Every third device goes to bob (read access), the rest to alice (full access); carol has
 # no self-service permission and admin administers: each sees what the portal says then.
+# The Power-Nap Mac and the iPhone without CheckInURL go to alice, outside that count, so the
+# other devices keep their owners.
 OWNERS = ["alice", "alice", "bob"]
-EXPECTED_DEVICES = 10  # 4 Apple + 3 Android + 3 Windows (one unenrolls)
+# (The names ssp_simulators.apple.fleet gives them; tests/e2e checks that they agree.)
+OWNER_BY_NAME = {"Mac in Power Nap": "alice", "iPhone without CheckInURL": "alice"}
+EXPECTED_DEVICES = 12  # 6 Apple + 3 Android + 3 Windows (one unenrolls)
 
 
 async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
@@ -112,6 +126,7 @@ async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
     await producer.start()
     try:
         owners: dict[str, str | None] = {}
+        names: dict[str, str | None] = {}
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and len(owners) < expected:
             batches = await consumer.getmany(timeout_ms=500)
@@ -120,10 +135,14 @@ async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
                     snap = json.loads(r.value) if r.value else None
                     if snap and snap.get("org_id") == DEMO_ORG:
                         owners[snap["device_id"]] = (snap.get("owner") or {}).get("user_id")
+                        names[snap["device_id"]] = snap.get("name")
         linked = 0
-        for i, device_id in enumerate(sorted(owners)):
-            user_id = f"{DEMO_ORG}-{OWNERS[i % len(OWNERS)]}"
-            if device_id not in owners or owners[device_id] == user_id:
+        counted = sorted(d for d in owners if names[d] not in OWNER_BY_NAME)
+        wanted = {d: OWNERS[i % len(OWNERS)] for i, d in enumerate(counted)} | {
+            d: OWNER_BY_NAME[name] for d, name in names.items() if name in OWNER_BY_NAME}
+        for device_id, owner in sorted(wanted.items()):
+            user_id = f"{DEMO_ORG}-{owner}"
+            if owners[device_id] == user_id:
                 continue
             body = {"org_id": DEMO_ORG, "request_id": str(uuid.uuid4()), "device_id": device_id,
                     "user_id": user_id, "source": "manual", "requested_by": "demo-seed"}

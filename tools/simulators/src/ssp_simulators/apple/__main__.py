@@ -20,7 +20,7 @@ from ssp_simulators.apple.fleet import AppleFleet
 from ssp_simulators.apple.session import Behaviour
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ssp_simulators.apple", description=__doc__)
     parser.add_argument("--server", default="http://127.0.0.1:8100", help="dispatcher base URL")
     parser.add_argument("--iphones", type=int, default=3, help="supervised iPhones")
@@ -40,24 +40,39 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="a profile without CheckInURL: check-ins go to the ServerURL")
     parser.add_argument("--asleep", action="store_true",
                         help="Power Nap: NotNow for every command but DeviceLock and EraseDevice")
+    parser.add_argument("--power-nap-macs", type=int, default=0,
+                        help="extra Macs in Power Nap (as --asleep), beside the others")
+    parser.add_argument("--server-url-only-iphones", type=int, default=0,
+                        help="extra supervised iPhones whose profile has no CheckInURL")
+    parser.add_argument("--reenroll-after", type=float, default=None, metavar="S",
+                        help="S seconds after all enrolled, the first device enrolls again "
+                             "with a new identity (a new profile over the old one), once")
     return parser.parse_args(argv)
 
 
-async def _run(args: argparse.Namespace) -> None:
+def fleet_from(args: argparse.Namespace, server: str | None = None) -> AppleFleet:
+    """The fleet the arguments describe (`server` overrides `--server`)."""
     behaviour = Behaviour(
         not_now_probability=args.not_now, latency_s=tuple(args.latency),
         not_now_except=frozenset({"DeviceLock", "EraseDevice"}) if args.asleep else None)
     extra = {"topic": args.topic} if args.topic else {}
     fleet = AppleFleet(
-        args.server, iphones=args.iphones, unsupervised_iphones=args.unsupervised_iphones,
-        macs=args.macs, apns_host=args.apns_host, apns_port=args.apns_port,
-        behaviour=behaviour, seed=args.seed, checkin_url=not args.no_checkin_url, **extra,
+        server or args.server, iphones=args.iphones,
+        unsupervised_iphones=args.unsupervised_iphones, macs=args.macs,
+        apns_host=args.apns_host, apns_port=args.apns_port, behaviour=behaviour, seed=args.seed,
+        checkin_url=not args.no_checkin_url, power_nap_macs=args.power_nap_macs,
+        server_url_only_iphones=args.server_url_only_iphones, **extra,
     )
     if args.user_channel:
         rng = random.Random(args.seed)  # noqa: S311  simulation data, not secrets
         for device in fleet.devices:
             if device.kind is DeviceKind.MAC:
                 device.user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
+    return fleet
+
+
+async def _run(args: argparse.Namespace) -> None:
+    fleet = fleet_from(args)
     await fleet.start(enroll=False)
     print(json.dumps({"apns_url": fleet.apns_url}), flush=True)
     for device in fleet.devices:
@@ -71,6 +86,10 @@ async def _run(args: argparse.Namespace) -> None:
                 break
             await asyncio.sleep(args.retry_s)
         logging.info("all %d devices enrolled; waiting for pushes", len(fleet.devices))
+        if args.reenroll_after is not None:
+            await asyncio.sleep(args.reenroll_after)
+            await fleet.reenroll(fleet.devices[0])
+            logging.info("device %s enrolled again with a new identity", fleet.devices[0].udid)
         await asyncio.Event().wait()
     finally:
         await fleet.stop()
@@ -79,7 +98,7 @@ async def _run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(_arguments(argv)))
+        asyncio.run(_run(arguments(argv)))
 
 
 if __name__ == "__main__":

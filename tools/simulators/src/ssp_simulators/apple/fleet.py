@@ -10,9 +10,14 @@ import httpx
 
 from ssp_simulators.apple.apns import StandInApns
 from ssp_simulators.apple.device import DEFAULT_TOPIC, SimulatedDevice, new_iphone, new_mac
-from ssp_simulators.apple.session import Behaviour, DeviceSession, Endpoints
+from ssp_simulators.apple.session import POWER_NAP, Behaviour, DeviceSession, Endpoints
 
 log = logging.getLogger(__name__)
+
+# The names the extra devices enroll with (Authenticate's DeviceName), so people and
+# `make run`'s demo seed can tell them apart.
+POWER_NAP_MAC_NAME = "Mac in Power Nap"
+SERVER_URL_ONLY_NAME = "iPhone without CheckInURL"
 
 
 class AppleFleet:
@@ -32,7 +37,12 @@ class AppleFleet:
         seed: int | None = None,
         timeout_s: float = 10.0,
         checkin_url: bool = True,
+        power_nap_macs: int = 0,
+        server_url_only_iphones: int = 0,
     ) -> None:
+        """`power_nap_macs`: extra Macs in Power Nap (`POWER_NAP`); `server_url_only_iphones`:
+        extra supervised iPhones whose profile has no CheckInURL (check-ins to the ServerURL).
+        They come after the others, so a seed still gives the others the same identities."""
         self._rng = random.Random(seed)  # noqa: S311  simulation data, not secrets
         self.devices: list[SimulatedDevice] = (
             [new_iphone(self._rng, supervised=True, topic=topic) for _ in range(iphones)]
@@ -42,6 +52,17 @@ class AppleFleet:
         )
         self._endpoints = Endpoints.for_server(server, checkin_url=checkin_url)
         self._behaviour = behaviour or Behaviour()
+        self.power_nap = [new_mac(self._rng, topic=topic) for _ in range(power_nap_macs)]
+        self.server_url_only = [new_iphone(self._rng, supervised=True, topic=topic)
+                                for _ in range(server_url_only_iphones)]
+        for device in self.power_nap:
+            device.device_name = POWER_NAP_MAC_NAME
+        for device in self.server_url_only:
+            device.device_name = SERVER_URL_ONLY_NAME
+        self.devices += self.power_nap + self.server_url_only
+        self._own_endpoints = {d.udid: Endpoints.for_server(server, checkin_url=False)
+                               for d in self.server_url_only}
+        self._own_behaviour = {d.udid: POWER_NAP for d in self.power_nap}
         self._apns_host, self._apns_port = apns_host, apns_port
         self._timeout_s = timeout_s
         self.apns = StandInApns(self._deliver)
@@ -64,7 +85,9 @@ class AppleFleet:
         """Start the stand-in APNs, then enroll every device (failures are logged, not raised)."""
         self._http = httpx.AsyncClient(timeout=self._timeout_s)
         for device in self.devices:
-            session = DeviceSession(device, self._http, self._endpoints, self._behaviour, self._rng)
+            session = DeviceSession(
+                device, self._http, self._own_endpoints.get(device.udid, self._endpoints),
+                self._own_behaviour.get(device.udid, self._behaviour), self._rng)
             self._sessions[device.udid] = session
         await self.apns.start(self._apns_host, self._apns_port)
         if enroll:

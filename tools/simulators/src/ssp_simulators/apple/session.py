@@ -53,6 +53,12 @@ class Behaviour:
     not_now_except: frozenset[str] | None = None
 
 
+# A Mac in Power Nap takes what protects a lost Mac and declines the rest until it wakes
+# (it wakes by itself now and then: a minute here, so the demo does not poll every 2 s).
+POWER_NAP = Behaviour(not_now_except=frozenset({"DeviceLock", "EraseDevice"}),
+                      not_now_retry_s=60.0)
+
+
 class DeviceSession:
     """Drives one device's HTTP conversation; at most one `connect` session runs at a time."""
 
