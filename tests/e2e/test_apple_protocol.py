@@ -435,3 +435,12 @@ async def test_make_runs_apple_fleet_has_power_nap_server_url_only_and_a_reenrol
                 await status.wait_for(status_of(cmd.command_id, "acknowledged"), 30)
     finally:
         await fleet.stop()
+
+
+def test_the_demo_seed_gives_the_extra_apple_devices_to_alice_and_keeps_the_others_owners():
+    """The README's owner table holds with the extras: they go to alice by name, outside the
+    every-third count that assigns the others."""
+    others = {f"dev-{i}": f"Phone {i}" for i in range(10)}
+    extras = {"dev-0a": "Mac in Power Nap", "dev-0b": "iPhone without CheckInURL"}
+    assert demo.demo_owners(others | extras) == demo.demo_owners(others) | {
+        "dev-0a": "alice", "dev-0b": "alice"}

@@ -114,6 +114,13 @@ OWNER_BY_NAME = {"Mac in Power Nap": "alice", "iPhone without CheckInURL": "alic
 EXPECTED_DEVICES = 12  # 6 Apple + 3 Android + 3 Windows (one unenrolls)
 
 
+def demo_owners(names: dict[str, str | None]) -> dict[str, str]:
+    """The demo user each device goes to, from the devices' ids and names."""
+    counted = sorted(d for d, name in names.items() if name not in OWNER_BY_NAME)
+    return {d: OWNERS[i % len(OWNERS)] for i, d in enumerate(counted)} | {
+        d: OWNER_BY_NAME[name] for d, name in names.items() if name in OWNER_BY_NAME}
+
+
 async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
                        timeout_s: float = 90) -> tuple[int, int]:
     """Wait until the registry published the simulated devices, then link each to its demo
@@ -137,10 +144,7 @@ async def link_devices(bootstrap: str, expected: int = EXPECTED_DEVICES,
                         owners[snap["device_id"]] = (snap.get("owner") or {}).get("user_id")
                         names[snap["device_id"]] = snap.get("name")
         linked = 0
-        counted = sorted(d for d in owners if names[d] not in OWNER_BY_NAME)
-        wanted = {d: OWNERS[i % len(OWNERS)] for i, d in enumerate(counted)} | {
-            d: OWNER_BY_NAME[name] for d, name in names.items() if name in OWNER_BY_NAME}
-        for device_id, owner in sorted(wanted.items()):
+        for device_id, owner in sorted(demo_owners(names).items()):
             user_id = f"{DEMO_ORG}-{owner}"
             if owners[device_id] == user_id:
                 continue
