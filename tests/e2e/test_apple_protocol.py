@@ -431,8 +431,17 @@ async def test_make_runs_apple_fleet_has_power_nap_server_url_only_and_a_reenrol
         async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status:
             for cmd in commands:
                 await producer.send_event(COMMANDS_APPLE, cmd)
-            for cmd in commands:
-                await status.wait_for(status_of(cmd.command_id, "acknowledged"), 30)
+            wanted = {cmd.command_id: cmd.device_id for cmd in commands}
+            try:
+                await status.wait_for(lambda r: json_of(r)["command_id"] in wanted
+                                      and json_of(r)["status"] == "acknowledged", 60, count=3)
+            except AssertionError:
+                seen = [(wanted.get(json_of(r)["command_id"]), json_of(r)["status"])
+                        for r in status.seen]
+                raise AssertionError(f"statuses: {seen}; power nap: {mac.udid}, "
+                                     f"re-enrolled: {first.udid}, "
+                                     f"answers: {[(r.request_type, r.status) for r in mac.received]}"
+                                     ) from None
     finally:
         await fleet.stop()
 
