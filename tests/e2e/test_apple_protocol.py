@@ -438,10 +438,9 @@ async def test_make_runs_apple_fleet_has_power_nap_server_url_only_and_a_reenrol
             except AssertionError:
                 seen = [(wanted.get(json_of(r)["command_id"]), json_of(r)["status"])
                         for r in status.seen]
-                raise AssertionError(f"statuses: {seen}; power nap: {mac.udid}, "
-                                     f"re-enrolled: {first.udid}, "
-                                     f"answers: {[(r.request_type, r.status) for r in mac.received]}"
-                                     ) from None
+                answers = [(r.request_type, r.status) for r in mac.received]
+                raise AssertionError(f"statuses: {seen}; power nap: {mac.udid}, re-enrolled: "
+                                     f"{first.udid}, its answers: {answers}") from None
     finally:
         await fleet.stop()
 
