@@ -84,9 +84,10 @@ async def wait_until_accounts_known(demo: DemoOrg, usernames: set[str],
     """Waits until the gateway's account projection resolves each of `usernames`.
 
     A fresh gateway replays the whole compacted `ssp.access` (every account earlier tests
-    made) before it reaches this run's users; until then admin pages that name a user (the
-    device-link filter, sspctl's `devices link`) find no one. Each demo user owns a linked
-    device, so the admin device search by username finds one once the account is known.
+    made) before it reaches this run's users, which the permission-service may have seeded
+    before the gateway joined; until then admin pages that name a user (the device-link
+    filter, sspctl's `devices link`) find no one. Each demo user owns a linked device, so the
+    admin device search by username finds one once the account is known.
     """
     deadline = time.monotonic() + timeout_s
     async with demo.api_session("admin") as admin:

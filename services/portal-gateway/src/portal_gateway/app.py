@@ -88,8 +88,11 @@ def build_service(settings: Settings) -> Service:
 def subscribe_projections(service: Service, settings: Settings, projections: Projections,
                           feed: LiveFeed, memory: MemoryFeed | None = None) -> None:
     def options(topic: str) -> dict[str, Any]:
+        # Accounts are a global table every instance reads whole (ARCHITECTURE.md, "Other
+        # keys"): a gateway that started at the topic's end would never know an account made
+        # before it joined, whatever projections_from_beginning says.
         return {"group_id": f"{settings.consumer_group_prefix}.{topic}",
-                "from_beginning": settings.projections_from_beginning}
+                "from_beginning": settings.projections_from_beginning or topic == ACCESS}
 
     def own(topic: str) -> dict[str, Any]:
         """This instance alone reads every partition, from now on (live updates only)."""

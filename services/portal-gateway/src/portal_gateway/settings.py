@@ -18,7 +18,8 @@ class Settings(ServiceSettings):
         SERVICE, description="Prefix of the projection consumer groups (one per deployment)")
     projections_from_beginning: bool = Field(
         True, description="New consumer groups read the projection topics from the beginning "
-                          "(always in production; only throwaway test instances set false)")
+                          "(always in production; only throwaway test instances set false; "
+                          "ssp.access is read whole either way)")
     session_cookie_name: str = Field("ssp_session", description="Name of the session cookie")
     cookie_secure: Literal["auto", "always", "never"] = Field(
         "auto", description="Secure cookie flag: auto = only when the request came over HTTPS")
