@@ -51,7 +51,7 @@ async def test_users_are_listed_searched_granted_roles_and_disabled(new_page, po
     row = user_row(page, username)
     await expect(row.get_by_label(READ_ACCESS)).not_to_be_checked()
     await row.get_by_label(READ_ACCESS).check()
-    await row.get_by_role("button", name=f"Save the roles of {username}").click()
+    await row.get_by_role("button", name=f"Save roles of {username}").click()
     await search_users(page, username)
     await expect(row.get_by_label(READ_ACCESS)).to_be_checked()
     await expect(row.get_by_label(FULL_ACCESS)).not_to_be_checked()

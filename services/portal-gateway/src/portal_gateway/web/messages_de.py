@@ -210,7 +210,8 @@ MESSAGES: dict[str, str] = {
     "admin.disable_user": "{username} deaktivieren",
     "admin.enable_user": "{username} aktivieren",
     "admin.roles_of": "Rollen von {username}",
-    "admin.save_roles_of": "Rollen von {username} speichern",
+    # Holds the button's visible admin.save_roles: voice control says what it sees.
+    "admin.save_roles_of": "Rollen speichern für {username}",
     "admin.builtin": "vordefiniert",
     "admin.search": "Suchen",
     "admin.owner": "Zugeordneter Benutzer",

@@ -173,7 +173,8 @@ MESSAGES: dict[str, str] = {
     "admin.disable_user": "Disable {username}",
     "admin.enable_user": "Enable {username}",
     "admin.roles_of": "Roles of {username}",
-    "admin.save_roles_of": "Save the roles of {username}",
+    # Holds the button's visible admin.save_roles: voice control says what it sees.
+    "admin.save_roles_of": "Save roles of {username}",
     "admin.builtin": "built-in",
     "admin.search": "Search",
     "admin.owner": "Linked user",
