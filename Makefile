@@ -29,8 +29,9 @@ help:
 
 install: .venv/.installed web-assets
 
-# Leaflet (the map on the device page) from the npm registry, pinned by package-lock.json and
-# copied into the gateway's static files; git-ignored: no third-party JavaScript is committed.
+# Leaflet (the map on the device page) and axe-core (the browser tests' accessibility check,
+# never copied or shipped) from the npm registry, pinned by package-lock.json; Leaflet is
+# copied into the gateway's static files, git-ignored: no third-party JavaScript is committed.
 GATEWAY := services/portal-gateway
 LEAFLET := $(GATEWAY)/src/portal_gateway/web/static/vendor/leaflet
 web-assets: $(LEAFLET)/.installed

@@ -101,11 +101,13 @@ async def new_page(chromium: Any, portal: DemoOrg, browser_services: PackageServ
     contexts: list[Any] = []
 
     async def open_page(locale: str = "en-GB", *, timezone: str | None = None,
-                        width: int = 1280) -> Any:
-        """`timezone` is the browser's (else the machine's); `width` 390 is a phone."""
+                        width: int = 1280, bypass_csp: bool = False) -> Any:
+        """`timezone` is the browser's (else the machine's); `width` 390 is a phone;
+        `bypass_csp` lets a test add its own script (the portal's CSP allows only its own)."""
         zone = {"timezone_id": timezone} if timezone else {}
         context = await chromium.new_context(base_url=portal.url, locale=locale,
-                                             viewport={"width": width, "height": 860}, **zone)
+                                             viewport={"width": width, "height": 860},
+                                             bypass_csp=bypass_csp, **zone)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return await context.new_page()

@@ -14,6 +14,11 @@ REPO = Path(__file__).resolve().parents[2]
 # Set SSP_SCREENSHOT_DIR to keep a run's pictures elsewhere, or to "" to take none.
 SCREENSHOTS = os.environ.get("SSP_SCREENSHOT_DIR", str(REPO / "docs" / "screenshots"))
 PHONE = 390  # px: the narrowest phone the portal is laid out for
+# Every page is looked at in these widths and languages (test_page_gallery.py,
+# test_accessibility.py).
+WIDTHS = {"desktop": 1280, "phone": PHONE}
+LOCALES = {"en": "en-GB", "de": "de-DE"}
+ADMIN_PAGES = ("users", "roles", "devices", "imports", "reservations", "helpdesk")
 LIVE_TIMEOUT_MS = 45_000  # a command's round trip through every service and the device
 
 

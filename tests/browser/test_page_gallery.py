@@ -12,11 +12,15 @@ pytest.importorskip("playwright.async_api", reason="the playwright Python packag
 from playwright.async_api import Page, expect
 
 from tests.browser.demo_org import DemoOrg
-from tests.browser.pages import PHONE, no_horizontal_overflow, screenshot, settled, sign_in
-
-WIDTHS = {"desktop": 1280, "phone": PHONE}
-LOCALES = {"en": "en-GB", "de": "de-DE"}
-ADMIN_PAGES = ("users", "roles", "devices", "imports", "reservations", "helpdesk")
+from tests.browser.pages import (
+    ADMIN_PAGES,
+    LOCALES,
+    WIDTHS,
+    no_horizontal_overflow,
+    screenshot,
+    settled,
+    sign_in,
+)
 
 
 async def look(page: Page, name: str, language: str, width: str) -> None:
