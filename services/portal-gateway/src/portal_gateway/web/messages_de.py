@@ -3,6 +3,7 @@
 MESSAGES: dict[str, str] = {
     "app.name": "Geräte-Selbstbedienung",
     "nav.skip": "Zum Inhalt springen",
+    "table.scrolls": "{title} (Tabelle)",
     "nav.label": "Hauptmenü",
     "nav.devices": "Meine Geräte",
     "nav.admin_users": "Benutzer",

@@ -3,6 +3,9 @@
 MESSAGES: dict[str, str] = {
     "app.name": "Device self-service",
     "nav.skip": "Skip to content",
+    # The name of a table's scrolling frame: it differs from its section's (landmarks are
+    # told apart by name).
+    "table.scrolls": "{title} (table)",
     "nav.label": "Main",
     "nav.devices": "My devices",
     "nav.admin_users": "Users",
