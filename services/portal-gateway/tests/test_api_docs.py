@@ -12,11 +12,14 @@ import pytest
 from fastapi import FastAPI
 from portal_gateway.app import create_app
 from portal_gateway.settings import Settings
+from ssp_runtime.signing import new_key_pair
 
 
 @pytest.fixture(scope="module")
 def app() -> FastAPI:
-    return create_app(Settings())  # builds routes only; nothing connects before the lifespan
+    # Builds routes only; nothing connects before the lifespan. Outside demo mode the gateway
+    # needs its request signing key to start.
+    return create_app(Settings(portal_request_signing_key=new_key_pair()[0]))
 
 
 async def test_docs_page_loads_only_same_origin_assets_and_they_are_served(app):

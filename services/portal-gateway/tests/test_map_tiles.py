@@ -8,9 +8,12 @@ import pytest
 from portal_gateway.app import create_app
 from portal_gateway.settings import Settings
 from pydantic import ValidationError
+from ssp_runtime.signing import new_key_pair
 
 
-async def image_sources(settings: Settings) -> list[str]:
+async def image_sources(**fields: str) -> list[str]:
+    # Outside demo mode the gateway needs its request signing key to start.
+    settings = Settings(portal_request_signing_key=new_key_pair()[0], **fields)
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
         page = await client.get("/login")
@@ -20,15 +23,15 @@ async def image_sources(settings: Settings) -> list[str]:
 
 
 async def test_openstreetmap_by_default_and_only_there():
-    assert await image_sources(Settings()) == ["'self'", "data:",
+    assert await image_sources() == ["'self'", "data:",
                                                "https://tile.openstreetmap.org"]
 
 
 async def test_own_tile_server_with_subdomains_or_none():
-    assert (await image_sources(Settings(map_tile_url="https://{s}.tiles.example.org:8443/"
-                                                     "{z}/{x}/{y}.png")))[-1] == \
+    assert (await image_sources(map_tile_url="https://{s}.tiles.example.org:8443/"
+                                                  "{z}/{x}/{y}.png"))[-1] == \
         "https://*.tiles.example.org:8443"
-    assert await image_sources(Settings(map_tile_url="")) == ["'self'", "data:"]
+    assert await image_sources(map_tile_url="") == ["'self'", "data:"]
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)//{z}{x}{y}",
