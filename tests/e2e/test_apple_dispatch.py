@@ -99,11 +99,15 @@ async def test_mac_lock_carries_the_pin_and_duplicate_pending_is_refused(service
                           mode=ManagementMode.MACOS, params=CommandParams(pin="123456"))
         again = authorized(mac.udid, Action.LOCK, platform=Platform.MACOS,
                            mode=ManagementMode.MACOS, params=CommandParams(pin="123456"))
+        # Switched off until both are in: a Mac that answered the first lock before the second
+        # was read would leave nothing pending to refuse the second against.
+        fleet.go_offline(mac)
         async with Producer(bootstrap) as producer, Tail(bootstrap, COMMANDS_STATUS) as status:
             await producer.send_event(COMMANDS_APPLE, lock)
             await producer.send_event(COMMANDS_APPLE, again)
-            await status.wait_for(_for(lock.command_id, "acknowledged"), 30)
             [dup] = await status.wait_for(_for(again.command_id, "canceled"), 30)
+            await fleet.come_online(mac)
+            await status.wait_for(_for(lock.command_id, "acknowledged"), 30)
         assert json_of(dup)["reason_code"] == "duplicate_pending"
         assert mac.state.locked_pin == "123456" if hasattr(mac.state, "locked_pin") else True
     finally:
