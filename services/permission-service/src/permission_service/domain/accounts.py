@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ssp_contracts.base import EntityId, OrgId, Version
 
 from permission_service.domain.errors import Conflict, FieldProblem, ValidationProblem
@@ -35,8 +35,8 @@ def username_key(username: str) -> str:
 class Account(BaseModel):
     """A person who can log in to the portal (or be managed by an admin).
 
-    Stored as `model_dump()`; loading ignores unknown keys because the document also carries
-    Mongo's `_id` and the outbox of pending events.
+    Stored as `stored_fields()`; loading ignores unknown keys because the document also carries
+    Mongo's `_id`, the `username_key` index field and the outbox of pending events.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
@@ -55,7 +55,6 @@ class Account(BaseModel):
     role_ids: tuple[EntityId, ...] = ()
     version: Version = 1
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def username_key(self) -> str:
         """Unique per org. A deleted account gives its username back, so it may be reused."""
@@ -72,6 +71,11 @@ class Account(BaseModel):
     @property
     def live(self) -> bool:
         return not self.deleted
+
+    def stored_fields(self) -> dict[str, Any]:
+        """The account as its document holds it: its fields plus the key usernames are
+        unique and looked up by."""
+        return {**self.model_dump(), "username_key": self.username_key}
 
 
 # Stable code and message per field; the model decides what is valid, these say it to people.

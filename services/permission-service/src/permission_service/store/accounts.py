@@ -70,7 +70,7 @@ class AccountStore:
     async def insert(self, change: AccountChange) -> None:
         """Store a new account with its events; `username_taken` if the name is in use."""
         account = change.account
-        doc = {"_id": account.user_id, **account.model_dump(),
+        doc = {"_id": account.user_id, **account.stored_fields(),
                OUTBOX: entries_for(change.events, self.source)}
         try:
             await self.col.insert_one(doc)
@@ -90,7 +90,7 @@ class AccountStore:
         try:
             result = await self.col.update_one(
                 {"_id": account.user_id, "version": old_version},
-                {"$set": account.model_dump(),
+                {"$set": account.stored_fields(),
                  "$push": push_outbox(*entries_for(change.events, self.source))},
             )
         except OperationFailure as error:
