@@ -111,15 +111,20 @@ class Oracle:
         re-sends a command whose answer died with the dispatcher; the scenario says why)."""
         by_id: Counter[str] = Counter()
         by_key: Counter[tuple[str, Action]] = Counter()
+        unnamed: Counter[tuple[str, Action]] = Counter()  # where the protocol shows no id
         for ex in executions:
             if ex.action in SIDE_EFFECTS:
                 by_key[(ex.device_id, ex.action)] += 1
                 if ex.command_id is not None:
                     by_id[ex.command_id] += 1
+                else:
+                    unnamed[(ex.device_id, ex.action)] += 1
+        # Each repeat is named once: by its command id where the device shows it (counting it
+        # per device and action too would report one repeat twice), by count where it does not.
         repeated = [f"executed {n} times: {cid}" for cid, n in by_id.items() if n > 1]
         sent = Counter((a.device_id, a.action) for a in self.accepted.values())
         repeated += [f"{action.value} on {device} executed {n} times for {sent[(device, action)]}"
-                     f" commands" for (device, action), n in by_key.items()
+                     f" commands" for (device, action), n in unnamed.items()
                      if n > sent[(device, action)]]
         acknowledged = Counter((self.accepted[cid].device_id, self.accepted[cid].action)
                                for cid, found in self.finals().items()

@@ -72,9 +72,10 @@ async def test_expired_idempotency_key_can_be_reused(stores):
     assert again is not None and again.command_id == "c-new"
 
 
-def _status(status: str, version: int) -> CommandStatusChanged:
-    return CommandStatusChanged(org_id="o", command_id="c1", device_id="d1", action=Action.LOCK,
-                                status=CommandStatus(status), version=version,
+def _status(status: str, version: int, command_id: str = "c1", device_id: str = "d1",
+            action: Action = Action.LOCK) -> CommandStatusChanged:
+    return CommandStatusChanged(org_id="o", command_id=command_id, device_id=device_id,
+                                action=action, status=CommandStatus(status), version=version,
                                 requested_by="u1", occurred_at=NOW + timedelta(seconds=version))
 
 
@@ -89,6 +90,29 @@ async def test_command_status_is_version_guarded_and_history_deduplicated(stores
     assert command is not None and command.status is CommandStatus.SENT
     assert [s.status.value for s in command.history] == ["requested", "authorized", "sent"]
     assert await stores.commands.get("other-org", "c1") is None
+
+
+async def test_a_batch_of_statuses_lands_as_applied_one_by_one_and_replays_to_nothing(stores):
+    """What the projection consumes a batch at a time: out of order, several commands of one
+    device, one finished inside the batch, a status it already had."""
+    await stores.commands.apply(_status("authorized", 2, "c1"))
+    batch = [_status("queued", 3, "c1"), _status("authorized", 2, "c2", action=Action.LOCATE),
+             _status("acknowledged", 5, "c1"), _status("sent", 4, "c1"),
+             _status("authorized", 2, "c1"), _status("queued", 3, "c3", device_id="d2")]
+    applied = await stores.commands.apply_many(batch)
+    assert sorted((e.command_id, e.version) for e in applied) == [("c1", 5), ("c2", 2), ("c3", 3)]
+    c1 = await stores.commands.get("o", "c1")
+    assert c1 is not None and c1.status is CommandStatus.ACKNOWLEDGED
+    assert [s.status.value for s in c1.history] == [
+        "authorized", "queued", "sent", "acknowledged"]
+    since = NOW - timedelta(days=1)
+    # Finished in the batch: no longer blocks a lock; the unfinished ones do.
+    assert await stores.commands.pending("d1", "lock", since) is None
+    assert await stores.commands.pending("d1", "locate", since) == "c2"
+    assert await stores.commands.pending("d2", "lock", since) == "c3"
+    assert await stores.commands.apply_many(batch) == []  # a redelivered batch
+    again = await stores.commands.get("o", "c1")
+    assert again is not None and again.history == c1.history
 
 
 async def test_sweep_removes_idle_and_too_old_sessions(stores):

@@ -126,3 +126,52 @@ async def test_tombstones_reach_handlers_that_accept_them():
 
 def test_dead_letter_value_is_untouched_json():
     assert json.loads(cloudevents.to_value(BEAT))["service"] == "s"
+
+
+def beat(instance: str, offset: int) -> ConsumerRecord:
+    value = cloudevents.to_value(BEAT.model_copy(update={"instance_id": instance}))
+    hdrs = tuple((k, v.encode()) for k, v in cloudevents.to_headers(BEAT, source="t").items())
+    return ConsumerRecord("ssp.t", 0, offset, 0, 0, b"k", value, None, 0, 0, hdrs)
+
+
+async def test_a_batch_reaches_its_handler_whole_without_the_record_that_does_not_fit():
+    s, pub = subs()
+    batches = []
+
+    async def handler(batch):
+        batches.append([(event.instance_id, d.offset) for event, d in batch])
+
+    await s._process_batch((beat("a", 1), record(b"{broken", {"ce_type": BEAT.event_type}),
+                            beat("b", 3)), (ServiceHeartbeat,), False, handler, "g")
+    assert batches == [[("a", 1), ("b", 3)]]
+    assert [sent[0] for sent in pub.sent] == ["ssp.t.dlq"]
+
+
+async def test_a_failing_batch_is_applied_record_by_record_and_only_the_bad_one_dead_lettered():
+    s, pub = subs(retries=1)
+    applied = []
+
+    async def handler(batch):
+        if any(event.instance_id == "bad" for event, _ in batch):
+            raise ValueError("cannot apply")
+        applied.extend(event.instance_id for event, _ in batch)
+
+    await s._process_batch((beat("a", 1), beat("bad", 2), beat("c", 3)), (ServiceHeartbeat,),
+                           False, handler, "g")
+    assert applied == ["a", "c"]
+    [(topic, _, _, headers)] = pub.sent
+    assert topic == "ssp.t.dlq" and dict(headers)["dlq_original_offset"] == b"2"
+
+
+async def test_a_batch_meeting_a_database_outage_is_retried_whole_until_it_works():
+    s, pub = subs(retries=0)
+    calls = []
+
+    async def handler(batch):
+        calls.append(len(batch))
+        if len(calls) < 3:
+            raise AutoReconnect("database restarting")
+
+    await s._process_batch((beat("a", 1), beat("b", 2)), (ServiceHeartbeat,), False,
+                           handler, "g")
+    assert calls == [2, 2, 2] and pub.sent == []

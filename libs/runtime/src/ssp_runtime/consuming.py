@@ -7,6 +7,12 @@ Every subscriber goes through `subscribe()`, so every consumer of the system beh
   handler is retried with capped back-off until it works, and nothing is committed meanwhile;
 - any other error is retried `consumer_retries` times, then the record goes to the DLQ;
 - the offset is committed only after the handler (or the DLQ write) succeeded.
+
+`subscribe_batch` gives a projection what `getmany` has buffered (up to `max_records`) in one
+call, so it can read and write the database once per batch instead of once per record. The same
+rules hold per record: a record that does not fit its contract is dead-lettered alone; a batch
+that fails for any other reason is retried record by record, so only the bad one is
+dead-lettered and the rest are applied; the batch's offsets are committed after all of that.
 """
 
 from __future__ import annotations
@@ -86,6 +92,8 @@ class Delivery:
 
 
 Handler = Callable[[Any, Delivery], Awaitable[Any]]
+# A batch handler gets every record of the batch that fits its contract, in partition order.
+BatchHandler = Callable[[list[tuple[Any, Delivery]]], Awaitable[Any]]
 
 
 def decode_event(value: bytes | None, headers: dict[str, str],
@@ -155,25 +163,92 @@ class Subscriptions:
             async def on_record(body: Any, msg: KafkaMessage) -> None:
                 await self._process(msg.raw_message, accepted, tombstones, handler, group)
 
-            self.broker.subscriber(
-                topic, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR,
-                auto_offset_reset="earliest" if from_beginning else "latest",
-                decoder=_keep_bytes, description=description or handler.__doc__,
-                # A crashed member holds its partitions until its session expires: keep that
-                # short so a restarted or surviving instance takes over within seconds.
-                session_timeout_ms=6000, heartbeat_interval_ms=1500,
-                # Responders publish their own replies; FastStream would also send the handler's
-                # return value (None) to `reply_to`, an empty answer racing the real one.
-                no_reply=True,
-                title=f"{self.service}:{topic}:{handler.__name__}",
-            )(on_record)
-            self.topics.extend([topic, dlq_name(topic)])
-            self.registrations.append(Registration(
-                topic, accepted, group, description or handler.__doc__ or "",
-                f"{self.service}:{topic}:{handler.__name__}", from_beginning))
+            self._register(topic, accepted, group, handler, on_record, from_beginning,
+                           description)
             return handler
 
         return register
+
+    def subscribe_batch(self, topic: str, models: type[Event] | tuple[type[Event], ...], *,
+                        group_id: str | None = None, tombstones: bool = False,
+                        from_beginning: bool = True, description: str = "",
+                        max_records: int = 500) -> Callable[[BatchHandler], BatchHandler]:
+        """`handler([(event, delivery), ...])`: see the module doc. The handler must be
+        idempotent per record (a failed batch is applied again record by record)."""
+        accepted = models if isinstance(models, tuple) else (models,)
+        group = group_id or f"{self.service}.{topic}"
+
+        def register(handler: BatchHandler) -> BatchHandler:
+            async def on_batch(body: Any, msg: KafkaMessage) -> None:
+                await self._process_batch(msg.raw_message, accepted, tombstones, handler, group)
+
+            # getmany answers at once when records are buffered; the timeout is only how long
+            # an idle poll waits (FastStream then sleeps as long again).
+            self._register(topic, accepted, group, handler, on_batch, from_beginning,
+                           description, batch=True, max_records=max_records,
+                           batch_timeout_ms=10)
+            return handler
+
+        return register
+
+    def _register(self, topic: str, accepted: tuple[type[Event], ...], group: str,
+                  handler: Callable[..., Any], callback: Callable[..., Awaitable[None]],
+                  from_beginning: bool, description: str, **batching: Any) -> None:
+        title = f"{self.service}:{topic}:{handler.__name__}"
+        self.broker.subscriber(
+            topic, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            decoder=_keep_bytes, description=description or handler.__doc__,
+            # A crashed member holds its partitions until its session expires: keep that
+            # short so a restarted or surviving instance takes over within seconds.
+            session_timeout_ms=6000, heartbeat_interval_ms=1500,
+            # Responders publish their own replies; FastStream would also send the handler's
+            # return value (None) to `reply_to`, an empty answer racing the real one.
+            no_reply=True, title=title, **batching,
+        )(callback)
+        self.topics.extend([topic, dlq_name(topic)])
+        self.registrations.append(Registration(
+            topic, accepted, group, description or handler.__doc__ or "", title,
+            from_beginning))
+
+    async def _process_batch(self, records: tuple[ConsumerRecord, ...],
+                             models: tuple[type[Event], ...], tombstones: bool,
+                             handler: BatchHandler, group: str) -> None:
+        fitting: list[tuple[ConsumerRecord, Any, Delivery]] = []
+        for record in records:
+            delivery = Delivery.of(record)
+            try:
+                event = None if (tombstones and record.value is None) else decode_event(
+                    record.value, delivery.headers, models)
+            except ContractViolation as exc:
+                await self.dead_letter(record, delivery, exc, attempts=0, group=group)
+                continue
+            fitting.append((record, event, delivery))
+        if not fitting:
+            return
+        transient = 0
+        while True:
+            try:
+                await handler([(event, delivery) for _, event, delivery in fitting])
+                return
+            except TRANSIENT_ERRORS as exc:
+                transient += 1
+                self.metrics.retries.labels(fitting[0][0].topic, "transient").inc()
+                delay = min(self.backoff_s * 2 ** min(transient, 10), MAX_TRANSIENT_BACKOFF_S)
+                log.warning("transient failure, retrying the batch", extra={
+                    "topic": fitting[0][0].topic, "records": len(fitting),
+                    "error": repr(exc), "retry_in_s": delay})
+                await asyncio.sleep(delay)
+            except Exception:
+                log.warning("batch failed; applying its records one by one", exc_info=True,
+                            extra={"topic": fitting[0][0].topic, "records": len(fitting)})
+                break
+
+        async def one(event: Any, delivery: Delivery) -> None:
+            await handler([(event, delivery)])
+
+        for record, event, delivery in fitting:
+            await self._run_with_retries(record, delivery, event, one, group)
 
     async def _process(self, record: ConsumerRecord, models: tuple[type[Event], ...],
                        tombstones: bool, handler: Handler, group: str) -> None:

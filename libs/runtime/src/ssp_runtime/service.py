@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from ssp_runtime.consumer_lag import ConsumerLag
-from ssp_runtime.consuming import Handler, Subscriptions
+from ssp_runtime.consuming import BatchHandler, Handler, Subscriptions
 from ssp_runtime.db_metrics import DatabaseMetrics
 from ssp_runtime.heartbeat import Heartbeats
 from ssp_runtime.kafka import EventPublisher, ensure_topics, make_broker
@@ -92,6 +92,10 @@ class Service:
     def subscribe(self, topic: str, models: type[Event] | tuple[type[Event], ...],
                   **kwargs: Any) -> Callable[[Handler], Handler]:
         return self.subs.subscribe(topic, models, **kwargs)
+
+    def subscribe_batch(self, topic: str, models: type[Event] | tuple[type[Event], ...],
+                        **kwargs: Any) -> Callable[[BatchHandler], BatchHandler]:
+        return self.subs.subscribe_batch(topic, models, **kwargs)
 
     def respond(self, topic: str, model: type[Event], description: str = "") -> Any:
         return responder(self.subs, self.publisher, topic, model, description)

@@ -107,15 +107,18 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
         if await projections.on_device_snapshot(snapshot, delivery):
             await feed.announce_device(snapshot, delivery, stored=True)
 
-    async def project_status(event: CommandStatusChanged, delivery: Delivery) -> None:
-        if await projections.on_command_status(event, delivery):
-            await feed.announce_command_status(event, delivery, stored=True)
+    async def project_statuses(batch: list[tuple[CommandStatusChanged, Delivery]]) -> None:
+        """The command projection, a consumed batch at a time."""
+        deliveries = {(event.command_id, event.version): d for event, d in batch}
+        for event in await projections.on_command_statuses(batch):
+            await feed.announce_command_status(
+                event, deliveries[(event.command_id, event.version)], stored=True)
 
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **options(DEVICES))(
         project_device)
     service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
-    service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
-        project_status)
+    service.subscribe_batch(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
+        project_statuses)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
         feed.announce_device)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(

@@ -41,13 +41,17 @@ class Projections:
             revoked = await self.stores.sessions.revoke_user(access.user_id)
             log.info("sessions revoked", extra={"user_id": access.user_id, "count": revoked})
 
-    async def on_command_status(self, event: CommandStatusChanged, _delivery: Delivery) -> bool:
-        """Keeps each command's latest status and history; frees the slot when it finished.
-        True if the projection took this status (not an older or repeated one)."""
-        if carries_passcode(event):  # kept sealed before the status shows it acknowledged
-            await self.stores.passcodes.keep(event)
-        applied = bool(await self.stores.commands.apply(event))
-        if not is_pending(event.status):
-            await self.stores.claims.release_slot(event.device_id, event.action.value,
-                                                  event.command_id)
+    async def on_command_statuses(self, batch: list[tuple[CommandStatusChanged, Delivery]]
+                                  ) -> list[CommandStatusChanged]:
+        """Keeps each command's latest status and history and frees the slots of the finished
+        ones, for a whole consumed batch at once (store/commands.py). Returns the statuses
+        that became their command's latest."""
+        events = [event for event, _ in batch]
+        for event in events:
+            if carries_passcode(event):  # kept sealed before the status shows it acknowledged
+                await self.stores.passcodes.keep(event)
+        applied = await self.stores.commands.apply_many(events)
+        await self.stores.claims.release_slots(
+            [(e.device_id, e.action.value, e.command_id) for e in events
+             if not is_pending(e.status)])
         return applied

@@ -7,12 +7,14 @@ Both are `_id`-unique inserts (atomic on MongoDB and FerretDB alike), released o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pymongo import DeleteOne
 from pymongo.errors import DuplicateKeyError
-from ssp_runtime.mongo import Database
+from ssp_runtime.mongo import BULK_LIMIT, Database
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,15 @@ class CommandClaims:
         return result.modified_count == 1
 
     async def release_slot(self, device_id: str, action: str, command_id: str) -> None:
-        await self.slots.delete_one({"_id": f"{device_id}:{action}", "command_id": command_id})
+        await self.release_slots([(device_id, action, command_id)])
+
+    async def release_slots(self, held: Sequence[tuple[str, str, str]]) -> None:
+        """Each (device, action) slot still held by that command is freed: one round trip
+        per `BULK_LIMIT` slots."""
+        deletes = [DeleteOne({"_id": f"{device_id}:{action}", "command_id": command_id})
+                   for device_id, action, command_id in held]
+        for start in range(0, len(deletes), BULK_LIMIT):
+            await self.slots.bulk_write(deletes[start:start + BULK_LIMIT], ordered=False)
 
     # -- Idempotency-Key ---------------------------------------------------------------------
 

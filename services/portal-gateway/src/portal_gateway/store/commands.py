@@ -7,14 +7,15 @@ are added with `$addToSet` of the whole step, so a replayed status adds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from ssp_contracts.commands import REQUESTED_VERSION, CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
 from ssp_runtime.id_lists import IdLists
-from ssp_runtime.mongo import Database, apply_if_newer
+from ssp_runtime.mongo import BULK_LIMIT, Database, apply_if_newer
 
 from portal_gateway.domain.command_view import (
     PENDING_STATUSES,
@@ -73,21 +74,38 @@ class CommandProjection:
         return applied
 
     async def apply(self, event: CommandStatusChanged) -> bool:
-        step = StatusStep(status=event.status, version=event.version, at=event.occurred_at,
-                          reason_code=event.reason_code, reason=event.reason)
-        # A sealed passcode is kept apart (store/passcode_secrets.py), never in the history.
-        result = (event.result.model_dump(mode="python", exclude={"sealed_secret"})
-                  if event.result else None)
-        if event.status.value in _PENDING:  # listed before it is stored, unlisted after
-            await self.unfinished.add(event.device_id, event.command_id)
-        applied = await self._apply(event.command_id, event.version, {
-            "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
-            "requested_by": event.requested_by, "status": event.status,
-            "updated_at": event.occurred_at, "reason_code": event.reason_code,
-            "reason": event.reason, "result": result,
-        }, step)
-        if event.status.value not in _PENDING:
-            await self.unfinished.remove(event.device_id, [event.command_id])
+        return bool(await self.apply_many([event]))
+
+    async def apply_many(self, events: Sequence[CommandStatusChanged]
+                         ) -> list[CommandStatusChanged]:
+        """Statuses of a consumed batch in a few round trips, whatever its size: the ones a
+        command may be unfinished under listed (before they are stored), every command's
+        versions read at once, one upsert per command (its newest status if newer than what
+        is stored, and every step into its history), the finished ones unlisted after.
+        Replaying a batch changes nothing. Returns the statuses that became their command's
+        latest."""
+        if not events:
+            return []
+        await self.unfinished.add_many(_ids_by_device(
+            e for e in events if e.status.value in _PENDING))
+        newest: dict[str, CommandStatusChanged] = {}
+        steps: dict[str, list[dict[str, Any]]] = {}
+        for event in events:
+            if event.command_id not in newest or event.version > newest[event.command_id].version:
+                newest[event.command_id] = event
+            steps.setdefault(event.command_id, []).append(_step(event).model_dump(mode="python"))
+        stored = {d["_id"]: d.get("version", -1) async for d in self.coll.find(
+            {"_id": {"$in": list(newest)}}, {"version": 1})}
+        applied = [e for cid, e in newest.items() if stored.get(cid, -1) < e.version]
+        latest = {e.command_id for e in applied}
+        updates = [UpdateOne({"_id": cid}, {
+            "$addToSet": {"history": {"$each": steps[cid]}},
+            **({"$set": {**_fields(event), "version": event.version}}
+               if cid in latest else {})}, upsert=True) for cid, event in newest.items()]
+        for start in range(0, len(updates), BULK_LIMIT):
+            await self.coll.bulk_write(updates[start:start + BULK_LIMIT], ordered=False)
+        await self.unfinished.remove_many(_ids_by_device(
+            e for e in events if e.status.value not in _PENDING))
         return applied
 
     async def _apply(self, command_id: str, version: int, fields: dict[str, Any],
@@ -141,6 +159,28 @@ class CommandProjection:
     async def status_of(self, command_id: str) -> CommandStatus | None:
         doc = await self.coll.find_one({"_id": command_id}, {"status": 1})
         return None if doc is None else CommandStatus(doc["status"])
+
+
+def _step(event: CommandStatusChanged) -> StatusStep:
+    return StatusStep(status=event.status, version=event.version, at=event.occurred_at,
+                      reason_code=event.reason_code, reason=event.reason)
+
+
+def _fields(event: CommandStatusChanged) -> dict[str, Any]:
+    # A sealed passcode is kept apart (store/passcode_secrets.py), never in the history.
+    result = (event.result.model_dump(mode="python", exclude={"sealed_secret"})
+              if event.result else None)
+    return {"org_id": event.org_id, "device_id": event.device_id, "action": event.action,
+            "requested_by": event.requested_by, "status": event.status,
+            "updated_at": event.occurred_at, "reason_code": event.reason_code,
+            "reason": event.reason, "result": result}
+
+
+def _ids_by_device(events: Iterable[CommandStatusChanged]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for event in events:
+        out.setdefault(event.device_id, []).append(event.command_id)
+    return out
 
 
 def _value(field: Any) -> Any:
