@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ssp_contracts.access import UserAccess
+from ssp_contracts.audit import AuditRecord
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_runtime.consuming import Delivery
@@ -51,3 +52,7 @@ class Projections:
             await self.stores.claims.release_slot(event.device_id, event.action.value,
                                                   event.command_id)
         return applied
+
+    async def on_audit_record(self, record: AuditRecord, _delivery: Delivery) -> None:
+        """Keeps the records that name a device: its activity (domain/activity.py)."""
+        await self.stores.activity.record(record)
