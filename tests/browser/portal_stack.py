@@ -73,7 +73,7 @@ async def enroll_all(fleet: AppleFleet, timeout_s: float = 30) -> None:
 async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[DemoOrg]:
     demo = DemoOrg()
     device_port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=5, macs=0)
+    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=6, macs=0)
     async with amapi_stand_in(1, delay_s=0.3) as amapi, Tail(bootstrap, DEVICES) as devices, \
             Producer(bootstrap) as producer:
         await fleet.start(enroll=False)

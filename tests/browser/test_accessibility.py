@@ -1,7 +1,7 @@
 """axe-core finds no accessibility violation on any page: login (also with its error), each of
-a user's devices (an iPhone and an Android phone, with an action dialog open), their activity,
-every admin page (with a confirm dialog open where there is one) and the error pages, at a
-desktop and a 390 px phone width, in English and German.
+a user's devices (an iPhone and an Android phone, with an action dialog open), their activity
+(also as an admin reads it), every admin page (with a confirm dialog open where there is one)
+and the error pages, at a desktop and a 390 px phone width, in English and German.
 
 axe-core is the gateway's npm dev dependency (`make install` installs it, nothing ships it).
 """
@@ -86,4 +86,7 @@ async def test_no_page_has_an_accessibility_violation(new_page, portal: DemoOrg,
     for name in ADMIN_PAGES:
         await admin.goto(f"/admin/{name}")
         await audit.with_dialog(admin, f"admin/{name}")
+    await admin.goto(f"/devices/{portal.iphones[0].udid}/activity")  # with the audit's detail
+    await expect(admin.locator("#activity [data-field=detail]").first).to_be_visible()
+    await audit.page(admin, "an admin's view of a device's activity")
     assert not audit.found, "axe-core found violations on\n" + "\n".join(audit.found)

@@ -10,9 +10,20 @@ import pytest
 
 pytest.importorskip("playwright.async_api", reason="the playwright Python package is missing")
 
-from playwright.async_api import expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.browser.pages import screenshot, sign_in
+
+
+async def shows_contact(page: Page, title: str, name: str, phone: str, tel: str,
+                        email: str) -> Locator:
+    """The help-desk box titled `title` names the desk and links its phone and e-mail."""
+    helpdesk = page.get_by_role("complementary", name=title)
+    await expect(helpdesk).to_contain_text(name)
+    await expect(helpdesk.get_by_role("link", name=phone)).to_have_attribute("href", tel)
+    await expect(helpdesk.get_by_role("link", name=email)).to_have_attribute(
+        "href", f"mailto:{email}")
+    return helpdesk
 
 
 async def test_an_admin_sets_the_help_desk_and_people_without_access_see_it(new_page, portal):
@@ -38,12 +49,33 @@ async def test_an_admin_sets_the_help_desk_and_people_without_access_see_it(new_
         page = await new_page(locale)
         await sign_in(page, portal, "carol")
         await expect(page.get_by_role("alert").first).to_contain_text(ask)
-        helpdesk = page.get_by_role("complementary", name=title)
-        await expect(helpdesk).to_contain_text(desk)
-        await expect(helpdesk.get_by_role("link", name="+49 30 1234 567")).to_have_attribute(
-            "href", "tel:+49301234567")
-        await expect(helpdesk.get_by_role("link", name="help@example.org")).to_have_attribute(
-            "href", "mailto:help@example.org")
+        helpdesk = await shows_contact(page, title, desk, "+49 30 1234 567", "tel:+49301234567",
+                                       "help@example.org")
         await expect(helpdesk.get_by_role("link", name="https://help.example.org/devices")
                      ).to_be_visible()
         await screenshot(page, f"no-access-helpdesk-{locale[:2]}")
+
+
+@pytest.mark.parametrize(("locale", "title", "ask"), [
+    ("en-GB", "Your help desk", "Ask your administrator to link your device"),
+    ("de-DE", "Ihr Helpdesk", "Administration")])
+async def test_a_person_without_a_device_sees_the_contact_the_api_set(new_page, portal, locale,
+                                                                      title, ask):
+    """Set over the admin API (as sspctl does), shown where the portal says no device is
+    linked yet; every signed-in user reads it over the API too."""
+    desk = f"Service desk {uuid.uuid4().hex[:4]}"
+    contact = {"name": desk, "phone": "+49 89 555 0100", "email": "desk@example.org",
+               "web": "https://desk.example.org"}
+    async with portal.api_session("admin") as admin:
+        saved = await admin.put("/api/v1/admin/helpdesk", json=contact)
+        assert saved.status_code == 200, saved.text
+    username = f"nadia-{uuid.uuid4().hex[:6]}"
+    await portal.create_user(username)  # full access, no device
+    async with portal.api_session(username) as api:
+        assert (await api.get("/api/v1/helpdesk")).json() == contact
+    page = await new_page(locale)
+    await sign_in(page, portal, username)
+    await expect(page.get_by_role("alert").first).to_contain_text(ask)
+    await shows_contact(page, title, desk, "+49 89 555 0100", "tel:+49895550100",
+                        "desk@example.org")
+    await screenshot(page, f"no-device-helpdesk-{locale[:2]}")

@@ -78,6 +78,12 @@ async def test_every_documented_example_works(portal: DemoOrg, tmp_path: Path,
     assert f"Unlink of {spare.udid} requested" in said("sspctl devices unlink")
     assert values["C02ABC"] in said("sspctl reservations list")
     assert (tmp_path / "report.csv").exists()
+    shown = said("sspctl helpdesk show")  # both sets together: the second kept the first's
+    for field in ("name: IT service desk", "phone: +49 30 1234 567", "email: help@example.org",
+                  "web: https://help.example.org"):
+        assert field in shown, shown
+    async with portal.api_session("alice") as alice:  # what the portal now shows her
+        assert (await alice.get("/api/v1/helpdesk")).json()["web"] == "https://help.example.org"
     saved = outputs["sspctl import links.csv"].rsplit("Report saved in ", 1)[1].split()[0]
     assert saved.startswith("import-") and (tmp_path / saved).exists()
     assert "dora is disabled" in said("sspctl users disable")

@@ -197,3 +197,34 @@ async def test_reservations_are_created_listed_and_deleted(links: LinkWorld, con
     assert again.exit_code == 1 and "reservation.not_found" in again.output
     empty = await sspctl(config, "reservations", "list")
     assert "No reservations." in empty.output
+
+
+async def test_the_help_desk_is_shown_and_set_field_by_field(world, config):
+    await logged_in(world, config)
+    none = await sspctl(config, "helpdesk", "show")
+    assert none.exit_code == 0 and "No help-desk contact" in none.output
+    first = await sspctl(config, "helpdesk", "set", "--name", "IT desk", "--phone", "+49 30 1")
+    assert first.exit_code == 0, first.output
+    second = await sspctl(config, "helpdesk", "set", "--email", "it@example.org")
+    assert second.exit_code == 0, second.output
+    shown = await sspctl(config, "helpdesk", "show")
+    assert ("name: IT desk\nphone: +49 30 1\nemail: it@example.org\nweb: \n") == shown.output
+    bad = await sspctl(config, "helpdesk", "set", "--web", "http://plain.example.org")
+    assert bad.exit_code == 1
+    assert "HTTP 422" in bad.output and "web: " in bad.output and "https://" in bad.output
+    cleared = await sspctl(config, "helpdesk", "set", "--phone", "")
+    assert cleared.exit_code == 0 and "phone: \n" in cleared.output
+
+
+async def test_devices_list_shows_the_owners_label(world, config):
+    await logged_in(world, config)
+    owner = await world.user()
+    phone = await world.device(owner, name="Phone of the MDM")
+    b = await world.browser(owner)
+    await world.sees_device(b, phone.device_id)
+    resp = await b.http.put(f"/api/v1/devices/{phone.device_id}/label",
+                            json={"label": "Mine"}, headers={"X-CSRF-Token": b.csrf})
+    assert resp.status_code == 200, resp.text
+    listed = await sspctl(config, "devices", "list", "--serial", phone.identifiers.serial_number)
+    assert listed.exit_code == 0, listed.output
+    assert "Phone of the MDM" in listed.output and "Mine" in listed.output

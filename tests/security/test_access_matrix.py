@@ -85,6 +85,7 @@ def body_for(op: Operation, victim: dict[str, str]) -> Any:
         "PATCH /api/v1/admin/users/{user_id}": lambda: {"display_name": "Taken over"},
         "PUT /api/v1/admin/users/{user_id}/roles": lambda: {"role_ids": []},
         "PUT /api/v1/admin/devices/{device_id}/user": lambda: {"username": victim["username"]},
+        "PUT /api/v1/devices/{device_id}/label": lambda: {"label": "Taken over"},
     }
     return bodies[op.label]() if op.has_body else None
 
@@ -294,9 +295,11 @@ async def test_other_users_and_other_orgs_objects_are_404_and_publish_nothing(
         await org2.close()
 
 
-# What any signed-in user may do whatever their access: end or renew the session, and read
-# /me, which says what is missing (the device list page says it too).
-SESSION_OPS = {"DELETE /api/v1/session", "POST /api/v1/session/reauth", "GET /api/v1/me"}
+# What any signed-in user may do whatever their access: end or renew the session, read
+# /me, which says what is missing (the device list page says it too), and read the help desk
+# they are told to ask.
+SESSION_OPS = {"DELETE /api/v1/session", "POST /api/v1/session/reauth", "GET /api/v1/me",
+               "GET /api/v1/helpdesk"}
 
 
 async def test_without_a_self_service_permission_a_linked_device_opens_nothing(world: World):

@@ -39,7 +39,8 @@ def desk(publisher: mem.Publisher | None = None) -> CommandDesk:
                            rate_windows=mem.RateWindows(),  # type: ignore[arg-type]
                            passcodes=None,  # type: ignore[arg-type]
                            wipe_breaker=mem.WipeBreaker(),  # type: ignore[arg-type]
-                           helpdesk=None, labels=None)  # type: ignore[arg-type]
+                           helpdesk=None, labels=None,  # type: ignore[arg-type]
+                           activity=None)  # type: ignore[arg-type]
     return CommandDesk(stores, publisher or mem.Publisher(), command_policy(Settings()),
                        WipeBreaker(stores.wipe_breaker, wipe_breaker_policy(Settings())),
                        Signer(demo_private_key(PORTAL_REQUESTS)))

@@ -91,7 +91,8 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
         group_prefix="command-dispatcher"),
     Principal(
         "portal-gateway",
-        reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.IMPORTS_STATUS,
+        # ssp.audit: each device's activity page (the records that name a device).
+        reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.AUDIT, t.IMPORTS_STATUS,
                rpc_replies("portal-gateway"), t.HEARTBEATS),
         # Cancels too go to `ssp.commands.requested`; the permission-service forwards them.
         writes=(t.COMMANDS_REQUESTED, t.LINKS_REQUESTS, t.RPC_AUTH_VERIFY,

@@ -1,7 +1,8 @@
 """The portal gateway: the web portal and the JSON API in front of the event-driven services.
 
-Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.imports.status` into its own
-projections (the last via `link_admin`, with CSV imports and reservations); produces
+Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.audit` (each device's
+activity), `ssp.imports.status` into its own projections (the last via `link_admin`, with CSV
+imports and reservations); produces
 `ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests` and
 request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
 /healthz /readyz /metrics /peers.
@@ -19,10 +20,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from ssp_contracts.access import UserAccess
+from ssp_contracts.audit import AuditRecord
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_contracts.topics import (
     ACCESS,
+    AUDIT,
     COMMANDS_REQUESTED,
     COMMANDS_STATUS,
     DEVICES,
@@ -119,6 +122,7 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
     service.subscribe(ACCESS, UserAccess, **options(ACCESS))(projections.on_user_access)
     service.subscribe_batch(COMMANDS_STATUS, CommandStatusChanged, **options(COMMANDS_STATUS))(
         project_statuses)
+    service.subscribe_batch(AUDIT, AuditRecord, **options(AUDIT))(projections.on_audit_records)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
         feed.announce_device)
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ssp_contracts.access import UserAccess
+from ssp_contracts.audit import AuditRecord
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
 from ssp_runtime.consuming import Delivery
@@ -55,3 +56,7 @@ class Projections:
             [(e.device_id, e.action.value, e.command_id) for e in events
              if not is_pending(e.status)])
         return applied
+
+    async def on_audit_records(self, batch: list[tuple[AuditRecord, Delivery]]) -> None:
+        """Keeps the records that name a device: its activity (domain/activity.py)."""
+        await self.stores.activity.record([record for record, _ in batch])

@@ -1,5 +1,6 @@
-"""sspctl: log in once, then administer users, roles, device links, CSV imports and
-enrollment reservations through the gateway's admin API (/api/v1/admin)."""
+"""sspctl: log in once, then administer users, roles, device links, CSV imports,
+enrollment reservations and the help-desk contact through the gateway's admin API
+(/api/v1/admin)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ reservations = typer.Typer(help="Enrollment reservations: list, create, delete."
 app.add_typer(users, name="users")
 app.add_typer(roles, name="roles")
 app.add_typer(devices, name="devices")
+helpdesk = typer.Typer(help="The help-desk contact users are told to ask: show, set.",
+                       no_args_is_help=True)
 app.add_typer(reservations, name="reservations")
+app.add_typer(helpdesk, name="helpdesk")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -244,8 +248,8 @@ def devices_list(
                                 "username": user, "page": page}.items() if v is not None}
     with gateway() as gw:
         items = gw.json("GET", "/admin/devices", params=params)["items"]
-    table(["id", "name", "platform", "serial", "os", "owner", "last contact"],
-          ([d["id"], d.get("name"), d["platform"], d.get("serial_number"),
+    table(["id", "name", "owner's label", "platform", "serial", "os", "owner", "last contact"],
+          ([d["id"], d.get("name"), d.get("label"), d["platform"], d.get("serial_number"),
             d.get("os_version"), (d.get("owner") or {}).get("username") or "",
             short_time(d.get("last_contact_at"))] for d in items), empty="No devices.")
 
@@ -365,6 +369,45 @@ def reservations_delete(reservation_id: str) -> None:
     with gateway() as gw:
         gw.request("DELETE", f"/admin/reservations/{reservation_id}", expect=(204,))
     out.print(f"Deleted reservation {reservation_id}")
+
+
+# --- help desk -----------------------------------------------------------------------------
+
+HELPDESK_FIELDS = ("name", "phone", "email", "web")
+
+
+@command(helpdesk, "show")
+def helpdesk_show() -> None:
+    """The organisation's help-desk contact, as the portal shows it to users."""
+    with gateway() as gw:
+        contact = gw.json("GET", "/admin/helpdesk")
+    show_contact(contact)
+
+
+@command(helpdesk, "set")
+def helpdesk_set(
+    name: Annotated[str | None, typer.Option(help="Team or person")] = None,
+    phone: Annotated[str | None, typer.Option(help="Digits, spaces and + ( ) - . /")] = None,
+    email: Annotated[str | None, typer.Option(help="An e-mail address")] = None,
+    web: Annotated[str | None, typer.Option(help="An https:// address")] = None,
+) -> None:
+    """Change the contact: each option given replaces that field ("" clears it), the others
+    stay as they are."""
+    given = {"name": name, "phone": phone, "email": email, "web": web}
+    with gateway() as gw:
+        contact = gw.json("GET", "/admin/helpdesk")
+        contact.update({k: v for k, v in given.items() if v is not None})
+        saved = gw.json("PUT", "/admin/helpdesk",
+                        json={k: contact.get(k, "") for k in HELPDESK_FIELDS})
+    show_contact(saved)
+
+
+def show_contact(contact: dict[str, Any]) -> None:
+    if not any(contact.get(k) for k in HELPDESK_FIELDS):
+        out.print("No help-desk contact: the portal says only \"ask your administrator\".")
+        return
+    for key in HELPDESK_FIELDS:
+        out.print(f"{key}: {contact.get(key) or ''}", highlight=False, markup=False)
 
 
 # --- output --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from portal_gateway.api import (
     command_routes,
     device_routes,
     event_stream,
+    helpdesk_routes,
     import_routes,
     passcode_routes,
     reservation_routes,
@@ -17,6 +18,6 @@ from portal_gateway.api import (
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (session_routes, device_routes, command_routes, passcode_routes, event_stream,
-                   admin_routes, import_routes, reservation_routes):
+                   admin_routes, import_routes, reservation_routes, helpdesk_routes):
         router.include_router(module.router)
     return router

@@ -101,7 +101,10 @@ async def search_devices(
         page=page, page_size=gw.settings.admin_page_size)
     # Actions as the device supports them: the admin's own permissions do not apply here.
     every = frozenset(Permission)
-    return DeviceList(items=[device_public(d, caller, every) for d in devices])
+    labels = await gw.stores.labels.of_owners(
+        caller.org_id, [(d.device_id, d.owner.user_id) for d in devices if d.owner])
+    return DeviceList(items=[device_public(d, caller, every, label=labels.get(d.device_id))
+                             for d in devices])
 
 
 @router.put("/devices/{device_id}/user", status_code=202)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ssp_contracts.base import OrgId
 from ssp_contracts.enums import Action, CommandStatus, Permission
 
@@ -51,6 +51,17 @@ class MePublic(BaseModel):
     is_admin: bool
     portal_access: PortalAccessPublic
     csrf_token: str
+
+
+class DeviceLabelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(max_length=60, description="The owner's own name for the device; "
+                       "runs of spaces and line breaks become one space; empty: no label")
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())  # no line breaks or runs of spaces in a heading
 
 
 class DeviceList(BaseModel):

@@ -33,6 +33,8 @@ class OwnerPublic(BaseModel):
 class DevicePublic(BaseModel):
     id: str
     name: str | None = None
+    label: str | None = Field(None, description="The owner's own name for the device (only "
+                              "the owner and admins see it); `name` is the device's own")
     platform: Platform
     management_mode: ManagementMode
     model: str | None = Field(None, description="As the device reports it (\"iPhone15,4\")")
@@ -59,11 +61,12 @@ def map_url(latitude: float, longitude: float) -> str:
 
 
 def device_public(device: DeviceSnapshot, viewer: Requester, permissions: Iterable[Permission],
-                  availability: Availability | None = None) -> DevicePublic:
+                  availability: Availability | None = None, *,
+                  label: str | None = None) -> DevicePublic:
     available = availability or action_availability(device, viewer, permissions)
     loc = device.last_location
     return DevicePublic(
-        id=device.device_id, name=device.name, platform=device.platform,
+        id=device.device_id, name=device.name, label=label, platform=device.platform,
         management_mode=device.management_mode, model=device.model,
         model_name=friendly_model(device.model),
         serial_number=device.identifiers.serial_number, os_version=device.os_version,

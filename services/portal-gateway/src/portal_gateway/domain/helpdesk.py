@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 # field -> (its shape, what to give). Only https for the web address: the link is shown to
 # every user of the org, so no javascript: and no plain http.
@@ -21,6 +21,7 @@ class HelpdeskContact(BaseModel):
     """Every field is optional; an empty contact is no contact (the pages then say only
     "ask your administrator")."""
 
+    model_config = ConfigDict(extra="forbid")
     name: str = Field("", max_length=100, description="Team or person, e.g. \"IT service desk\"")
     phone: str = Field("", max_length=40, description="A number to call, e.g. \"+49 30 1234 567\"")
     email: str = Field("", max_length=254, description="An e-mail address")

@@ -120,6 +120,13 @@ class CommandProjection:
         doc = await self.coll.find_one({"_id": command_id, "org_id": org_id})
         return None if doc is None else _public(doc)
 
+    async def of_ids(self, org_id: str, command_ids: list[str]) -> dict[str, CommandPublic]:
+        """command id -> command, for those this projection holds."""
+        if not command_ids:
+            return {}
+        cursor = self.coll.find({"_id": {"$in": command_ids}, "org_id": org_id})
+        return {doc["_id"]: _public(doc) async for doc in cursor}
+
     async def for_device(self, org_id: str, device_id: str, *, owner_id: str,
                          linked_at: datetime | None, limit: int = 50) -> list[CommandPublic]:
         """The device's commands its current owner may see: their own, and any requested

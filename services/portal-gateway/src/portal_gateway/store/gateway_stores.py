@@ -12,6 +12,7 @@ from portal_gateway.store.access import AccessProjection
 from portal_gateway.store.command_claims import CommandClaims
 from portal_gateway.store.commands import CommandProjection
 from portal_gateway.store.confirmations import ConfirmationStore
+from portal_gateway.store.device_activity import DeviceActivity
 from portal_gateway.store.device_labels import DeviceLabels
 from portal_gateway.store.devices import DeviceProjection
 from portal_gateway.store.helpdesk import HelpdeskStore
@@ -34,16 +35,18 @@ class GatewayStores:
     wipe_breaker: WipeBreakerStore
     helpdesk: HelpdeskStore
     labels: DeviceLabels
+    activity: DeviceActivity
 
     @classmethod
     def of(cls, db: Database) -> GatewayStores:
         return cls(DeviceProjection(db), AccessProjection(db), CommandProjection(db),
                    CommandClaims(db), SessionStore(db), ConfirmationStore(db), RateWindows(db),
                    PasscodeSecrets(db), WipeBreakerStore(db), HelpdeskStore(db),
-                   DeviceLabels(db))
+                   DeviceLabels(db), DeviceActivity(db))
 
     async def create_indexes(self) -> None:
-        for store in (self.devices, self.access, self.commands, self.sessions, self.passcodes):
+        for store in (self.devices, self.access, self.commands, self.sessions, self.passcodes,
+                      self.activity):
             await store.create_indexes()
 
     async def sweep_expired(self, policy: SessionPolicy, now: datetime | None = None) -> int:
