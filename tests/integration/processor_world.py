@@ -191,6 +191,16 @@ class CounterInstance:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    async def wait_line(self, prefix: str, timeout_s: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+            if found := next((line for line in lines if line.startswith(prefix)), None):
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no '{prefix}' within {timeout_s}s:\n{self.tail()}")
+            await asyncio.sleep(0.1)
+
     def tail(self) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
 

@@ -38,6 +38,9 @@ class PartitionState:
     replay_until: int = 0
     # The next input offset to fold; the offsets a snapshot taken now would cover.
     position: int | None = None
+    # This owner's claim on the partition's snapshot (snapshot.py): its writes land only on
+    # documents no newer owner has written.
+    epoch: int = 0
     entities: dict[str, Entity] = field(default_factory=dict)
     members: dict[int, set[str]] = field(default_factory=dict)
     dirty: set[int] = field(default_factory=set)
