@@ -211,5 +211,5 @@ async def snapshot_counts(mongo: Any, database: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for partition in range(PARTITIONS):
         state, _ = await store.load(partition)
-        counts.update({k: e.state["n"] for k, e in state.entities.items()})
+        counts.update({k: e.state["n"] for k, e in state.all_entities().items()})
     return counts

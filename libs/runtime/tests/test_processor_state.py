@@ -160,10 +160,32 @@ async def test_a_snapshot_loads_back_with_its_checkpoint_in_small_bulk_slices():
     assert max(collection.bulk_sizes) < 100  # FerretDB v1 deadlocks on 100
     loaded, checkpoint = await store.load(1)
     assert checkpoint == 1000
-    assert {k: (e.state, e.offset) for k, e in loaded.entities.items()} == {
+    assert {k: (e.state, e.offset) for k, e in loaded.all_entities().items()} == {
         k: (e.state, e.offset) for k, e in state.entities.items()}
     other, none = await store.load(2)
-    assert other.entities == {} and none is None
+    assert other.all_entities() == {} and none is None
+
+
+async def test_a_loaded_chunk_is_decoded_when_one_of_its_entities_is_first_read():
+    collection = FakeCollection()
+    store = SnapshotStore(collection, name="counter", chunks=4)
+    state = PartitionState(partition=1, chunks=4)
+    keys = [f"d{i}" for i in range(40)]
+    for offset, key in enumerate(keys):
+        state.apply(record(key, offset), count)
+    await store.write(store.capture(state))
+
+    loaded, _ = await store.load(1)
+    assert loaded.entities == {} and set(loaded.packed) == {0, 1, 2, 3}
+    assert loaded.entity("d7") == Entity({"n": 1}, 7)
+    assert set(loaded.packed) == {0, 1, 2, 3} - {chunk_of("d7", 4)}
+    assert set(loaded.entities) == {k for k in keys if chunk_of(k, 4) == chunk_of("d7", 4)}
+    # A fold of an entity never seen decodes its chunk too: the chunk is rewritten whole.
+    loaded.position = 40
+    loaded.apply(record("new", 40), count)
+    rows = loaded.take_dirty()[chunk_of("new", 4)]
+    assert {row["k"] for row in rows} == {"new"} | {
+        k for k in keys if chunk_of(k, 4) == chunk_of("new", 4)}
 
 
 async def test_a_previous_owner_s_writes_are_fenced_once_a_newer_owner_claimed():
@@ -189,4 +211,4 @@ async def test_a_previous_owner_s_writes_are_fenced_once_a_newer_owner_claimed()
     with pytest.raises(Fenced):
         await store.write(store.capture(old))
     loaded, checkpoint = await store.load(1)
-    assert (loaded.entities["a"], checkpoint, loaded.epoch) == (Entity({"n": 2}, 1), 2, 2)
+    assert (loaded.entity("a"), checkpoint, loaded.epoch) == (Entity({"n": 2}, 1), 2, 2)

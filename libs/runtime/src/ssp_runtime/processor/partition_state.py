@@ -7,6 +7,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 from aiokafka import ConsumerRecord
 
 from ssp_runtime.processor.model import Fold, Output
@@ -25,6 +26,16 @@ def chunk_of(entity_id: str, chunks: int) -> int:
     return zlib.crc32(entity_id.encode()) % chunks
 
 
+def pack_rows(rows: list[dict[str, Any]]) -> bytes:
+    """A chunk's entities as stored: BSON, zlib level 1 (FerretDB's cost grows with the bytes
+    it stores, and this is the cheapest zlib)."""
+    return zlib.compress(bson.encode({"rows": rows}), 1)
+
+
+def unpack_rows(packed: bytes) -> list[dict[str, Any]]:
+    return bson.decode(zlib.decompress(packed))["rows"]  # type: ignore[no-any-return]
+
+
 def entity_id_of(record: ConsumerRecord) -> str:
     return record.key.decode() if record.key is not None else ""
 
@@ -41,13 +52,36 @@ class PartitionState:
     # This owner's claim on the partition's snapshot (snapshot.py): its writes land only on
     # documents no newer owner has written.
     epoch: int = 0
+    # The entities decoded so far; `entity()` and `all_entities()` decode what they need.
     entities: dict[str, Entity] = field(default_factory=dict)
     members: dict[int, set[str]] = field(default_factory=dict)
     dirty: set[int] = field(default_factory=set)
+    # Chunks as the snapshot holds them (pack_rows), decoded when one of their entities is
+    # first read: taking a partition over then costs the bytes read, not a Python object per
+    # entity (decoding was ~90% of loading 1,000,000 devices; docs/benchmarks.md).
+    packed: dict[int, bytes] = field(default_factory=dict)
 
     def load(self, entity_id: str, entity: Entity) -> None:
         self.entities[entity_id] = entity
         self.members.setdefault(chunk_of(entity_id, self.chunks), set()).add(entity_id)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        if self.packed:
+            chunk = chunk_of(entity_id, self.chunks)
+            if chunk in self.packed:
+                self._unpack(chunk)
+        return self.entities.get(entity_id)
+
+    def all_entities(self) -> dict[str, Entity]:
+        for chunk in list(self.packed):
+            self._unpack(chunk)
+        return self.entities
+
+    def _unpack(self, chunk: int) -> None:
+        members = self.members.setdefault(chunk, set())
+        for row in unpack_rows(self.packed.pop(chunk)):
+            self.entities[row["k"]] = Entity(row["s"], row["o"])
+            members.add(row["k"])
 
     def apply(self, record: ConsumerRecord, fold: Fold) -> list[Output]:
         """Fold one record and return the outputs to produce now.
@@ -57,7 +91,7 @@ class PartitionState:
         over a replay, whatever the fold does."""
         self.position = record.offset + 1
         entity_id = entity_id_of(record)
-        entity = self.entities.get(entity_id)
+        entity = self.entity(entity_id)
         if entity is not None and record.offset <= entity.offset:
             return []
         state, outputs = fold(entity.state if entity is not None else None, record)
@@ -73,7 +107,8 @@ class PartitionState:
                        (*o.headers, (INPUT_HEADER, origin))) for o in outputs]
 
     def take_dirty(self) -> dict[int, list[dict[str, Any]]]:
-        """The dirty chunks' entities as snapshot rows; the chunks are clean afterwards."""
+        """The dirty chunks' entities as snapshot rows; the chunks are clean afterwards. A
+        dirty chunk is decoded: it became dirty by a fold of one of its entities."""
         rows = {chunk: [{"k": k, "o": self.entities[k].offset, "s": self.entities[k].state}
                         for k in sorted(self.members.get(chunk, ()))]
                 for chunk in sorted(self.dirty)}

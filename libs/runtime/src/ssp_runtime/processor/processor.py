@@ -177,8 +177,8 @@ class PartitionProcessor:
             state, checkpoint = await self.snapshots.load(tp.partition)
             state.position = checkpoint
             state.replay_until = committed or 0
-            log.info("partition %d loaded: %d entities, checkpoint %s, committed %s",
-                     tp.partition, len(state.entities), checkpoint, committed)
+            log.info("partition %d loaded: %d chunks, checkpoint %s, committed %s",
+                     tp.partition, len(state.packed), checkpoint, committed)
         # Before the first fold: from here a previous owner still running cannot write the
         # checkpoint, nor any chunk this owner rewrites.
         state.epoch = await self.snapshots.claim(tp.partition, state.epoch)
@@ -262,7 +262,7 @@ class PartitionProcessor:
 
     def state_of(self, entity_id: str) -> Any:
         for state in self.owned.values():
-            if (entity := state.entities.get(entity_id)) is not None:
+            if (entity := state.entity(entity_id)) is not None:
                 return entity.state
         return None
 

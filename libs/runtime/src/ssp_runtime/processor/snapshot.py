@@ -8,8 +8,9 @@ document replaces and bulk slices under FerretDB v1's limit: no index, no atomic
 
 A chunk's entities are one binary field (BSON, zlib level 1), not nested documents: FerretDB
 (SQLite) reads a chunk of 1,000 device states in 17 ms as binary against 100-200 ms as nested
-documents, and its cost grows with the bytes (compressed, ~5x fewer); decoding is then
-PyMongo's and zlib's C code (docs/benchmarks.md, processor_startup).
+documents, and its cost grows with the bytes (compressed, ~5x fewer). A loaded chunk stays
+compressed until one of its entities is read (PartitionState.packed): a takeover costs the
+bytes read (docs/benchmarks.md, processor_startup).
 
 Writes are fenced. An owner claims the partition on taking it over: an epoch above any it
 finds, written to the checkpoint document conditionally on the epoch it read (`claim`). Every
@@ -26,7 +27,6 @@ the next one)."""
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.mongo import BULK_LIMIT
-from ssp_runtime.processor.partition_state import Entity, PartitionState
+from ssp_runtime.processor.partition_state import PartitionState, pack_rows
 
 
 class Fenced(Exception):
@@ -77,7 +77,7 @@ class SnapshotStore:
             return None
         dirty = state.take_dirty()
         docs = [RawBSONDocument(bson.encode({"_id": self.chunk_id(state.partition, chunk),
-                                             "epoch": state.epoch, "entities": _pack(rows)}))
+                                             "epoch": state.epoch, "entities": pack_rows(rows)}))
                 for chunk, rows in dirty.items()]
         return Capture(state.partition, list(dirty), docs, state.position, state.epoch)
 
@@ -126,16 +126,15 @@ class SnapshotStore:
         """The partition's entities and the checkpoint (None: never snapshotted); the state's
         epoch is the newest found, for `claim` to go above."""
         state = PartitionState(partition, self.chunks)
-        ids = [self.chunk_id(partition, c) for c in range(self.chunks)]
+        chunk_of_id = {self.chunk_id(partition, c): c for c in range(self.chunks)}
         checkpoint = None
-        async for doc in self.collection.find({"_id": {"$in": [*ids, self.checkpoint_id(
+        async for doc in self.collection.find({"_id": {"$in": [*chunk_of_id, self.checkpoint_id(
                 partition)]}}):
             state.epoch = max(state.epoch, doc.get("epoch", 0))
             if doc["_id"] == self.checkpoint_id(partition):
                 checkpoint = None if doc.get("offset") is None else int(doc["offset"])
                 continue
-            for row in _unpack(doc["entities"]):
-                state.load(row["k"], Entity(row["s"], int(row["o"])))
+            state.packed[chunk_of_id[doc["_id"]]] = doc["entities"]  # decoded when read
         return state, checkpoint
 
 
@@ -146,12 +145,3 @@ def _raise_write_errors(reply: dict[str, Any], partition: int) -> None:
     if errors:
         raise OperationFailure(errors[0].get("errmsg", "write error"), errors[0].get("code"),
                                reply)
-
-
-def _pack(rows: list[dict[str, Any]]) -> bytes:
-    # Level 1: FerretDB's cost grows with the bytes it stores, and this is the cheapest zlib.
-    return zlib.compress(bson.encode({"rows": rows}), 1)
-
-
-def _unpack(packed: bytes) -> list[dict[str, Any]]:
-    return bson.decode(zlib.decompress(packed))["rows"]  # type: ignore[no-any-return]
