@@ -15,10 +15,44 @@ from ssp_runtime.processor.model import Fold, Output
 INPUT_HEADER = "ssp-input"
 
 
-@dataclass
 class Entity:
-    state: Any  # None: deleted, kept so that a replay cannot fold its records again
-    offset: int  # the input offset last folded into this entity
+    """An entity's state (None: deleted, kept so that a replay cannot fold its records again)
+    and the input offset last folded into it.
+
+    A loaded entity keeps its state as the snapshot's BSON until the state is read, and a
+    capture writes those bytes back for an entity never read: decoding a chunk then costs
+    about its zlib, and a big partition's untouched entities are neither decoded nor
+    re-encoded (docs/benchmarks.md, processor_startup)."""
+
+    __slots__ = ("_encoded", "_state", "offset")
+
+    def __init__(self, state: Any, offset: int, encoded: bytes | None = None) -> None:
+        self._state = state
+        self._encoded = encoded  # BSON of {"s": state}; the truth while not None
+        self.offset = offset
+
+    @property
+    def state(self) -> Any:
+        if self._encoded is not None:
+            self._state = bson.decode(self._encoded)["s"]
+            self._encoded = None  # the caller may change what it was given
+        return self._state
+
+    @state.setter
+    def state(self, value: Any) -> None:
+        self._state, self._encoded = value, None
+
+    def encoded(self) -> bytes:
+        return self._encoded if self._encoded is not None else bson.encode({"s": self._state})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entity) and (self.state, self.offset) == (
+            other.state, other.offset)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Entity({self.state!r}, {self.offset!r})"
 
 
 def chunk_of(entity_id: str, chunks: int) -> int:
@@ -27,8 +61,9 @@ def chunk_of(entity_id: str, chunks: int) -> int:
 
 
 def pack_rows(rows: list[dict[str, Any]]) -> bytes:
-    """A chunk's entities as stored: BSON, zlib level 1 (FerretDB's cost grows with the bytes
-    it stores, and this is the cheapest zlib)."""
+    """A chunk's entities as stored: rows of id `k`, offset `o` and the state's own BSON `b`
+    (Entity), all BSON, zlib level 1 (FerretDB's cost grows with the bytes it stores, and
+    this is the cheapest zlib)."""
     return zlib.compress(bson.encode({"rows": rows}), 1)
 
 
@@ -80,7 +115,7 @@ class PartitionState:
     def _unpack(self, chunk: int) -> None:
         members = self.members.setdefault(chunk, set())
         for row in unpack_rows(self.packed.pop(chunk)):
-            self.entities[row["k"]] = Entity(row["s"], row["o"])
+            self.entities[row["k"]] = Entity(None, row["o"], row["b"])
             members.add(row["k"])
 
     def apply(self, record: ConsumerRecord, fold: Fold) -> list[Output]:
@@ -109,7 +144,7 @@ class PartitionState:
     def take_dirty(self) -> dict[int, list[dict[str, Any]]]:
         """The dirty chunks' entities as snapshot rows; the chunks are clean afterwards. A
         dirty chunk is decoded: it became dirty by a fold of one of its entities."""
-        rows = {chunk: [{"k": k, "o": self.entities[k].offset, "s": self.entities[k].state}
+        rows = {chunk: [{"k": k, "o": self.entities[k].offset, "b": self.entities[k].encoded()}
                         for k in sorted(self.members.get(chunk, ()))]
                 for chunk in sorted(self.dirty)}
         self.dirty.clear()
