@@ -182,7 +182,7 @@ async def test_a_loaded_chunk_is_decoded_when_one_of_its_entities_is_first_read(
     assert loaded.entity("d7") == Entity({"n": 1}, 7)
     assert set(loaded.packed) == {0, 1, 2, 3} - {chunk_of("d7", 4)}
     assert set(loaded.entities) == {k for k in keys if chunk_of(k, 4) == chunk_of("d7", 4)}
-    assert loaded.entities[untouched]._state is None
+    assert not loaded.entities[untouched]._decoded
     assert loaded.entities[untouched].encoded() == bson.encode({"s": {"n": 1}})
     # A fold of an entity never seen decodes its chunk too: the chunk is rewritten whole.
     loaded.position = 40
@@ -190,6 +190,12 @@ async def test_a_loaded_chunk_is_decoded_when_one_of_its_entities_is_first_read(
     rows = loaded.take_dirty()[chunk_of("new", 4)]
     assert {row["k"] for row in rows} == {"new"} | {
         k for k in keys if chunk_of(k, 4) == chunk_of("new", 4)}
+    # A fold replaces the state and with it the BSON the next capture writes.
+    known = next(k for k in keys if chunk_of(k, 4) == chunk_of("new", 4))
+    loaded.entity(known).encoded()
+    loaded.apply(record(known, 41), count)
+    [row] = [r for r in loaded.take_dirty()[chunk_of(known, 4)] if r["k"] == known]
+    assert bson.decode(row["b"]) == {"s": {"n": 2}}
 
 
 async def test_a_previous_owner_s_writes_are_fenced_once_a_newer_owner_claimed():

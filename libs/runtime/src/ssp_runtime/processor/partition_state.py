@@ -19,31 +19,36 @@ class Entity:
     """An entity's state (None: deleted, kept so that a replay cannot fold its records again)
     and the input offset last folded into it.
 
-    A loaded entity keeps its state as the snapshot's BSON until the state is read, and a
-    capture writes those bytes back for an entity never read: decoding a chunk then costs
-    about its zlib, and a big partition's untouched entities are neither decoded nor
-    re-encoded (docs/benchmarks.md, processor_startup)."""
+    A loaded entity keeps its state as the snapshot's BSON until the state is read, and its
+    BSON is kept (or made once) until the state is replaced: a capture re-encodes only the
+    entities folded since the last one, and decoding a chunk costs about its zlib, so a big
+    partition's untouched entities are neither decoded nor re-encoded (docs/benchmarks.md,
+    processor_startup). The state is replaced only through `state =` (a fold's answer);
+    whoever reads it must not change it in place."""
 
-    __slots__ = ("_encoded", "_state", "offset")
+    __slots__ = ("_decoded", "_encoded", "_state", "offset")
 
     def __init__(self, state: Any, offset: int, encoded: bytes | None = None) -> None:
         self._state = state
-        self._encoded = encoded  # BSON of {"s": state}; the truth while not None
+        self._encoded = encoded  # BSON of {"s": state}
+        self._decoded = encoded is None
         self.offset = offset
 
     @property
     def state(self) -> Any:
-        if self._encoded is not None:
+        if not self._decoded and self._encoded is not None:
             self._state = bson.decode(self._encoded)["s"]
-            self._encoded = None  # the caller may change what it was given
+            self._decoded = True
         return self._state
 
     @state.setter
     def state(self, value: Any) -> None:
-        self._state, self._encoded = value, None
+        self._state, self._encoded, self._decoded = value, None, True
 
     def encoded(self) -> bytes:
-        return self._encoded if self._encoded is not None else bson.encode({"s": self._state})
+        if self._encoded is None:
+            self._encoded = bson.encode({"s": self._state})
+        return self._encoded
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Entity) and (self.state, self.offset) == (
