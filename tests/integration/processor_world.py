@@ -191,6 +191,16 @@ class CounterInstance:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    async def wait_line(self, prefix: str, timeout_s: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+            if found := next((line for line in lines if line.startswith(prefix)), None):
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no '{prefix}' within {timeout_s}s:\n{self.tail()}")
+            await asyncio.sleep(0.1)
+
     def tail(self) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
 
@@ -201,5 +211,5 @@ async def snapshot_counts(mongo: Any, database: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for partition in range(PARTITIONS):
         state, _ = await store.load(partition)
-        counts.update({k: e.state["n"] for k, e in state.entities.items()})
+        counts.update({k: e.state["n"] for k, e in state.all_entities().items()})
     return counts

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -242,6 +243,51 @@ async def test_a_crash_between_a_snapshot_and_its_checkpoint_has_no_duplicate_ef
         await outs.wait_for(600, timeout_s=60)
         await outs.settle(2.0)
         assert outs.per_key() == inputs.expected()
+        await restarted.stop()
+    assert await snapshot_counts(mongo, f"t{run_id}_proc") == {
+        k: len(v) for k, v in inputs.sent.items()}
+
+
+async def test_a_paused_owner_that_resumes_cannot_overwrite_its_successor_s_snapshot(
+        bootstrap, mongo, run_id, topics, instances):
+    in_topic, out_topic = topics
+    truth = {}
+    async with Inputs(bootstrap, in_topic) as inputs, Outputs(bootstrap, out_topic) as outs:
+        # The zombie stops itself at its first snapshot write, holding an early capture.
+        zombie = instances().start(SSP_TEST_STOP_IN_WRITE="1")
+        await zombie.wait_owning()
+        await inputs.send(KEYS, 0, 300)
+        await zombie.wait_line("stopping in a snapshot write")
+
+        successor = instances().start()  # takes every partition once the zombie's session ends
+
+        async def owns_all() -> bool:
+            return bool(successor.owned()) and successor.owned()[-1] == set(range(6))
+
+        await eventually(owns_all, timeout_s=60, what="the successor owns every partition")
+        await inputs.send(KEYS, 300, 300)
+        await outs.wait_for(600, timeout_s=60)
+        truth = {k: len(v) for k, v in inputs.sent.items()}
+
+        async def snapshotted() -> bool:
+            return await snapshot_counts(mongo, f"t{run_id}_proc") == truth
+
+        await eventually(snapshotted, timeout_s=30, what="the successor's snapshot")
+
+        zombie.proc.send_signal(signal.SIGCONT)  # writes its stale capture first thing
+        assert await zombie.wait_line("resumed write") == "resumed write fenced"
+        assert await snapshot_counts(mongo, f"t{run_id}_proc") == truth
+        zombie.kill()
+        await successor.stop()
+
+        # The snapshot is the successor's: a new owner replays from it to the exact counts.
+        restarted = instances().start()
+        await restarted.wait_owning()
+        await inputs.send(KEYS, 600, 60)
+        await outs.wait_for(660, timeout_s=60)
+        await outs.settle(2.0)
+        assert outs.duplicates_are_identical()  # at-least-once: the zombie's, if any
+        assert outs.per_key(deduplicate=True) == inputs.expected()
         await restarted.stop()
     assert await snapshot_counts(mongo, f"t{run_id}_proc") == {
         k: len(v) for k, v in inputs.sent.items()}

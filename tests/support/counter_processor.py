@@ -1,7 +1,9 @@
 """A partition processor with a counting fold, for tests that kill it: run as
 `python -m tests.support.counter_processor <group> <input> <output> <database> <mode>` with
 KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL set. It prints `owned <partitions>` after each
-assignment and flushes its snapshot on SIGTERM."""
+assignment and flushes its snapshot on SIGTERM. With SSP_TEST_STOP_IN_WRITE=1 it stops itself
+(SIGSTOP) at its first snapshot write, holding the capture, and on SIGCONT writes it: a
+paused owner resuming, a zombie; it prints `resumed write landed` or `resumed write fenced`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from pymongo import AsyncMongoClient
 from ssp_runtime.processor import CommitMode, Output, PartitionProcessor, ProcessorConfig
+from ssp_runtime.processor.snapshot import Capture, Fenced
 
 SNAPSHOTS = "snapshots"
 
@@ -54,6 +57,8 @@ async def main(group: str, input_topic: str, output_topic: str, database: str,
               flush=True)
 
     processor.on_assigned = announce  # type: ignore[method-assign]
+    if os.environ.get("SSP_TEST_STOP_IN_WRITE"):
+        stop_in_first_write(processor)
     await processor.start()
     task = asyncio.create_task(processor.run())
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
@@ -65,6 +70,27 @@ async def main(group: str, input_topic: str, output_topic: str, database: str,
         await processor.stop()
         await mongo.close()
         print("stopped", flush=True)
+
+
+def stop_in_first_write(processor: PartitionProcessor) -> None:
+    write = processor.snapshots.write
+    stopped = False
+
+    async def stop_then_write(capture: Capture) -> None:
+        nonlocal stopped
+        if stopped:
+            return await write(capture)
+        stopped = True
+        print("stopping in a snapshot write", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)  # resumes right here on SIGCONT
+        try:
+            await write(capture)
+        except Fenced:
+            print("resumed write fenced", flush=True)
+            raise
+        print("resumed write landed", flush=True)
+
+    processor.snapshots.write = stop_then_write  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ what it may produce, and what a snapshot captures."""
 from __future__ import annotations
 
 import zlib
+from types import SimpleNamespace
 
 import bson
+import pytest
 from aiokafka import ConsumerRecord
+from pymongo.errors import DuplicateKeyError
 from ssp_runtime.processor import Output
 from ssp_runtime.processor.partition_state import (
     INPUT_HEADER,
@@ -14,7 +17,7 @@ from ssp_runtime.processor.partition_state import (
     PartitionState,
     chunk_of,
 )
-from ssp_runtime.processor.snapshot import SnapshotStore
+from ssp_runtime.processor.snapshot import Fenced, SnapshotStore
 
 
 def record(key: str | None, offset: int, value: bytes = b"x") -> ConsumerRecord:
@@ -90,25 +93,52 @@ def test_a_capture_holds_the_dirty_chunks_as_they_were():
     stored = bson.decode(doc.raw)
     assert stored["_id"] == f"counter/3/{chunk_of('a', 4)}"
     assert bson.decode(zlib.decompress(stored["entities"])) == {
-        "rows": [{"k": "a", "o": 0, "s": {"n": 1}}]}
+        "rows": [{"k": "a", "o": 0, "b": bson.encode({"s": {"n": 1}})}]}
     assert capture.chunk_numbers == [chunk_of("a", 4)]
 
 
 class FakeCollection:
-    """Just enough of an async collection for the snapshot's writes and its load."""
+    """Just enough of an async collection for the snapshot's writes and its load; it keeps
+    the fence's rule (an `epoch $lte` filter) as a real one does."""
+
+    name = "snapshots"
 
     def __init__(self) -> None:
         self.docs: dict[str, dict] = {}
         self.bulk_sizes: list[int] = []
+        self.database = self
 
-    async def bulk_write(self, ops, ordered):
-        self.bulk_sizes.append(len(ops))
-        for op in ops:
-            doc = dict(bson.decode(op._doc.raw))
-            self.docs[doc["_id"]] = doc
+    async def command(self, command):
+        self.bulk_sizes.append(len(command["updates"]))
+        errors = []
+        for index, update in enumerate(command["updates"]):
+            if not self._replace(update["q"], dict(bson.decode(update["u"].raw))):
+                errors.append({"index": index, "code": 11000})
+        return {"ok": 1.0, "writeErrors": errors} if errors else {"ok": 1.0}
 
-    async def replace_one(self, query, doc, upsert):
-        self.docs[query["_id"]] = {"_id": query["_id"], **doc}
+    def _replace(self, query, doc):
+        stored = self.docs.get(query["_id"])
+        if stored is not None and stored.get("epoch", 0) > query["epoch"]["$lte"]:
+            return False
+        self.docs[query["_id"]] = {**doc, "_id": query["_id"]}
+        return True
+
+    async def replace_one(self, query, doc, upsert=False):
+        if isinstance(query["epoch"], dict):
+            if not self._replace(query, doc):
+                raise DuplicateKeyError("fenced", 11000)
+            return None
+        stored = self.docs[query["_id"]]
+        matched = stored.get("epoch") == query["epoch"]
+        if matched:
+            self.docs[query["_id"]] = {**doc, "_id": query["_id"]}
+        return SimpleNamespace(matched_count=int(matched))
+
+    async def insert_one(self, doc):
+        self.docs[doc["_id"]] = doc
+
+    async def find_one(self, query):
+        return self.docs.get(query["_id"])
 
     def find(self, query):
         wanted = set(query["_id"]["$in"])
@@ -130,7 +160,65 @@ async def test_a_snapshot_loads_back_with_its_checkpoint_in_small_bulk_slices():
     assert max(collection.bulk_sizes) < 100  # FerretDB v1 deadlocks on 100
     loaded, checkpoint = await store.load(1)
     assert checkpoint == 1000
-    assert {k: (e.state, e.offset) for k, e in loaded.entities.items()} == {
+    assert {k: (e.state, e.offset) for k, e in loaded.all_entities().items()} == {
         k: (e.state, e.offset) for k, e in state.entities.items()}
     other, none = await store.load(2)
-    assert other.entities == {} and none is None
+    assert other.all_entities() == {} and none is None
+
+
+async def test_a_loaded_chunk_is_decoded_when_one_of_its_entities_is_first_read():
+    collection = FakeCollection()
+    store = SnapshotStore(collection, name="counter", chunks=4)
+    state = PartitionState(partition=1, chunks=4)
+    keys = [f"d{i}" for i in range(40)]
+    for offset, key in enumerate(keys):
+        state.apply(record(key, offset), count)
+    await store.write(store.capture(state))
+
+    loaded, _ = await store.load(1)
+    assert loaded.entities == {} and set(loaded.packed) == {0, 1, 2, 3}
+    # Within a decoded chunk a state stays BSON until read, and a capture writes it back as is.
+    untouched = next(k for k in keys if chunk_of(k, 4) == chunk_of("d7", 4) and k != "d7")
+    assert loaded.entity("d7") == Entity({"n": 1}, 7)
+    assert set(loaded.packed) == {0, 1, 2, 3} - {chunk_of("d7", 4)}
+    assert set(loaded.entities) == {k for k in keys if chunk_of(k, 4) == chunk_of("d7", 4)}
+    assert not loaded.entities[untouched]._decoded
+    assert loaded.entities[untouched].encoded() == bson.encode({"s": {"n": 1}})
+    # A fold of an entity never seen decodes its chunk too: the chunk is rewritten whole.
+    loaded.position = 40
+    loaded.apply(record("new", 40), count)
+    rows = loaded.take_dirty()[chunk_of("new", 4)]
+    assert {row["k"] for row in rows} == {"new"} | {
+        k for k in keys if chunk_of(k, 4) == chunk_of("new", 4)}
+    # A fold replaces the state and with it the BSON the next capture writes.
+    known = next(k for k in keys if chunk_of(k, 4) == chunk_of("new", 4))
+    loaded.entity(known).encoded()
+    loaded.apply(record(known, 41), count)
+    [row] = [r for r in loaded.take_dirty()[chunk_of(known, 4)] if r["k"] == known]
+    assert bson.decode(row["b"]) == {"s": {"n": 2}}
+
+
+async def test_a_previous_owner_s_writes_are_fenced_once_a_newer_owner_claimed():
+    collection = FakeCollection()
+    store = SnapshotStore(collection, name="counter", chunks=4)
+    old = PartitionState(partition=1, chunks=4)
+    old.epoch = await store.claim(1, old.epoch)
+    old.apply(record("a", 0), count)
+    await store.write(store.capture(old))
+
+    new, checkpoint = await store.load(1)
+    new.epoch = await store.claim(1, new.epoch)
+    assert (old.epoch, new.epoch, checkpoint) == (1, 2, 1)
+    assert (await collection.find_one({"_id": "counter/1/checkpoint"}))["offset"] == 1
+
+    old.apply(record("a", 1), count)  # the paused owner resumes: its checkpoint is refused
+    with pytest.raises(Fenced):
+        await store.write(store.capture(old))
+    new.position = 2
+    new.apply(record("a", 1), count)
+    await store.write(store.capture(new))
+    old.apply(record("a", 2), count)  # and so is a chunk the new owner wrote
+    with pytest.raises(Fenced):
+        await store.write(store.capture(old))
+    loaded, checkpoint = await store.load(1)
+    assert (loaded.entity("a"), checkpoint, loaded.epoch) == (Entity({"n": 2}, 1), 2, 2)

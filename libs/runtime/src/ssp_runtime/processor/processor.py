@@ -23,7 +23,7 @@ from ssp_runtime.processor.committers import (
 from ssp_runtime.processor.metrics import ProcessorMetrics
 from ssp_runtime.processor.model import CommitMode, Fold, Output, ProcessorConfig
 from ssp_runtime.processor.partition_state import PartitionState
-from ssp_runtime.processor.snapshot import Capture, SnapshotStore
+from ssp_runtime.processor.snapshot import Capture, Fenced, SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +177,11 @@ class PartitionProcessor:
             state, checkpoint = await self.snapshots.load(tp.partition)
             state.position = checkpoint
             state.replay_until = committed or 0
-            log.info("partition %d loaded: %d entities, checkpoint %s, committed %s",
-                     tp.partition, len(state.entities), checkpoint, committed)
+            log.info("partition %d loaded: %d chunks, checkpoint %s, committed %s",
+                     tp.partition, len(state.packed), checkpoint, committed)
+        # Before the first fold: from here a previous owner still running cannot write the
+        # checkpoint, nor any chunk this owner rewrites.
+        state.epoch = await self.snapshots.claim(tp.partition, state.epoch)
         if state.position is None:  # never snapshotted: the whole log is the state
             state.position = (await consumer.beginning_offsets([tp]))[tp]
         # An explicit position: aiokafka would otherwise start at the committed offset.
@@ -224,12 +227,28 @@ class PartitionProcessor:
             try:
                 with self.metrics.flush.labels(self.config.name).time():
                     await self.snapshots.write(capture)
+            except Fenced:
+                await self._give_up(TopicPartition(self.config.input_topic, capture.partition))
             except Exception:
                 log.warning("snapshot write failed; retried at the next flush", exc_info=True,
                             extra={"partition": capture.partition})
                 state = owned.get(TopicPartition(self.config.input_topic, capture.partition))
                 if state is not None:
                     state.dirty.update(capture.chunk_numbers)
+
+    async def _give_up(self, tp: TopicPartition) -> None:
+        """A newer owner claimed the partition (this instance was paused or cut off past its
+        session): stop owning it, fold nothing more into it and write none of it. The group
+        hands it back, if ever, through a rebalance and a fresh load."""
+        log.warning("partition %d fenced: a newer owner claimed its snapshot", tp.partition)
+        async with self._batch_lock:
+            self.owned.pop(tp, None)
+            self._standby.pop(tp, None)
+            await self._committer().close(tp)
+            self.metrics.owned.labels(self.config.name).set(len(self.owned))
+            consumer = self._running()
+            if tp in consumer.assignment():
+                consumer.pause(tp)
 
     async def _flush_forever(self) -> None:
         while True:
@@ -243,7 +262,7 @@ class PartitionProcessor:
 
     def state_of(self, entity_id: str) -> Any:
         for state in self.owned.values():
-            if (entity := state.entities.get(entity_id)) is not None:
+            if (entity := state.entity(entity_id)) is not None:
                 return entity.state
         return None
 
