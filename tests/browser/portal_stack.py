@@ -3,9 +3,10 @@ a simulated Apple fleet and an Android Management API stand-in in this test proc
 
 Everything lives in an org of its own (`web<random>`): the permission-service seeds its demo
 users there (alice full access, bob read access, carol none, admin), so runs never see each
-other's users or devices on a shared broker. Devices: five supervised iPhones (two alice's,
-one bob's, two linked to no one: one for the CSV import, one for the sspctl examples) and one
-fully managed Android phone (alice's).
+other's users or devices on a shared broker. Devices: six supervised iPhones (two alice's,
+one bob's, three linked to no one: one for the CSV import, one for the sspctl examples, one
+that the retire test links to a user of its own and removes from management) and one fully
+managed Android phone (alice's).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def demo_env(demo: DemoOrg) -> dict[str, str]:
             "SSP_ANDROID_ORG": demo.org}
 
 
-def _start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
+def start_services(start: StartService, demo: DemoOrg, fleet: AppleFleet,
                     amapi: AmapiStandIn, device_port: int) -> ServiceProcess:
     """All four at once; then each one's readiness. Returns the gateway."""
     env = demo_env(demo)
@@ -79,7 +80,7 @@ async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[D
         await fleet.start(enroll=False)
         try:
             # In a thread: the fleet's APNs and the AMAPI stand-in answer on this loop meanwhile.
-            gateway = await asyncio.to_thread(_start_services, start, demo, fleet, amapi,
+            gateway = await asyncio.to_thread(start_services, start, demo, fleet, amapi,
                                               device_port)
             demo.url = gateway.url
             await wait_until_caught_up(demo, bootstrap)

@@ -123,3 +123,16 @@ def test_a_status_said_to_change_nothing_changes_nothing(action, state):
     if state is S.ACKNOWLEDGED or action is Action.WIPE:
         assert can_change_device(event)
 
+
+
+def test_an_acknowledged_retire_leaves_the_device_no_longer_managed():
+    managed = device(enrolled=True, enrolled_at=T0 - timedelta(days=3), lost_mode=True)
+    for pending in (S.AUTHORIZED, S.QUEUED, S.SENT, S.FAILED, S.EXPIRED):
+        assert apply_command_status(managed, status("retire", pending)).enrolled
+    retired = apply_command_status(managed, status("retire"))
+    assert not retired.enrolled and not retired.lost_mode and retired.wipe_state == "none"
+
+
+def test_a_retire_answered_before_a_re_enrollment_does_not_unenroll_it():
+    reenrolled = device(enrolled=True, enrolled_at=T0 + timedelta(minutes=5))
+    assert apply_command_status(reenrolled, status("retire")).enrolled

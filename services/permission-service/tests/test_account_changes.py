@@ -149,9 +149,10 @@ def test_grant_and_revoke_roles(now: datetime):
     granted = grant_roles(account, [FULL_ACCESS_ROLE_ID, READ_ACCESS_ROLE_ID], roles=ROLES,
                           actor=ADMIN, now=now)
     assert audit(granted).action == "granted_roles"
-    # Every permission but the two no built-in self-service role holds.
+    # Every permission but the three no built-in self-service role holds.
     assert set(snapshot(granted).permissions) == {
-        p for p in Permission if p not in {Permission.ADMIN, Permission.INTEGRATION}}
+        p for p in Permission
+        if p not in {Permission.ADMIN, Permission.INTEGRATION, Permission.RETIRE}}
     assert not grant_roles(granted.account, [READ_ACCESS_ROLE_ID], roles=ROLES, actor=ADMIN,
                            now=now).changed
     revoked = revoke_roles(granted.account, [FULL_ACCESS_ROLE_ID], roles=ROLES, actor=ADMIN,

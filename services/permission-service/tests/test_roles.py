@@ -29,7 +29,10 @@ def test_builtin_templates_have_fixed_ids_names_and_permissions():
     full, read, admin = (BUILTIN_BY_ID[i] for i in (
         FULL_ACCESS_ROLE_ID, READ_ACCESS_ROLE_ID, ADMIN_ROLE_ID))
     assert full.name == "Self service portal - full access"
-    assert full.permissions == SELF_SERVICE_PERMISSIONS
+    # Every self-service permission but removing a device from management, which an admin
+    # grants through a custom role (issue 19).
+    assert full.permissions == SELF_SERVICE_PERMISSIONS - {Permission.RETIRE}
+    assert Permission.RETIRE not in full.permissions
     assert read.name == "Self service portal - read access"
     assert read.permissions == {Permission.VIEW}
     assert admin.permissions == {Permission.ADMIN}

@@ -37,7 +37,7 @@ def require_available(device, permissions, action, params=None):
 def test_supervised_iphone_with_every_permission():
     available = action_availability(snapshot(ManagementMode.IOS_SUPERVISED), ALL)
     assert set(available.allowed) == {A.ENABLE_LOST_MODE, A.WIPE, A.LOCK, A.RESET_PASSCODE,
-                                      A.REFRESH}
+                                      A.REFRESH, A.RETIRE}
     assert available.unavailable[A.LOCATE].code == "state.not_in_lost_mode"
     assert available.unavailable[A.DISABLE_LOST_MODE].code == "state.not_in_lost_mode"
 

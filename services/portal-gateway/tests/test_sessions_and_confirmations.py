@@ -65,6 +65,7 @@ def test_confirmation_is_stored_hashed_and_bound(now):
 
 def test_only_destructive_actions_take_confirmations():
     assert c.needs_confirmation(Action.WIPE) and c.needs_confirmation(Action.RESET_PASSCODE)
+    assert c.needs_confirmation(Action.RETIRE)  # final for the portal: no command reaches it after
     assert not c.needs_confirmation(Action.LOCK)
     with pytest.raises(Forbidden):
         c.require_confirmable(Action.LOCK)

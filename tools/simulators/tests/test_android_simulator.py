@@ -86,6 +86,27 @@ def _finish(state: AmapiState, name: str, body: dict[str, Any]) -> dict[str, Any
     return operation.resource()
 
 
+def test_relinquish_ownership_frees_a_company_owned_work_profile_device() -> None:
+    state, name = _state(DeviceKind.WORK_PROFILE_COMPANY)
+    done = _finish(state, name, {"type": "RELINQUISH_OWNERSHIP"})
+    assert "errorCode" not in done["metadata"] and "error" not in done
+    assert name in state.removed and name not in state.devices  # Google deletes the record
+    assert [(e.command_type, e.outcome) for e in state.effects[name]] == [
+        ("RELINQUISH_OWNERSHIP", "SUCCESS")]
+
+
+@pytest.mark.parametrize(("kind", "api_level", "error"), [
+    (DeviceKind.WORK_PROFILE_PERSONAL, 34, "MANAGEMENT_MODE"),
+    (DeviceKind.FULLY_MANAGED, 34, "MANAGEMENT_MODE"),
+    (DeviceKind.WORK_PROFILE_COMPANY, 25, "API_LEVEL"),
+])
+def test_relinquish_ownership_only_where_android_offers_it(kind, api_level, error) -> None:
+    state, name = _state(kind, api_level=api_level)
+    assert _finish(state, name, {"type": "RELINQUISH_OWNERSHIP"})["metadata"]["errorCode"] == \
+        error
+    assert name in state.devices
+
+
 def test_operations_finish_after_the_delay() -> None:
     clock = Clock()
     state, name = _state(DeviceKind.FULLY_MANAGED, completion_delay_s=5, clock=clock)

@@ -178,3 +178,31 @@ def test_unknown_and_malformed_commands(iphone: SimulatedDevice) -> None:
     assert _error_code(unknown) == 12021
     assert answer(iphone, {"Command": {}}).report["Status"] == "CommandFormatError"
     assert idle_report(iphone) == {"UDID": iphone.udid, "Status": "Idle"}
+
+
+def _remove(device: SimulatedDevice, identifier: str | None) -> Any:
+    command = build_command("c-rm", Action.RETIRE, CommandParams(), Platform(device.platform),
+                            mdm_profile=identifier) if identifier else plistlib.dumps(
+        {"CommandUUID": "c-rm", "Command": {"RequestType": "RemoveProfile"}})
+    result = answer(device, plistlib.loads(command), now=NOW)
+    parse_report(plistlib.dumps(result.report))
+    return result
+
+
+@pytest.mark.parametrize("user_enrollment", [False, True])
+def test_removing_the_enrollment_profile_ends_management_after_the_answer(
+        mac: SimulatedDevice, user_enrollment: bool) -> None:
+    mac.user_enrollment = user_enrollment  # profile.remove.yaml: allowed in User Enrollment
+    result = _remove(mac, mac.mdm_profile_identifier)
+    assert result.report["Status"] == "Acknowledged" and result.unenroll_after_sending
+    assert not result.erase_after_sending
+    mac.state.enrolled = True
+    mac.remove_management()
+    assert not mac.state.enrolled and mac.unenroll_count == 1 and mac.wipe_count == 0
+
+
+def test_removing_another_profile_or_none_is_refused(iphone: SimulatedDevice) -> None:
+    other = _remove(iphone, "com.example.other")
+    assert other.report["Status"] == "Error" and not other.unenroll_after_sending
+    assert other.report["ErrorChain"][0]["ErrorDomain"] == "MCProfileErrorDomain"
+    assert _remove(iphone, None).report["Status"] == "CommandFormatError"

@@ -25,6 +25,7 @@ from command_dispatcher.windows.syncml import CONTENT_TYPE, parse_message
 from ssp_contracts.enums import Action
 from ssp_simulators.windows import SessionError, WindowsFleet, new_laptop, run_session
 from ssp_simulators.windows.answers import Responder
+from ssp_simulators.windows.device import DEFAULT_PROVIDER_ID
 from ssp_simulators.windows.syncml import DeviceMessage, ServerCommand, ServerMessage
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -64,7 +65,7 @@ class TinyServer:
         for settled in settle(message, awaiting):
             self.outcomes[settled.command_id] = settled
             awaiting[:] = [s for s in awaiting if s.command_id != settled.command_id]
-        answer = reply(message, self.queues.pop(device_id, []))
+        answer = reply(message, self.queues.pop(device_id, []), provider_id=DEFAULT_PROVIDER_ID)
         awaiting.extend(answer.sent)
         self.outcomes |= {refused.command_id: refused for refused in answer.refused}
         return Response(answer.body, media_type=CONTENT_TYPE)
@@ -127,6 +128,29 @@ async def test_wipe_resets_the_device_and_ends_its_sessions() -> None:
         assert await run_session(device, client, url) is None
     assert server.outcomes["c-wipe"].result.outcome == "acknowledged"
     assert (device.wiped, device.wipe_node) == (True, "doWipeProtected")
+
+
+async def test_dmclient_unenroll_ends_management_but_keeps_the_device() -> None:
+    server, device = TinyServer(), new_laptop(random.Random(5))
+    server.queue(device.device_id, ("c-retire", Action.RETIRE))
+    async with world(server) as (client, url):
+        report = await run_session(device, client, url)
+        assert report is not None and not report.wiped
+        assert await run_session(device, client, url) is None  # no session after it
+    assert server.outcomes["c-retire"].result.outcome == "acknowledged"
+    assert device.unenrolled and device.unenrolled_by_server and not device.wiped
+    assert [(e.verb, e.target, e.code) for e in device.history] == [
+        ("Exec", f"./Vendor/MSFT/DMClient/Provider/{DEFAULT_PROVIDER_ID}/Unenroll", "200")]
+
+
+async def test_unenroll_for_another_provider_is_not_found() -> None:
+    server, device = TinyServer(), new_laptop(random.Random(6))
+    device.provider_id = "other-mdm"
+    server.queue(device.device_id, ("c-retire", Action.RETIRE))
+    async with world(server) as (client, url):
+        await run_session(device, client, url)
+    assert server.outcomes["c-retire"].result.outcome == "failed"
+    assert not device.unenrolled and device.history[0].code == "404"
 
 
 async def test_failures_come_back_with_reasons() -> None:

@@ -40,6 +40,10 @@ _NOT = {
     # LockAndRecoverPIN needs Microsoft's PIN reset service: no documented desktop PIN reset.
     "passcode_windows": "A Windows PC's PIN cannot be reset through MDM (Microsoft documents "
                         "it for Windows 10 Mobile only).",
+    # AMAPI's deprovisioning guide: devices.delete and WIPE factory-reset a company-owned
+    # device, and RELINQUISH_OWNERSHIP is for devices with a work profile only.
+    "retire_android_fully_managed": "A fully managed Android device cannot leave management "
+                                    "without a factory reset: wipe it instead.",
 }
 
 _UNSUPPORTED: dict[tuple[Action, ManagementMode], str] = {}
@@ -72,6 +76,25 @@ _UNSUPPORTED[(A.RESET_PASSCODE, M.WINDOWS)] = "passcode_windows"
 _UNSUPPORTED[(A.WIPE, M.MACOS_USER_ENROLLMENT)] = "wipe_user_enrollment"
 _UNSUPPORTED[(A.LOCK, M.MACOS_USER_ENROLLMENT)] = "lock_macos_user_enrollment"
 _UNSUPPORTED[(A.RESET_PASSCODE, M.MACOS_USER_ENROLLMENT)] = "passcode_macos"
+_UNSUPPORTED[(A.RETIRE, M.ANDROID_FULLY_MANAGED)] = "retire_android_fully_managed"
+
+# What removing a device from management takes away, per mode (the rest of the device stays).
+_RETIRE_APPLE = ("Removes the management profile and what it installed (work apps, their "
+                 "data, settings); everything else stays on the device.")
+_RETIRE_NOTES: dict[ManagementMode, str] = {
+    M.IOS_SUPERVISED: _RETIRE_APPLE,
+    M.IOS_DEVICE_ENROLLMENT: _RETIRE_APPLE,
+    M.IOS_USER_ENROLLMENT: _RETIRE_APPLE,
+    M.MACOS: _RETIRE_APPLE,
+    M.MACOS_USER_ENROLLMENT: _RETIRE_APPLE,
+    M.ANDROID_WORK_PROFILE_PERSONAL:
+        "Removes the work profile with its apps and data; personal data stays.",
+    M.ANDROID_WORK_PROFILE_COMPANY:
+        "Removes the work profile; the device becomes personally owned and keeps its "
+        "personal apps and data.",
+    M.WINDOWS: ("Removes the work account's management: its policies, certificates and work "
+                "apps; your files stay."),
+}
 
 _NOTES: dict[tuple[Action, ManagementMode], str] = {
     (A.WIPE, M.ANDROID_WORK_PROFILE_PERSONAL):
@@ -82,6 +105,7 @@ _NOTES: dict[tuple[Action, ManagementMode], str] = {
         "Removes the passcode; set a new one on the device.",
     (A.LOCK, M.MACOS): "Locks the Mac with a 6-digit PIN that unlocks it again.",
     (A.WIPE, M.MACOS): "Needs a 6-digit PIN that unlocks the Mac after the erase.",
+    **{(A.RETIRE, mode): note for mode, note in _RETIRE_NOTES.items()},
 }
 
 

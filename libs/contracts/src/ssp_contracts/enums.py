@@ -38,6 +38,10 @@ class Action(StrEnum):
     LOCK = "lock"
     RESET_PASSCODE = "reset_passcode"
     REFRESH = "refresh"
+    # Remove the device from management without wiping it (Intune's "retire"): Apple
+    # RemoveProfile of the enrollment profile, Android devices.delete or RELINQUISH_OWNERSHIP,
+    # Windows DMClient Unenroll.
+    RETIRE = "retire"
 
 
 class CommandStatus(StrEnum):
@@ -74,6 +78,7 @@ class Permission(StrEnum):
     WIPE = "ssp.wipe"
     LOCK = "ssp.lock"
     RESET_PASSCODE = "ssp.reset_passcode"
+    RETIRE = "ssp.retire"
     ADMIN = "admin"
     # Lets another system (not the portal) wipe or reset the passcode in this account's name;
     # in no built-in role, and no self-service permission of its own.
@@ -82,6 +87,10 @@ class Permission(StrEnum):
 
 SELF_SERVICE_PERMISSIONS = frozenset(
     p for p in Permission if p.value.startswith("ssp.") and p is not Permission.INTEGRATION)
+# The built-in "Self service portal - full access" template. Removing a device from management
+# is not in it: an admin grants `ssp.retire` through a custom role where the org wants it
+# (Intune and Google likewise let admins switch device removal off).
+FULL_ACCESS_PERMISSIONS = SELF_SERVICE_PERMISSIONS - {Permission.RETIRE}
 
 # The permission each action needs. Refreshing details is part of viewing one's device.
 ACTION_PERMISSION: dict[Action, Permission] = {
@@ -92,6 +101,7 @@ ACTION_PERMISSION: dict[Action, Permission] = {
     Action.LOCK: Permission.LOCK,
     Action.RESET_PASSCODE: Permission.RESET_PASSCODE,
     Action.REFRESH: Permission.VIEW,
+    Action.RETIRE: Permission.RETIRE,
 }
 
 

@@ -29,9 +29,11 @@ from ssp_contracts.enums import ACTION_PERMISSION, Action, ManagementMode, Permi
 # `CommandRequested.source` of a request the portal made. Only a request the gateway signed
 # counts as one; any other is an integration request (see `DESTRUCTIVE_ACTIONS`).
 PORTAL_SOURCE = "portal"
-# Actions that destroy data or lock the owner out: from any system but the portal they need
-# `Permission.INTEGRATION` on the requesting account, besides the action's own permission.
-DESTRUCTIVE_ACTIONS: frozenset[Action] = frozenset({Action.WIPE, Action.RESET_PASSCODE})
+# Actions that destroy data, lock the owner out or end management (no later command reaches
+# the device): from any system but the portal they need `Permission.INTEGRATION` on the
+# requesting account, besides the action's own permission.
+DESTRUCTIVE_ACTIONS: frozenset[Action] = frozenset(
+    {Action.WIPE, Action.RESET_PASSCODE, Action.RETIRE})
 
 # Every refusal code of the rules below and the words shown with it. The capability matrix
 # adds its own `unsupported.*` and `state.*` codes with their words.
@@ -45,8 +47,8 @@ REASONS: dict[str, str] = {
     "device.unenrolled": "The device is no longer managed.",
     "permission.missing": "Your account is not allowed to do this.",
     "integration.permission_missing":
-        "Wiping a device or resetting its passcode from another system needs the "
-        "'ssp.integration' permission on the requesting account.",
+        "Wiping a device, resetting its passcode or removing it from management from another "
+        "system needs the 'ssp.integration' permission on the requesting account.",
     "params.not_accepted": "The action does not use this parameter.",
     "params.message_or_phone_required":
         "Lost mode needs a message or a phone number to show on the screen.",
@@ -64,6 +66,7 @@ ACCEPTED_PARAMS: dict[Action, frozenset[str]] = {
     Action.LOCK: frozenset({"message", "phone_number", "pin"}),
     Action.RESET_PASSCODE: frozenset(),
     Action.REFRESH: frozenset(),
+    Action.RETIRE: frozenset(),
 }
 
 

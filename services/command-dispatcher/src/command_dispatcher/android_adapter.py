@@ -22,6 +22,7 @@ from ssp_contracts.enums import Action, CommandStatus, ManagementMode, Platform,
 
 from command_dispatcher.adapters import Refusal
 from command_dispatcher.android.client import AmapiClient
+from command_dispatcher.android.commands import retire_by_delete
 from command_dispatcher.android.errors import Unsupported
 from command_dispatcher.android_delivery import AndroidDelivery, claim_of
 from command_dispatcher.android_reports import AndroidReports
@@ -55,7 +56,9 @@ class AndroidAdapter:
             raise Refusal("config.no_gateway_key", "A new passcode cannot reach its owner "
                           "safely: no gateway key is configured to seal it to.")
         try:
-            await self.reports.device(request.device_id)
+            device = await self.reports.device(request.device_id)
+            if request.action is Action.RETIRE:  # never a delete that would factory-reset it
+                retire_by_delete(ManagementMode(device.management_mode))
         except Unsupported as exc:
             raise Refusal(exc.code, exc.message) from exc
 

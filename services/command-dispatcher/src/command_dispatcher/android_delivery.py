@@ -21,13 +21,19 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from ssp_contracts.commands import CommandParams, CommandResult
-from ssp_contracts.enums import Action, CommandStatus
+from ssp_contracts.enums import Action, CommandStatus, ManagementMode
 from ssp_runtime.failpoints import failpoint
 from ssp_runtime.sealing import seal_secret
 
 from command_dispatcher.android.backoff import Backoff, fits_before
 from command_dispatcher.android.client import AmapiClient
-from command_dispatcher.android.commands import command_body, interpret_operation, wipe_reason
+from command_dispatcher.android.commands import (
+    RETIRE_REASON,
+    command_body,
+    interpret_operation,
+    retire_by_delete,
+    wipe_reason,
+)
 from command_dispatcher.android.errors import AmapiError, AmapiTransientError, AndroidError
 from command_dispatcher.android.operations import OperationOutcome, to_command_result
 from command_dispatcher.android_reports import AndroidReports
@@ -38,6 +44,10 @@ log = logging.getLogger(__name__)
 ACCEPTED_BY_GOOGLE = "accepted_by_google"  # platform_status of a wipe done by devices.delete
 ACCEPTED_BY_GOOGLE_REASON = ("Google accepted the deletion; the device wipes itself the next "
                              "time it reaches Google.")
+RETIRED_BY_GOOGLE_REASON = ("Google deleted the device from management; its work profile is "
+                            "removed the next time it reaches Google.")
+# Actions whose acknowledgement means the device left management.
+_ENDS_MANAGEMENT = frozenset({Action.WIPE, Action.RETIRE})
 T = TypeVar("T")
 S = CommandStatus
 _STATUS = {"acknowledged": S.ACKNOWLEDGED, "failed": S.FAILED, "expired": S.EXPIRED,
@@ -159,6 +169,18 @@ class AndroidDelivery:
             await self._finish(cmd, S.ACKNOWLEDGED, reason=ACCEPTED_BY_GOOGLE_REASON,
                                result=CommandResult(platform_status=ACCEPTED_BY_GOOGLE))
             return
+        if cmd.action is Action.RETIRE and retire_by_delete(
+                ManagementMode(device.management_mode)):
+            await self._claim(queued)
+            await self._call(cmd, lambda: self.amapi.delete_device(device.name,
+                                                                   wipe_reason=RETIRE_REASON),
+                             renew=lambda delay: self._claim(queued, delay))
+            # No wipeDataFlags: on a personally owned device the delete removes the work
+            # profile only. Google forgets the device at once, so it is no longer managed now.
+            await self.reports.gone(cmd.device_id)
+            await self._finish(cmd, S.ACKNOWLEDGED, reason=RETIRED_BY_GOOGLE_REASON,
+                               result=CommandResult(platform_status=ACCEPTED_BY_GOOGLE))
+            return
         built = command_body(cmd.action, params)
         assert built is not None  # only refresh has no command
         sealed = None
@@ -211,7 +233,7 @@ class AndroidDelivery:
         result = to_command_result(outcome)
         if status is S.ACKNOWLEDGED and sealed is not None:
             result = result.model_copy(update={"sealed_secret": sealed})
-        if status is S.ACKNOWLEDGED and cmd.action is Action.WIPE:
+        if status is S.ACKNOWLEDGED and cmd.action in _ENDS_MANAGEMENT:
             await self.reports.gone(cmd.device_id)
         code = f"amapi.{outcome.platform_status.lower()}" if outcome.platform_status else None
         await self._finish(cmd, status, code if status is not S.ACKNOWLEDGED else None,

@@ -83,7 +83,8 @@ class Dispatcher:
         android, android_sync = _android(settings, commands, android_devices, sealing_key,
                                          amapi_metrics, amapi_http)
         windows_devices = WindowsDeviceStore(service.db, service.outbox, SERVICE)
-        windows = WindowsAdapter(windows_devices, wipe_node=settings.windows_wipe_node)
+        windows = WindowsAdapter(windows_devices, wipe_node=settings.windows_wipe_node,
+                                 provider_id=settings.provider_id())
         adapters: dict[PlatformFamily, PlatformAdapter] = {
             PlatformFamily.APPLE: apple, PlatformFamily.ANDROID: android,
             PlatformFamily.WINDOWS: windows}
@@ -120,14 +121,16 @@ class Dispatcher:
             identity=_identity(settings), default_org=settings.default_org,
             max_body_bytes=settings.max_device_body_bytes, clock=utc_now, refusals=refusals,
             contacts=contacts, demo_mode=settings.demo_mode,
-            erase_options=settings.apple_erase_options, ca_orgs=settings.identity_ca_orgs)
+            erase_options=settings.apple_erase_options, ca_orgs=settings.identity_ca_orgs,
+            mdm_profiles=settings.mdm_profile_identifiers())
         windows_endpoints = WindowsEndpoints(
             devices=windows_devices, cert_header=settings.windows_cert_header,
             trust=_windows_trust(settings), org_from_query=settings.demo_mode,
             default_org=settings.default_org, max_body_bytes=settings.max_device_body_bytes,
             clock=utc_now, refusals=refusals, contacts=contacts, session=WindowsSession(
                 commands=commands, devices=windows_devices, intake=intake,
-                wipe_node=settings.windows_wipe_node, clock=utc_now))
+                wipe_node=settings.windows_wipe_node, provider_id=settings.provider_id(),
+                clock=utc_now))
         self.service = service
         self.intake = intake
         self.ops = service.asgi()

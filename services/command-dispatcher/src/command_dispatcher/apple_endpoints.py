@@ -85,7 +85,8 @@ class AppleEndpoints:
                  refusals: DeviceRefusals, contacts: ContactReports,
                  demo_mode: bool = False,
                  erase_options: dict[str, EraseOptions] | None = None,
-                 ca_orgs: dict[str, str] | None = None) -> None:
+                 ca_orgs: dict[str, str] | None = None,
+                 mdm_profiles: tuple[str | None, dict[str, str]] = (None, {})) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
@@ -98,6 +99,8 @@ class AppleEndpoints:
         self.contacts = contacts
         self.demo_mode = demo_mode
         self.erase_options = erase_options or {}
+        # The enrollment profile's PayloadIdentifier (retire removes it): default, per org.
+        self.mdm_profile, self.mdm_profiles = mdm_profiles
         self.ca_orgs = {k.lower().replace(":", ""): v for k, v in (ca_orgs or {}).items()}
 
     def routes(self) -> list[Route]:
@@ -164,6 +167,11 @@ class AppleEndpoints:
         known = await self.devices.get(msg.device_identifier)
         if isinstance(msg, Authenticate):
             await self._authenticate(msg, who, known, org)
+            return Response(status_code=200)
+        if isinstance(msg, CheckOut) and known is not None and not known.enrolled \
+                and known.fingerprint == who.fingerprint:
+            # The CheckOut that follows a retire (RemoveProfile): the device already counts
+            # as gone, and an answer other than 200 would only make it retry.
             return Response(status_code=200)
         device = _pinned(known, who)
         if isinstance(msg, TokenUpdate):
@@ -271,6 +279,12 @@ class AppleEndpoints:
             await self.devices.report_wiped(device.udid)
         await self._save(cmd, status, result=result,
                          reason_code="device_error" if errors else None, reason=reason)
+        if cmd.action is Action.RETIRE and status is CommandStatus.ACKNOWLEDGED:
+            # The enrollment profile is gone with this answer: the device will not connect
+            # again (its CheckOut, if the profile asks for one, may follow or not), so it is
+            # reported unenrolled now and its push token, dead with the profile, dropped.
+            await self._check_out(device)
+            await self.devices.drop_push_token(device.udid)
 
     async def _report_inventory(self, device: AppleDevice, rep: results.Report) -> None:
         responses = rep.values.get("QueryResponses") or {}
@@ -304,7 +318,8 @@ class AppleEndpoints:
                     cmd.command_id, cmd.action, _params(doc), Platform(device.platform),
                     unlock_token=await self.devices.unlock_token(device.device_id)
                     if cmd.action is Action.RESET_PASSCODE else None,
-                    erase=self.erase_options.get(device.org_id))
+                    erase=self.erase_options.get(device.org_id),
+                    mdm_profile=self.mdm_profiles.get(device.org_id, self.mdm_profile))
             except AppleMdmError as exc:
                 await self._save(cmd, CommandStatus.FAILED, reason_code=exc.code,
                                  reason=exc.message)

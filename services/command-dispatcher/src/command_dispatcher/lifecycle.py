@@ -36,6 +36,7 @@ DEFAULT_TTL: dict[Action, timedelta] = {
     Action.RESET_PASSCODE: timedelta(minutes=15),
     Action.REFRESH: timedelta(minutes=15),
     Action.WIPE: timedelta(hours=24),
+    Action.RETIRE: timedelta(hours=24),  # like a wipe, it waits for a device that is away
 }
 
 PENDING = frozenset({S.QUEUED, S.SENT})

@@ -13,8 +13,8 @@ from ssp_runtime.signing import AUTHORIZATIONS, Verifier, verifier_from_settings
 
 from command_dispatcher.android.client import DEFAULT_BASE_URL
 from command_dispatcher.android.quota import DEFAULT_PERIOD_S, DEFAULT_REQUESTS
-from command_dispatcher.apple.commands import EraseOptions
-from command_dispatcher.windows.commands import DEFAULT_WIPE, WIPE_NODES
+from command_dispatcher.apple.commands import DEMO_MDM_PROFILE_IDENTIFIER, EraseOptions
+from command_dispatcher.windows.commands import DEFAULT_WIPE, DEMO_PROVIDER_ID, WIPE_NODES
 from command_dispatcher.windows.identity import DEFAULT_CERT_HEADER
 
 SERVICE = "command-dispatcher"
@@ -48,6 +48,13 @@ class Settings(ServiceSettings):
     apple_erase_options: dict[str, EraseOptions] = Field(
         default_factory=dict, description='EraseDevice options per org for iPhones and iPads, '
         'e.g. {"acme": {"preserve_data_plan": true, "disallow_proximity_setup": true}}')
+    apple_mdm_profile_identifier: str | None = Field(
+        None, description="PayloadIdentifier of the enrollment (MDM) profile Apple devices "
+        "install: retire sends RemoveProfile with it. Unset: retire fails on Apple devices; "
+        f"demo mode, when unset: {DEMO_MDM_PROFILE_IDENTIFIER} (the simulator's)")
+    apple_mdm_profile_identifiers: dict[str, str] = Field(
+        default_factory=dict, description="The enrollment profile's PayloadIdentifier per org "
+        'where an org has its own, e.g. {"acme": "com.acme.mdm"}')
     max_device_body_bytes: int = Field(1024 * 1024, description="Largest device request body")
     contact_report_s: float = Field(
         60.0, ge=0, description="A device's \"last contact\" is reported at most this often "
@@ -104,6 +111,10 @@ class Settings(ServiceSettings):
         None, description="PEM bundle of the CAs that issue Windows device certificates (CN = "
         "DeviceID). Required outside demo mode; demo mode, when unset: any certificate, "
         "pinned at the device's first session")
+    windows_provider_id: str | None = Field(
+        None, description="The ProviderID Windows devices were enrolled with: retire executes "
+        "DMClient/Provider/<ProviderID>/Unenroll. Unset: retire fails on Windows devices; "
+        f"demo mode, when unset: {DEMO_PROVIDER_ID} (the simulator's)")
     windows_wipe_node: str = Field(
         DEFAULT_WIPE, description=f"RemoteWipe node used for wipe: one of {sorted(WIPE_NODES)}")
 
@@ -119,6 +130,16 @@ class Settings(ServiceSettings):
         if self.gateway_public_key:
             return key_from_setting(self.gateway_public_key, "SSP_GATEWAY_PUBLIC_KEY")
         return demo_public_key() if self.demo_mode else None
+
+    def mdm_profile_identifiers(self) -> tuple[str | None, dict[str, str]]:
+        """The enrollment profile's PayloadIdentifier: the default, and per org."""
+        default = self.apple_mdm_profile_identifier or (
+            DEMO_MDM_PROFILE_IDENTIFIER if self.demo_mode else None)
+        return default, dict(self.apple_mdm_profile_identifiers)
+
+    def provider_id(self) -> str | None:
+        """The Windows enrollment's ProviderID (None: retire is refused on Windows)."""
+        return self.windows_provider_id or (DEMO_PROVIDER_ID if self.demo_mode else None)
 
     def authorization_verifier(self) -> Verifier:
         return verifier_from_settings(self.authorization_trusted_keys,

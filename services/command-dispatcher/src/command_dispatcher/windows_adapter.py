@@ -22,13 +22,16 @@ from command_dispatcher.windows.errors import Unsupported
 class WindowsAdapter:
     family = PlatformFamily.WINDOWS
 
-    def __init__(self, devices: WindowsDeviceStore, *, wipe_node: str) -> None:
+    def __init__(self, devices: WindowsDeviceStore, *, wipe_node: str,
+                 provider_id: str | None = None) -> None:
         self.devices = devices
         self.wipe_node = wipe_node
+        self.provider_id = provider_id
 
     async def check(self, request: CommandAuthorized) -> None:
         try:  # building is pure and cheap: the surest test of "is there an OMA-DM command"
-            build_commands(request.action, itertools.count(1), wipe=self.wipe_node)
+            build_commands(request.action, itertools.count(1), wipe=self.wipe_node,
+                           provider_id=self.provider_id)
         except Unsupported as exc:
             raise Refusal(exc.code, exc.message) from exc
         device = await self.devices.get(request.device_id)

@@ -40,11 +40,12 @@ RESENT = ("session_interrupted", "Sent again: the device's last session ended be
 class WindowsSession:
     def __init__(self, *, commands: CommandStore, devices: WindowsDeviceStore,
                  intake: CommandIntake, wipe_node: str,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], provider_id: str | None = None) -> None:
         self.commands = commands
         self.devices = devices
         self.intake = intake
         self.wipe_node = wipe_node
+        self.provider_id = provider_id
         self.clock = clock
 
     async def queue_inventory(self, device: WindowsDevice) -> None:
@@ -73,7 +74,7 @@ class WindowsSession:
         queued = {c.command_id: c for c, _ in await self._pending(device)
                   if c.status is S.QUEUED}
         answer = reply(message, [PendingCommand(c.command_id, c.action) for c in queued.values()],
-                       wipe=self.wipe_node)
+                       wipe=self.wipe_node, provider_id=self.provider_id)
         for out in answer.sent:
             await self._save(queued[out.command_id], S.SENT, {"windows": to_record(out)})
         for refused in answer.refused:
@@ -85,13 +86,15 @@ class WindowsSession:
         """The device left management (Alert 1226): it is reported `unenrolled`, whatever it
         still had queued is canceled, and the answer carries Statuses only, so no command
         reaches a device that is removing its enrollment."""
-        now = self.clock()
+        await self._left_management(device)
+        return reply(message, []).body
+
+    async def _left_management(self, device: WindowsDevice) -> None:
         await self.devices.unenroll(device.device_id, report(
             DeviceReportKind.UNENROLLED, org_id=device.org_id, device_id=device.device_id,
-            platform=Platform.WINDOWS, mode=ManagementMode.WINDOWS, now=now))
+            platform=Platform.WINDOWS, mode=ManagementMode.WINDOWS, now=self.clock()))
         for cmd, _ in await self._pending(device):
             await self._save(cmd, S.CANCELED, {"windows": None}, *UNENROLLED)
-        return reply(message, []).body
 
     async def _settle(self, device: WindowsDevice, cmd: Command, outcome: WindowsOutcome,
                       failure_code: str) -> None:
@@ -106,6 +109,10 @@ class WindowsSession:
         await self._save(cmd, S.ACKNOWLEDGED if acknowledged else S.FAILED, None,
                          None if acknowledged else failure_code, outcome.reason,
                          result=outcome.to_command_result())
+        if acknowledged and cmd.action is Action.RETIRE:
+            # The device accepted DMClient's Unenroll: it removes its enrollment at the end of
+            # this session and opens no other, so it is no longer managed from here on.
+            await self._left_management(device)
 
     async def _pending(self, device: WindowsDevice) -> list[tuple[Command, dict[str, Any]]]:
         return await self.commands.pending_for_device(device.device_id)

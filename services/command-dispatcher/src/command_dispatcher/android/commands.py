@@ -16,8 +16,8 @@ from command_dispatcher.android.errors import InvalidParameters, Unsupported
 from command_dispatcher.android.operations import OperationOutcome, interpret_operation
 
 __all__ = [
-    "WIPE_DATA_FLAGS", "AmapiCommand", "OperationOutcome", "build_command", "command_body",
-    "interpret_operation", "new_passcode", "wipe_reason",
+    "RETIRE_REASON", "WIPE_DATA_FLAGS", "AmapiCommand", "OperationOutcome", "build_command",
+    "command_body", "interpret_operation", "new_passcode", "retire_by_delete", "wipe_reason",
 ]
 
 DEFAULT_PASSCODE_DIGITS = 6  # Android 14 refuses numeric passwords shorter than 6 (AMAPI-disc)
@@ -26,6 +26,7 @@ WIPE_DATA_FLAGS = frozenset(
 )
 MAX_WIPE_REASON = 200  # AMAPI WipeParams.wipeReason limit
 DEFAULT_WIPE_REASON = "This device was wiped at its owner's request."
+RETIRE_REASON = "This device was removed from management at its owner's request."
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,23 @@ def _wipe(params: CommandParams, flags: Sequence[str]) -> dict[str, Any]:
     return {"type": "WIPE", "wipeParams": wipe_params}
 
 
+def retire_by_delete(mode: ManagementMode) -> bool:
+    """How a device in `mode` leaves management without losing its owner's data (AMAPI's
+    deprovisioning guide): a personally owned device by devices.delete without wipeDataFlags,
+    which removes only its work profile; a company-owned one with a work profile by the
+    RELINQUISH_OWNERSHIP command (Android 8+), which removes the work profile, keeps the
+    personal profile and deletes the device record once acknowledged. Anything else (a fully
+    managed device: devices.delete and WIPE factory-reset it) is refused, whatever the
+    authorizer thought the mode was."""
+    if mode is ManagementMode.ANDROID_WORK_PROFILE_PERSONAL:
+        return True
+    if mode is ManagementMode.ANDROID_WORK_PROFILE_COMPANY:
+        return False
+    refused = capability(Action.RETIRE, mode)
+    raise Unsupported(refused.code or "unsupported.retire",
+                      refused.reason or f"{mode.value} cannot leave management without a wipe")
+
+
 def build_command(
     action: Action,
     params: CommandParams,
@@ -152,4 +170,6 @@ def command_body(
         return AmapiCommand({"type": "STOP_LOST_MODE", "stopLostModeParams": {}})
     if action is Action.WIPE:
         return AmapiCommand(_wipe(params, wipe_data_flags))
+    if action is Action.RETIRE:  # the company-owned case; see retire_by_delete
+        return AmapiCommand({"type": "RELINQUISH_OWNERSHIP"})
     raise Unsupported("unsupported.action", f"no AMAPI command for {action.value}")

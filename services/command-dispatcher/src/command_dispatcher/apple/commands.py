@@ -22,7 +22,12 @@ REQUEST_TYPE_OF_ACTION: dict[Action, str] = {
     Action.WIPE: "EraseDevice",
     Action.RESET_PASSCODE: "ClearPasscode",
     Action.REFRESH: "DeviceInformation",
+    Action.RETIRE: "RemoveProfile",
 }
+
+# PayloadIdentifier of the enrollment profile demo devices (the simulator's) install; outside
+# demo mode the operator names the one their devices got (SSP_APPLE_MDM_PROFILE_IDENTIFIER).
+DEMO_MDM_PROFILE_IDENTIFIER = "org.ssp.demo.mdm"
 
 # Everything the portal shows about a device, asked for in one DeviceInformation command.
 INVENTORY_QUERIES: tuple[str, ...] = (
@@ -81,9 +86,23 @@ def _mac_pin(params: CommandParams, platform: Platform) -> dict[str, Any]:
     return {"PIN": params.pin}
 
 
+def _remove_enrollment(mdm_profile: str | None) -> dict[str, Any]:
+    """RemoveProfile (profile.remove.yaml) naming the enrollment profile itself: the device
+    removes the MDM payload and everything installed through it (managed apps and their data,
+    profiles), then stops talking to this server; nothing else on it is touched. Allowed in
+    User Enrollment; needs the AllowInstallationRemoval access right."""
+    if not mdm_profile:
+        raise Unsupported(
+            "config.no_mdm_profile_identifier",
+            "the enrollment profile's PayloadIdentifier is not configured "
+            "(SSP_APPLE_MDM_PROFILE_IDENTIFIER); the device cannot be removed from management",
+        )
+    return {"Identifier": mdm_profile}
+
+
 def _payload(
     action: Action, params: CommandParams, platform: Platform, unlock_token: bytes | None,
-    erase: EraseOptions,
+    erase: EraseOptions, mdm_profile: str | None,
 ) -> dict[str, Any]:
     if action is Action.ENABLE_LOST_MODE:
         return _lost_mode(params)
@@ -101,6 +120,8 @@ def _payload(
         return {"UnlockToken": unlock_token}
     if action is Action.REFRESH:
         return {"Queries": list(INVENTORY_QUERIES)}
+    if action is Action.RETIRE:
+        return _remove_enrollment(mdm_profile)
     return {}  # DisableLostMode and DeviceLocation carry no payload
 
 
@@ -118,15 +139,18 @@ def build_command(
     platform: Platform,
     unlock_token: bytes | None = None,
     erase: EraseOptions | None = None,
+    mdm_profile: str | None = None,
 ) -> bytes:
     """The XML plist `{CommandUUID, Command: {RequestType, ...}}` for one portal action;
-    `erase`: the device's org's EraseDevice options."""
+    `erase`: the device's org's EraseDevice options; `mdm_profile`: the PayloadIdentifier of
+    the enrollment profile its org's devices install (for retire)."""
     if platform not in (Platform.IOS, Platform.MACOS):
         raise Unsupported("unsupported.platform", f"{platform.value} is not an Apple platform")
     if platform is Platform.MACOS and action in _IOS_ONLY:
         raise Unsupported("unsupported.macos", f"{action.value} does not exist on macOS")
     request_type = REQUEST_TYPE_OF_ACTION[action]
-    payload = _payload(action, params, platform, unlock_token, erase or EraseOptions())
+    payload = _payload(action, params, platform, unlock_token, erase or EraseOptions(),
+                       mdm_profile)
     return _command_plist(command_id, request_type, payload)
 
 

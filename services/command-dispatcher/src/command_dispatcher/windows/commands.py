@@ -13,8 +13,8 @@ from command_dispatcher.windows.messages import Command, Container, Item
 from command_dispatcher.windows.results import WindowsOutcome, interpret
 
 __all__ = [
-    "INVENTORY_NODES", "LOCATION_NODES", "WIPE_NODES", "BuiltCommand", "WindowsOutcome",
-    "build_commands", "interpret",
+    "DEMO_PROVIDER_ID", "INVENTORY_NODES", "LOCATION_NODES", "WIPE_NODES", "BuiltCommand",
+    "WindowsOutcome", "build_commands", "interpret", "unenroll_node",
 ]
 
 _REMOTE_WIPE = "./Device/Vendor/MSFT/RemoteWipe/"
@@ -25,6 +25,9 @@ WIPE_NODES = {
                  "doWipePersistUserData")
 }
 DEFAULT_WIPE = "doWipeProtected"
+# ProviderID of the demo enrollment (the simulator's); outside demo mode the operator names
+# the one their devices were enrolled with (SSP_WINDOWS_PROVIDER_ID).
+DEMO_PROVIDER_ID = "ssp-demo"
 LOCATION_NODES = tuple(
     f"./Vendor/MSFT/RemoteFind/Location/{name}"
     for name in ("Latitude", "Longitude", "Accuracy", "Altitude", "Age")
@@ -52,10 +55,29 @@ def _get(ids: Iterator[int], node: str) -> Command:
     return Command("Get", str(next(ids)), (Item(target=node),))
 
 
+def unenroll_node(provider_id: str) -> str:
+    return f"./Vendor/MSFT/DMClient/Provider/{provider_id}/Unenroll"
+
+
+def _unenroll(ids: Iterator[int], provider_id: str | None) -> Command:
+    """DMClient CSP `Provider/<ProviderID>/Unenroll`, Exec (server-initiated unenrollment):
+    the device removes what this server configured (policies, certificates, enterprise apps)
+    and its management account; the user's files stay. The data names the provider too, as
+    Microsoft's example does (Windows 10 and later ignore it)."""
+    if not provider_id:
+        raise Unsupported("config.no_provider_id", "the Windows enrollment's ProviderID is not "
+                          "configured (SSP_WINDOWS_PROVIDER_ID)")
+    item = Item(target=unenroll_node(provider_id), format="chr", type="text/plain",
+                data=provider_id)
+    return Command("Exec", str(next(ids)), (item,))
+
+
 def build_commands(
-    action: Action, ids: Iterator[int], *, wipe: str = DEFAULT_WIPE
+    action: Action, ids: Iterator[int], *, wipe: str = DEFAULT_WIPE,
+    provider_id: str | None = None,
 ) -> BuiltCommand:
     """Commands for `action`, numbered from `ids`: one counter per message keeps CmdIDs unique.
+    `provider_id`: the ProviderID devices enrolled with (retire names it).
 
     One Get per node, so a node a device lacks (404) does not hide the others' values.
     """
@@ -77,6 +99,8 @@ def build_commands(
         commands = (Container("Atomic", atomic_id, (Container("Sequence", sequence_id, gets),)),)
     elif action is Action.REFRESH:
         commands = tuple(_get(ids, node) for node in INVENTORY_NODES)
+    elif action is Action.RETIRE:
+        commands = (_unenroll(ids, provider_id),)
     else:  # the capability matrix lets nothing else through for Windows
         raise Unsupported("unsupported.action", f"no OMA-DM command for {action.value}")
     return BuiltCommand(commands, tuple(_all_ids(commands)))

@@ -103,6 +103,7 @@ def reply(
     *,
     server_uri: str | None = None,
     wipe: str = DEFAULT_WIPE,
+    provider_id: str | None = None,
 ) -> Reply:
     """The server's answer: Statuses for the device's commands, then the pending commands.
 
@@ -115,7 +116,7 @@ def reply(
     refused: list[Settled] = []
     for command in pending:
         try:
-            built = build_commands(command.action, ids, wipe=wipe)
+            built = build_commands(command.action, ids, wipe=wipe, provider_id=provider_id)
         except Unsupported as exc:
             failed = WindowsOutcome("failed", exc.message, exc.code)
             refused.append(Settled(command.command_id, command.action, failed))

@@ -48,6 +48,12 @@ def command_updates(state: DeviceState, event: CommandStatusChanged) -> dict[str
         return {}
     if event.action is Action.LOCK and is_later(event.occurred_at, state.locked_at):
         return {"locked_at": event.occurred_at}
+    if event.action is Action.RETIRE:
+        # Removed from management: "no longer managed", as a device that unenrolled itself.
+        # A re-enrollment after it (reported later than this answer) keeps the device managed.
+        if is_later(event.occurred_at, state.enrolled_at):
+            return {"enrolled": False, "lost_mode": False}
+        return {}
     if event.action is Action.REFRESH and result is not None and result.inventory:
         inventory, identifiers = parse_refreshed(result.inventory)
         return {

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
 from ssp_contracts.base import EntityId, OrgId, Version
-from ssp_contracts.enums import SELF_SERVICE_PERMISSIONS, Permission
+from ssp_contracts.enums import FULL_ACCESS_PERMISSIONS, Permission
 
 from permission_service.domain.errors import Conflict, FieldProblem, Forbidden, ValidationProblem
 
@@ -44,7 +44,7 @@ class Role(BaseModel):
 
 BUILTIN_ROLES: tuple[Role, ...] = (
     Role(role_id=FULL_ACCESS_ROLE_ID, org_id=None, name="Self service portal - full access",
-         permissions=SELF_SERVICE_PERMISSIONS, builtin=True),
+         permissions=FULL_ACCESS_PERMISSIONS, builtin=True),
     Role(role_id=READ_ACCESS_ROLE_ID, org_id=None, name="Self service portal - read access",
          permissions=frozenset({Permission.VIEW}), builtin=True),
     Role(role_id=ADMIN_ROLE_ID, org_id=None, name="Administrator",

@@ -15,7 +15,9 @@ from portal_gateway.domain.errors import Forbidden
 from portal_gateway.domain.secrets_at_rest import new_secret, secret_hash
 from portal_gateway.domain.sessions import SessionPolicy, is_freshly_authenticated
 
-CONFIRMED_ACTIONS = frozenset({Action.WIPE, Action.RESET_PASSCODE})
+# Removing a device from management is final for the portal too (no command reaches it again),
+# so it is confirmed like a wipe.
+CONFIRMED_ACTIONS = frozenset({Action.WIPE, Action.RESET_PASSCODE, Action.RETIRE})
 
 
 def needs_confirmation(action: Action) -> bool:

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from portal_gateway.command_reads import cancel_offered, device_history, own_command
 from portal_gateway.domain.access import Caller, portal_access
 from portal_gateway.domain.actions import action_availability
+from portal_gateway.domain.confirmations import CONFIRMED_ACTIONS
 from portal_gateway.domain.device_view import device_public
 from portal_gateway.domain.errors import NotAuthenticated, NotFound, PortalError
 from portal_gateway.domain.sessions import is_freshly_authenticated
@@ -27,6 +28,10 @@ from portal_gateway.web.page_actions import ActionForm, run_page_action, step_up
 from portal_gateway.web.rendering import error_text, page_locale, render
 
 router = APIRouter()
+
+# Actions an org grants on purpose (no built-in template holds them): a user without the
+# permission is not told about the action at all, rather than that they may not use it.
+OPT_IN_ACTIONS = frozenset({Action.RETIRE})
 
 
 @router.get("/devices")
@@ -59,9 +64,11 @@ async def _device_context(request: Request, caller: Caller,
         "label": (await gw.stores.labels.of_owners(
             caller.org_id, [(device.device_id, caller.user_id)])).get(device.device_id),
         "unavailable": [(a.value, reason_text(t, a.value, why.code, why.reason))
-                        for a, why in availability.unavailable.items()],
+                        for a, why in availability.unavailable.items()
+                        if not (a in OPT_IN_ACTIONS and why.code == "permission.missing")],
         "commands": commands,
         "cancelable": {c.command_id for c in commands if cancel_offered(c, device, caller)},
+        "confirmed": sorted(a.value for a in CONFIRMED_ACTIONS),
         "needs_pin": {a.value for a in Action if needs_pin(a, device.platform, device.model)},
         "fresh": is_freshly_authenticated(caller.reauthenticated_at, gw.auth.policy, gw.now()),
         "confirm_name": device.name or device.identifiers.serial_number or "",

@@ -82,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "action.lock": "Sperren",
     "action.reset_passcode": "Code zurücksetzen",
     "action.refresh": "Details aktualisieren",
+    "action.retire": "Aus der Verwaltung entfernen",
     "status.requested": "angefordert",
     "status.authorized": "freigegeben",
     "status.rejected": "abgelehnt",
@@ -187,6 +188,9 @@ MESSAGES: dict[str, str] = {
                                                    "zurückgesetzt werden.",
     "reason.unsupported.passcode_macos": "Das Passwort eines Mac kann über MDM nicht "
                                          "zurückgesetzt werden.",
+    "reason.unsupported.retire_android_fully_managed": "Ein vollständig verwaltetes "
+    "Android-Gerät kann die Verwaltung nur mit einem Zurücksetzen auf Werkseinstellungen "
+    "verlassen: löschen Sie es stattdessen.",
     "reason.locate.state.not_in_lost_mode": "Schalten Sie zuerst den Verloren-Modus ein: ein "
                                             "iPhone oder iPad meldet seinen Standort nur dann.",
     "reason.state.not_in_lost_mode": "Das Gerät ist nicht im Verloren-Modus.",
@@ -306,6 +310,7 @@ MESSAGES: dict[str, str] = {
     "permission.ssp.wipe": "Gerät löschen",
     "permission.ssp.lock": "Gerät sperren",
     "permission.ssp.reset_passcode": "Code zurücksetzen",
+    "permission.ssp.retire": "Gerät aus der Verwaltung entfernen",
     "permission.admin": "Portal verwalten",
     "device.destructive_actions": "Nicht rückgängig zu machen",
     "device.destructive_help": "Diese Aktionen entfernen Daten vom Gerät. Jede fragt zuerst "
@@ -317,6 +322,29 @@ MESSAGES: dict[str, str] = {
     "Entsperren.",
     "dialog.why_disabled": "Die Schaltfläche ist aktiv, sobald Sie den Gerätenamen ({name}) "
     "eingegeben haben.",
+    "dialog.retire_warning": "Das Gerät verlässt die Verwaltung: was die Organisation "
+    "installiert hat, wird entfernt, der Rest des Geräts bleibt erhalten.",
+    "dialog.retire_warning.ios_supervised": "Das Verwaltungsprofil wird mit den dienstlichen "
+    "Apps, deren Daten und den installierten Einstellungen entfernt. Ihre eigenen Apps und Daten "
+    "bleiben.",
+    "dialog.retire_warning.ios_device_enrollment": "Das Verwaltungsprofil wird mit den "
+    "dienstlichen Apps, deren Daten und den installierten Einstellungen entfernt. Ihre eigenen "
+    "Apps und Daten bleiben.",
+    "dialog.retire_warning.ios_user_enrollment": "Das Verwaltungsprofil wird mit den "
+    "dienstlichen Apps, deren Daten und dem verwalteten Account entfernt. Ihre eigenen Apps und "
+    "Daten bleiben.",
+    "dialog.retire_warning.macos": "Das Verwaltungsprofil wird mit den dienstlichen Apps, deren "
+    "Daten und den installierten Einstellungen entfernt. Ihre Dateien bleiben.",
+    "dialog.retire_warning.macos_user_enrollment": "Das Verwaltungsprofil wird mit den "
+    "dienstlichen Apps, deren Daten und dem verwalteten Account entfernt. Ihre Dateien bleiben.",
+    "dialog.retire_warning.android_work_profile_personal": "Das Arbeitsprofil wird mit seinen "
+    "Apps und Daten entfernt. Ihre privaten Apps und Daten bleiben.",
+    "dialog.retire_warning.android_work_profile_company": "Das Arbeitsprofil wird entfernt und "
+    "das Gerät geht in Privatbesitz über. Das private Profil behält seine Apps und Daten.",
+    "dialog.retire_warning.windows": "Die Verwaltung durch das Geschäftskonto wird entfernt: "
+    "seine Richtlinien, Zertifikate und dienstlichen Apps. Ihre Dateien bleiben.",
+    "dialog.retire_final": "Danach kann das Portal das Gerät nicht mehr sperren, orten oder "
+    "löschen; um es wieder zu verwalten, registrieren Sie es erneut.",
     "admin.owner_of": "Zugeordneter Benutzer von {device}",
     "admin.unlink_title": "Zuordnung von {device} entfernen?",
     "admin.unlink_help": "{user} sieht {device} danach nicht mehr im Portal und kann seine "

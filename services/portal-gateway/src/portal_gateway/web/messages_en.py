@@ -84,6 +84,7 @@ MESSAGES: dict[str, str] = {
     "action.lock": "Lock",
     "action.reset_passcode": "Reset passcode",
     "action.refresh": "Refresh details",
+    "action.retire": "Remove from management",
     "status.requested": "requested",
     "status.authorized": "authorized",
     "status.rejected": "rejected",
@@ -267,6 +268,7 @@ MESSAGES: dict[str, str] = {
     "permission.ssp.wipe": "Wipe the device",
     "permission.ssp.lock": "Lock the device",
     "permission.ssp.reset_passcode": "Reset the passcode",
+    "permission.ssp.retire": "Remove the device from management",
     "permission.admin": "Administer the portal",
     "device.destructive_actions": "Cannot be undone",
     "device.destructive_help": "These remove data from the device. Each asks you to confirm "
@@ -276,6 +278,26 @@ MESSAGES: dict[str, str] = {
     "dialog.passcode_warning.android": "The device gets a new passcode, shown on this page "
     "once the device has confirmed it. Its user has to enter it to unlock the device.",
     "dialog.why_disabled": "The button works once you have typed the device name ({name}).",
+    "dialog.retire_warning": "The device leaves management: what the organisation installed "
+    "is removed, the rest of the device is kept.",
+    "dialog.retire_warning.ios_supervised": "The management profile is removed with the work "
+    "apps, their data and the settings it installed. Your own apps and data stay.",
+    "dialog.retire_warning.ios_device_enrollment": "The management profile is removed with the "
+    "work apps, their data and the settings it installed. Your own apps and data stay.",
+    "dialog.retire_warning.ios_user_enrollment": "The management profile is removed with the "
+    "work apps, their data and the managed account. Your own apps and data stay.",
+    "dialog.retire_warning.macos": "The management profile is removed with the work apps, their "
+    "data and the settings it installed. Your files stay.",
+    "dialog.retire_warning.macos_user_enrollment": "The management profile is removed with the "
+    "work apps, their data and the managed account. Your files stay.",
+    "dialog.retire_warning.android_work_profile_personal": "The work profile is removed with its "
+    "apps and data. Your personal apps and data stay.",
+    "dialog.retire_warning.android_work_profile_company": "The work profile is removed and the "
+    "device becomes personally owned. The personal profile keeps its apps and data.",
+    "dialog.retire_warning.windows": "The work account's management is removed: its policies, "
+    "certificates and work apps. Your files stay.",
+    "dialog.retire_final": "Afterwards the portal can no longer lock, locate or erase the "
+    "device; to manage it again, enroll it again.",
     "admin.owner_of": "Linked user of {device}",
     "admin.unlink_title": "Remove the link of {device}?",
     "admin.unlink_help": "{user} no longer sees {device} in the portal and cannot run its "

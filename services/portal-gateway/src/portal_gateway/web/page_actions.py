@@ -1,8 +1,8 @@
 """A device action submitted from the device page: the same desk and rules as the API.
 
-For wipe and reset_passcode the dialog collects what the API gets in separate calls: the
-password for step-up (when the session is not fresh), the typed device name, then a
-confirmation is issued and spent in the same request.
+For wipe, reset_passcode and retire (the confirmed actions) the dialog collects what the API
+gets in separate calls: the password for step-up (when the session is not fresh), the typed
+device name, then a confirmation is issued and spent in the same request.
 """
 
 from __future__ import annotations

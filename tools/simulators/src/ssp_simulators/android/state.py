@@ -19,6 +19,8 @@ from ssp_simulators.android.validation import validate_command
 
 COMMAND_TYPE_URL = "type.googleapis.com/google.android.devicemanagement.v1.Command"
 _LOST_MODE_API = {DeviceKind.FULLY_MANAGED: 30, DeviceKind.WORK_PROFILE_COMPANY: 33}
+_DELETES_DEVICE = frozenset({"WIPE", "RELINQUISH_OWNERSHIP"})
+RELINQUISH_API = 26  # Android 8.0
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ class AmapiState:
             operation.metadata[status_key] = {"status": outcome}
         device.last_report_at = datetime.now(UTC)
         self._record(device, operation.metadata["type"], outcome)
-        if operation.metadata["type"] == "WIPE" and outcome == "SUCCESS":
+        # Both end management: Google deletes the device record once the device acknowledged.
+        if operation.metadata["type"] in _DELETES_DEVICE and outcome == "SUCCESS":
             self.removed[device.name] = self.devices.pop(device.name)
 
     def _apply(
@@ -150,6 +153,13 @@ class AmapiState:
             device.password_reset_at = now
         elif command_type in ("START_LOST_MODE", "STOP_LOST_MODE"):
             return self._lost_mode(device, command_type, now)
+        elif command_type == "RELINQUISH_OWNERSHIP":
+            # Company-owned devices with a work profile only (AMAPI's deprovisioning guide):
+            # the work profile goes, the personal profile stays.
+            if device.kind is not DeviceKind.WORK_PROFILE_COMPANY:
+                return "errorCode", "MANAGEMENT_MODE"
+            if device.api_level < RELINQUISH_API:
+                return "errorCode", "API_LEVEL"
         elif command_type != "WIPE":
             return "errorCode", "UNSUPPORTED"  # the simulator implements the portal's commands
         return None, "SUCCESS"

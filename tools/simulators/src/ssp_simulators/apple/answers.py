@@ -14,12 +14,15 @@ from ssp_simulators.apple.device import CommandRecord, DeviceKind, SimulatedDevi
 NOT_VALID_REQUEST_TYPE = 12021
 NOT_IN_LOST_MODE = 12067
 BAD_UNLOCK_TOKEN = 12023  # the simulator's choice; Apple's code for this case is not verified
+PROFILE_NOT_INSTALLED = 1001  # the simulator's choice (MCProfileErrorDomain), not verified
 
 
 @dataclass(frozen=True)
 class Answer:
     report: dict[str, Any]
     erase_after_sending: bool = False  # EraseDevice: acknowledge first, then wipe
+    # RemoveProfile of the enrollment profile: acknowledge first, then leave management
+    unenroll_after_sending: bool = False
 
 
 def idle_report(device: SimulatedDevice, *, user_channel: bool = False) -> dict[str, Any]:
@@ -31,9 +34,10 @@ def _report(device: SimulatedDevice, uuid: str, status: str, **keys: Any) -> dic
     return {**device.identifier, "CommandUUID": uuid, "Status": status, **keys}
 
 
-def _error(device: SimulatedDevice, uuid: str, code: int, text: str) -> dict[str, Any]:
+def _error(device: SimulatedDevice, uuid: str, code: int, text: str,
+           domain: str = "MCMDMErrorDomain") -> dict[str, Any]:
     chain = [{
-        "ErrorCode": code, "ErrorDomain": "MCMDMErrorDomain",
+        "ErrorCode": code, "ErrorDomain": domain,
         "LocalizedDescription": text, "USEnglishDescription": text,
     }]
     return _report(device, uuid, "Error", ErrorChain=chain)
@@ -131,6 +135,17 @@ def _information(device: SimulatedDevice, uuid: str, cmd: dict[str, Any]) -> dic
     return _report(device, uuid, "Acknowledged", QueryResponses=responses)
 
 
+def _remove_profile(device: SimulatedDevice, uuid: str, cmd: dict[str, Any]) -> Answer:
+    identifier = cmd.get("Identifier")
+    if not isinstance(identifier, str) or not identifier:
+        return Answer(_report(device, uuid, "CommandFormatError"))
+    if identifier != device.mdm_profile_identifier:  # the only profile a simulator holds
+        return Answer(_error(device, uuid, PROFILE_NOT_INSTALLED,
+                             f"The profile \u201c{identifier}\u201d is not installed.",
+                             domain="MCProfileErrorDomain"))
+    return Answer(_report(device, uuid, "Acknowledged"), unenroll_after_sending=True)
+
+
 _Handler = Callable[[SimulatedDevice, str, dict[str, Any]], dict[str, Any]]
 _IOS_SUPERVISED_ONLY: dict[str, _Handler] = {
     "EnableLostMode": _enable_lost_mode,
@@ -150,6 +165,8 @@ def _dispatch(device: SimulatedDevice, uuid: str, request_type: str, cmd: dict[s
         if device.kind is DeviceKind.MAC and not _valid_pin(device, cmd):
             return Answer(_report(device, uuid, "CommandFormatError"))
         return Answer(_report(device, uuid, "Acknowledged"), erase_after_sending=True)
+    if request_type == "RemoveProfile":  # any device, User Enrollment too (profile.remove.yaml)
+        return _remove_profile(device, uuid, cmd)
     if request_type == "DeviceLocation" and _supervised_ios(device):
         return Answer(_location(device, uuid, now))
     if request_type == "ClearPasscode" and device.kind is DeviceKind.IPHONE:

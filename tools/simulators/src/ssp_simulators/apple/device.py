@@ -12,6 +12,9 @@ from typing import Any
 from ssp_simulators.apple.signing import DeviceCertificate
 
 DEFAULT_TOPIC = "com.apple.mgmt.External.ssp-simulator"
+# PayloadIdentifier of the enrollment profile the simulated devices install (the dispatcher's
+# demo default names the same one): RemoveProfile with it ends management.
+DEFAULT_MDM_PROFILE_IDENTIFIER = "org.ssp.demo.mdm"
 _SERIAL_ALPHABET = "BCDFGHJKLMNPQRTVWXYZ0123456789"  # Apple's randomised 10-char serials
 
 
@@ -87,6 +90,10 @@ class SimulatedDevice:
     user_received: list[CommandRecord] = field(default_factory=list)
     # The enrollment CA that issues this device's identities (None: self-signed ones).
     identity_issuer: DeviceCertificate | None = None
+    # The enrollment profile: its PayloadIdentifier, and its CheckOutWhenRemoved key.
+    mdm_profile_identifier: str = DEFAULT_MDM_PROFILE_IDENTIFIER
+    check_out_when_removed: bool = True
+    unenroll_count: int = 0  # times the server removed the enrollment profile
 
     @property
     def platform(self) -> str:
@@ -124,6 +131,14 @@ class SimulatedDevice:
         self._retire_token()
         self.push_token, self.push_magic, self.unlock_token = b"", "", None
         self.wipe_count += 1
+
+    def remove_management(self) -> None:
+        """After RemoveProfile of the enrollment profile: no MDM enrollment and no push token,
+        everything else (the user's data, passcode, lost mode screen) as it was."""
+        self.state.enrolled = False
+        self._retire_token()
+        self.push_token, self.push_magic, self.unlock_token = b"", "", None
+        self.unenroll_count += 1
 
     def _retire_token(self) -> None:
         for token in (self.push_token, self.user_push_token):

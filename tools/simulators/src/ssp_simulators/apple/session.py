@@ -203,6 +203,9 @@ class DeviceSession:
             if result.erase_after_sending:
                 await self._acknowledge_then_erase(result.report)
                 return False
+            if result.unenroll_after_sending:
+                await self._acknowledge_then_unenroll(result.report)
+                return False
             report = result.report
             self.answers[report["CommandUUID"]] = report
         return declined
@@ -214,6 +217,19 @@ class DeviceSession:
             self.http_errors.append(f"erase acknowledgement: {type(exc).__name__}")
         log.info("device %s erased", self.device.udid)
         self.device.erase()
+
+
+    async def _acknowledge_then_unenroll(self, report: dict[str, Any]) -> None:
+        """The enrollment profile was removed: the answer goes out, then the CheckOut the
+        profile asks for (CheckOutWhenRemoved), and the device never connects again."""
+        try:  # the reply is ignored: the profile is already being removed
+            await self._put(self._endpoints.connect_url, report, CONNECT_CONTENT_TYPE)
+            if self.device.check_out_when_removed:
+                await self._checkin(self.device.checkout_message())
+        except (httpx.HTTPError, EnrollmentFailed) as exc:
+            self.http_errors.append(f"unenroll: {type(exc).__name__}")
+        log.info("device %s removed from management", self.device.udid)
+        self.device.remove_management()
 
 
 def _request_type(command: dict[str, Any]) -> str:

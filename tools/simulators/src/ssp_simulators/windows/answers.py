@@ -10,6 +10,7 @@ from ssp_simulators.windows.syncml import DeviceMessage, ServerCommand, ServerMe
 
 _REMOTE_WIPE = "./Device/Vendor/MSFT/RemoteWipe/"
 _RESET_PIN = "./Vendor/MSFT/RemoteLock/LockAndResetPIN"
+_DMCLIENT_PROVIDER = "./Vendor/MSFT/DMClient/Provider/"
 ROLLED_BACK = "216"  # Atomic roll back OK
 ATOMIC_FAILED = "507"
 FORBIDDEN_IN_ATOMIC = "500"  # Get or nested Atomic directly inside an Atomic
@@ -85,6 +86,11 @@ class Responder:
         target = command.targets[0] if command.targets else ""
         if target.startswith(_REMOTE_WIPE):
             self._device.wiped, self._device.wipe_node = True, target.removeprefix(_REMOTE_WIPE)
+            code = "200"
+        elif target == f"{_DMCLIENT_PROVIDER}{self._device.provider_id}/Unenroll":
+            # Server-initiated unenrollment: accepted now, carried out as the session ends;
+            # the device opens no session after it. Another provider's node does not exist.
+            self._device.unenrolled = self._device.unenrolled_by_server = True
             code = "200"
         elif target == _RESET_PIN:
             code = "200" if self._device.reset_pin(self._rng) else "405"  # 405: no PIN set

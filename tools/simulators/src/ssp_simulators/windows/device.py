@@ -18,6 +18,10 @@ _LOCATION = "./Vendor/MSFT/RemoteFind/Location/"
 _BATTERY = "./Vendor/MSFT/DeviceStatus/Battery/"
 
 
+# The ProviderID of the simulated enrollment (the dispatcher's demo default names the same).
+DEFAULT_PROVIDER_ID = "ssp-demo"
+
+
 @dataclass(frozen=True)
 class Executed:
     """One server command as the device handled it: `code` is the Status it answered."""
@@ -44,7 +48,9 @@ class SimulatedWindowsDevice:
     pin: str | None = field(default=None, repr=False)  # Windows Hello PIN; None: no PIN set
     new_pin_value: str | None = field(default=None, repr=False)  # readable once (RemoteLock)
     wiped: bool = False
-    unenrolled: bool = False  # the user removed the work account (after Alert 1226)
+    unenrolled: bool = False  # the user removed the work account (Alert 1226), or the server
+    unenrolled_by_server: bool = False  # DMClient's Unenroll ran (server-initiated unenrollment)
+    provider_id: str = DEFAULT_PROVIDER_ID  # the ProviderID the device was enrolled with
     wipe_node: str | None = None
     history: list[Executed] = field(default_factory=list)
     sessions: int = 0  # sessions opened so far; the next SessionID is this + 1
