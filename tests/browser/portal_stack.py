@@ -3,10 +3,10 @@ a simulated Apple fleet and an Android Management API stand-in in this test proc
 
 Everything lives in an org of its own (`web<random>`): the permission-service seeds its demo
 users there (alice full access, bob read access, carol none, admin), so runs never see each
-other's users or devices on a shared broker. Devices: six supervised iPhones (two alice's,
-one bob's, three linked to no one: one for the CSV import, one for the sspctl examples, one
-that the retire test links to a user of its own and removes from management) and one fully
-managed Android phone (alice's).
+other's users or devices on a shared broker. Devices: seven supervised iPhones (two alice's,
+one bob's, four linked to no one: one for the CSV import, one for the sspctl examples, one the
+activity test links and locks, one that the retire test links to a user of its own and removes
+from management) and one fully managed Android phone (alice's).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ async def enroll_all(fleet: AppleFleet, timeout_s: float = 30) -> None:
 async def running_portal(start: StartService, bootstrap: str) -> AsyncIterator[DemoOrg]:
     demo = DemoOrg()
     device_port = free_port()
-    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=6, macs=0)
+    fleet = AppleFleet(f"http://127.0.0.1:{device_port}", iphones=7, macs=0)
     async with amapi_stand_in(1, delay_s=0.3) as amapi, Tail(bootstrap, DEVICES) as devices, \
             Producer(bootstrap) as producer:
         await fleet.start(enroll=False)

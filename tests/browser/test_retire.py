@@ -53,7 +53,7 @@ async def _user_who_may_retire(portal: DemoOrg, device_id: str) -> str:
 
 
 async def test_a_user_granted_ssp_retire_removes_an_iphone_from_management(new_page, portal):
-    iphone = portal.iphones[5]  # enrolled, linked to no one until here
+    iphone = portal.iphones[6]  # enrolled, linked to no one until here
     username = await _user_who_may_retire(portal, iphone.udid)
     page = await new_page()
     await sign_in(page, portal, username)
