@@ -127,8 +127,9 @@ def test_prune_keeps_what_a_decision_can_still_depend_on():
     book = LimitBook(POLICY)
     book.fold(status("c-1", CommandStatus.AUTHORIZED))
     book.fold(status("c-2", CommandStatus.AUTHORIZED, action=Action.REFRESH))
+    book.fold(status("c-2", CommandStatus.ACKNOWLEDGED, action=Action.REFRESH))
     book.prune(T0 + timedelta(hours=1))
     assert refusal(book, at=T0 + timedelta(hours=1)) == COMMAND_PENDING
-    assert not book.counts
+    assert not book.counts and list(book.commands) == ["c-1"]  # the finished one is gone
     book.prune(T0 + timedelta(hours=25))
     assert not book.commands and not book.pending

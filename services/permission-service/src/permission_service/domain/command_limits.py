@@ -45,10 +45,13 @@ class LimitPolicy:
     pending_for: timedelta
 
     @property
+    def longest_window(self) -> timedelta:
+        return max(self.user_window, self.device_window, self.wipe_window)
+
+    @property
     def horizon(self) -> timedelta:
         """How far back a status can still matter: the state a rebuild must replay."""
-        return max(self.user_window, self.device_window, self.wipe_window, self.wipe_open_for,
-                   self.pending_for)
+        return max(self.longest_window, self.wipe_open_for, self.pending_for)
 
 
 @dataclass
@@ -177,8 +180,12 @@ class LimitBook:
 
     def prune(self, now: datetime) -> None:
         """Drop what no decision from `now` on can depend on."""
-        oldest = now - self.policy.horizon
-        for command_id in [c for c, t in self.commands.items() if t.seen_at < oldest]:
+        # A finished command matters only while its window counts it (a late status of it
+        # must not count it again); an unfinished one until it stops blocking its slot.
+        counted_since = now - self.policy.longest_window
+        pending_since = now - self.policy.pending_for
+        for command_id in [c for c, t in self.commands.items()
+                           if t.seen_at < (counted_since if t.finished else pending_since)]:
             self._unpend(command_id, self.commands.pop(command_id))
         spans = {USER_SCOPE: self.policy.user_window, DEVICE_SCOPE: self.policy.device_window}
         for key in [k for k in self.counts
