@@ -259,7 +259,10 @@ def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi
         "android": amapi.dispatcher_env(),
         "windows": {},
     }
-    procs = {"permission_service": start("permission_service", wait=False, **env),
+    # Rate limits far above a fault run's hundreds of commands per device, at the authority
+    # (which enforces them on the commands sent on Kafka too) and at the gateway alike.
+    limits = {"SSP_USER_COMMAND_LIMIT": "100000", "SSP_DEVICE_COMMAND_LIMIT": "100000"}
+    procs = {"permission_service": start("permission_service", wait=False, **env, **limits),
              "device_registry": start("device_registry", wait=False, **env)}
     for family in DISPATCHERS:
         procs[f"command_dispatcher:{family}"] = start(
@@ -267,11 +270,9 @@ def _start_services(start: StartService, demo: DemoOrg, apple: AppleFleet, amapi
             **{**env, **family_env[family], **dispatcher_env,
                "SSP_DEVICE_HTTP_PORT": str(ports[family])})
     if gateway:  # its own consumer groups for this org; projections start at the topics' end
-        # Rate limits far above a fault run's hundreds of commands per device.
         procs[GATEWAY_FAULT] = start(
             "portal_gateway", wait=False, SSP_CONSUMER_GROUP_PREFIX=f"portal-gateway-{demo.org}",
-            SSP_PROJECTIONS_FROM_BEGINNING="false", SSP_USER_COMMAND_LIMIT="100000",
-            SSP_DEVICE_COMMAND_LIMIT="100000", **env)
+            SSP_PROJECTIONS_FROM_BEGINNING="false", **limits, **env)
     for proc in procs.values():
         proc.wait_ready(120)
     return procs

@@ -4,7 +4,7 @@ deleted device snapshots, records that are not a CommandRequested at all."""
 from __future__ import annotations
 
 from ssp_contracts.devices import DeviceOwner
-from ssp_contracts.enums import LinkSource
+from ssp_contracts.enums import Action, LinkSource
 from ssp_contracts.topics import (
     COMMANDS_APPLE,
     COMMANDS_REQUESTED,
@@ -32,9 +32,11 @@ async def test_a_redelivered_request_gets_no_second_decision(wire, org, people):
     case = allowed(org, people.owner)
     assert await wire.outcomes(case) == ["authorized"]
     # The same record again, then a marker on the same device (same partition, so handled
-    # after it): once the marker is decided, the duplicate has been handled too.
+    # after it): once the marker is decided, the duplicate has been handled too. Another
+    # action: a second lock would be refused while the first is pending (command.pending).
     await wire.producer.send_event(COMMANDS_REQUESTED, case.request)
-    marker = Case(None, case.request.model_copy(update={"command_id": new_id("cmd")}))
+    marker = Case(None, case.request.model_copy(update={"command_id": new_id("cmd"),
+                                                         "action": Action.REFRESH}))
     await wire.producer.send_event(COMMANDS_REQUESTED, marker.request)
     for command in (case, marker):
         for topic in (COMMANDS_STATUS, COMMANDS_APPLE):

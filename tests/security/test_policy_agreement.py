@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from permission_service.domain.accounts import Account
@@ -80,3 +81,58 @@ def test_gateway_and_authorizer_agree(action, mode, permissions, owner, lost_mod
     if params == "right":  # the buttons say what a request with the asked-for inputs gets
         button = "authorized" if action in shown.allowed else shown.unavailable[action].code
         assert button == decided.code
+
+
+
+def _authorized(book, command_id: str, *, user: str, device: str,
+                action: Action = Action.REFRESH, finished: bool = True) -> None:
+    from ssp_contracts.commands import CommandStatusChanged
+    from ssp_contracts.enums import CommandStatus
+
+    for status, version in ((CommandStatus.AUTHORIZED, 2), (CommandStatus.ACKNOWLEDGED, 5)):
+        if status is CommandStatus.ACKNOWLEDGED and not finished:
+            return
+        book.fold(CommandStatusChanged(
+            org_id="acme", command_id=command_id, device_id=device, action=action,
+            status=status, version=version, requested_by=user, occurred_at=NOW))
+
+
+def test_the_gateway_and_the_authorizer_name_the_command_limits_alike():
+    """The limits are counted on both sides (the gateway's pre-check, the authorizer's
+    decision); a refusal must read the same whichever refused."""
+    from permission_service.domain.command_limits import LimitBook
+    from permission_service.settings import Settings as AuthoritySettings
+    from portal_gateway.domain.errors import RateLimited
+    from portal_gateway.domain.rate_limits import check_count, window_for
+    from portal_gateway.domain.wipe_breaker import BREAKER_OPEN
+    from portal_gateway.pending_slots import pending_conflict
+    from portal_gateway.policies import command_policy
+    from portal_gateway.settings import Settings as GatewaySettings
+
+    def gateway_code(rule) -> str:
+        with pytest.raises(RateLimited) as refused:
+            check_count(rule, window_for(rule, "s", NOW), rule.limit + 1, NOW)
+        return refused.value.code
+
+    def authority_code(book, user: str, device: str, action: Action = Action.REFRESH) -> str:
+        refusal = book.refusal(org_id="acme", user_id=user, device_id=device, action=action,
+                               now=NOW)
+        assert refusal is not None
+        return refusal.code
+
+    gateway, policy = command_policy(GatewaySettings()), AuthoritySettings().limit_policy()
+    per_user = LimitBook(policy)  # the user's commands, each to its own device
+    for n in range(policy.user_limit):
+        _authorized(per_user, f"c-{n}", user="u-1", device=f"d-{n}")
+    assert authority_code(per_user, "u-1", "d-new") == gateway_code(gateway.per_user)
+    per_device = LimitBook(policy)  # the device's commands, each from its own user
+    for n in range(policy.device_limit):
+        _authorized(per_device, f"c-{n}", user=f"u-{n}", device="d-1")
+    assert authority_code(per_device, "u-new", "d-1") == gateway_code(gateway.per_device)
+    pending = LimitBook(policy)
+    _authorized(pending, "c-1", user="u-1", device="d-1", action=Action.LOCK, finished=False)
+    assert authority_code(pending, "u-1", "d-1", Action.LOCK) == pending_conflict("c-1").code
+    breaker = LimitBook(policy)
+    for n in range(policy.wipe_max):
+        _authorized(breaker, f"w-{n}", user=f"u-{n}", device=f"d-{n}", action=Action.WIPE)
+    assert authority_code(breaker, "u-new", "d-new", Action.WIPE) == BREAKER_OPEN

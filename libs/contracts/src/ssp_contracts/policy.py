@@ -35,8 +35,16 @@ PORTAL_SOURCE = "portal"
 DESTRUCTIVE_ACTIONS: frozenset[Action] = frozenset(
     {Action.WIPE, Action.RESET_PASSCODE, Action.RETIRE})
 
-# Every refusal code of the rules below and the words shown with it. The capability matrix
-# adds its own `unsupported.*` and `state.*` codes with their words.
+# The command limits: counted state, not rules of one request, so `check` does not ask them.
+# The gateway pre-checks them (its own counters); the permission-service enforces them on every
+# request that passed the rules (docs/architecture.md, "Command limits"). Same codes both sides.
+USER_RATE_LIMITED = "rate_limited.commands.user"
+DEVICE_RATE_LIMITED = "rate_limited.commands.device"
+BREAKER_OPEN = "wipe.circuit_open"
+COMMAND_PENDING = "command.pending"
+
+# Every refusal code of the rules below and of the limits above, and the words shown with it.
+# The capability matrix adds its own `unsupported.*` and `state.*` codes with their words.
 REASONS: dict[str, str] = {
     "requester.unknown": "The requesting account does not exist.",
     "requester.disabled": "The requesting account is disabled.",
@@ -53,6 +61,12 @@ REASONS: dict[str, str] = {
     "params.message_or_phone_required":
         "Lost mode needs a message or a phone number to show on the screen.",
     "params.pin_required": "This Mac needs a 6-digit PIN for this action.",
+    USER_RATE_LIMITED: "Too many commands from this account in a short time; try again later.",
+    DEVICE_RATE_LIMITED: "Too many commands to this device in a short time; try again later.",
+    BREAKER_OPEN:
+        "Wipes are stopped for your organisation: more were requested in a short time than "
+        "the configured limit allows. An administrator can reset this.",
+    COMMAND_PENDING: "The same action is already pending on this device.",
 }
 
 _LOST_MODE_FIELDS = frozenset(

@@ -61,6 +61,8 @@ class ReverifyVerdict(Contract):
 AdminOp = Literal[
     "list_users", "get_user", "create_user", "update_user", "delete_user", "set_roles",
     "list_roles", "create_role", "update_role", "delete_role",
+    # the permission-service's wipe circuit breaker for the admin's org (docs/architecture.md)
+    "get_wipe_breaker", "reset_wipe_breaker",
 ]
 
 

@@ -73,8 +73,9 @@ class Principal:
 PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
     Principal(
         "permission-service",
+        # The status topic: the command limits it enforces (pending slots, rate windows).
         reads=(t.RPC_AUTH_VERIFY, t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.DEVICES,
-               t.COMMANDS_REQUESTED, t.HEARTBEATS),
+               t.COMMANDS_REQUESTED, t.COMMANDS_STATUS, t.HEARTBEATS),
         writes=(t.ACCESS, t.AUDIT, t.COMMANDS_STATUS, *FAMILY_TOPICS, t.HEARTBEATS),
         group_prefix="permission-service", answers_rpc=True,
         description="decides every command: the only writer of `ssp.commands.<family>`"),

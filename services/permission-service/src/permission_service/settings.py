@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field, SecretStr, model_validator
 from ssp_runtime.settings import ServiceSettings
 from ssp_runtime.signing import (
@@ -12,6 +14,8 @@ from ssp_runtime.signing import (
     signer_from_settings,
     verifier_from_settings,
 )
+
+from permission_service.domain.command_limits import LimitPolicy
 
 SERVICE = "permission-service"
 DEFAULT_PORT = 8001
@@ -59,6 +63,25 @@ class Settings(ServiceSettings):
                                "holders of a changed role (after a crash mid-way)",
     )
 
+    # The command limits, enforced here on every request (the gateway's settings of the same
+    # names are its pre-check; set both alike).
+    user_command_limit: int = Field(30, ge=1, description="Commands per user per window")
+    user_command_window_s: int = Field(600, gt=0, description="Per-user command window")
+    device_command_limit: int = Field(10, ge=1, description="Commands per device per window")
+    device_command_window_s: int = Field(600, gt=0, description="Per-device command window")
+    pending_command_s: int = Field(
+        24 * 60 * 60, gt=0,
+        description="How long an unfinished command blocks an identical one on the same device")
+    wipe_breaker_max: int = Field(
+        20, ge=1, description="Wipes per org per window before the wipe circuit breaker trips")
+    wipe_breaker_window_s: int = Field(600, gt=0, description="Wipe circuit breaker window")
+    wipe_breaker_open_s: int = Field(
+        3600, gt=0, description="How long a tripped wipe breaker stays open unless an admin "
+                                "resets it (keep it at least the window)")
+    wipe_breaker_poll_s: float = Field(
+        5.0, gt=0, description="How often breaker resets made on other instances are read "
+                               "from the database")
+
     authorization_signing_key: SecretStr | None = Field(
         None, description="Ed25519 private key (base64 of its 32-byte seed) that signs every "
                           "CommandAuthorized; the dispatcher trusts its public key "
@@ -81,6 +104,17 @@ class Settings(ServiceSettings):
         return verifier_from_settings(self.portal_request_trusted_keys,
                                       "SSP_PORTAL_REQUEST_TRUSTED_KEYS", demo=self.demo_mode,
                                       purpose=PORTAL_REQUESTS)
+
+    def limit_policy(self) -> LimitPolicy:
+        return LimitPolicy(
+            user_limit=self.user_command_limit,
+            user_window=timedelta(seconds=self.user_command_window_s),
+            device_limit=self.device_command_limit,
+            device_window=timedelta(seconds=self.device_command_window_s),
+            wipe_max=self.wipe_breaker_max,
+            wipe_window=timedelta(seconds=self.wipe_breaker_window_s),
+            wipe_open_for=timedelta(seconds=self.wipe_breaker_open_s),
+            pending_for=timedelta(seconds=self.pending_command_s))
 
     @property
     def admin_org(self) -> str:

@@ -21,6 +21,7 @@ from permission_service.domain.errors import (
 from permission_service.domain.roles import require_admin, roles_by_id
 from permission_service.handlers.admin_roles import AdminRoles
 from permission_service.handlers.admin_users import AdminUsers
+from permission_service.handlers.wipe_breaker import WipeBreakerDesk
 from permission_service.store import Stores
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
 
 
 class AdminDesk:
-    def __init__(self, stores: Stores, users: AdminUsers, roles: AdminRoles) -> None:
+    def __init__(self, stores: Stores, users: AdminUsers, roles: AdminRoles,
+                 breaker: WipeBreakerDesk) -> None:
         self.stores = stores
         self.ops: dict[str, Op] = {
             "list_users": users.list_users, "get_user": users.get_user,
@@ -39,6 +41,7 @@ class AdminDesk:
             "delete_user": users.delete_user, "set_roles": users.set_roles,
             "list_roles": roles.list_roles, "create_role": roles.create_role,
             "update_role": roles.update_role, "delete_role": roles.delete_role,
+            "get_wipe_breaker": breaker.get_state, "reset_wipe_breaker": breaker.reset,
         }
 
     async def on_admin_request(self, request: AdminRequest) -> AdminReply:

@@ -1,5 +1,7 @@
 """`ssp.commands.requested` in: the decision that counts, out as `CommandAuthorized` to the
 platform family's topic plus an `authorized` status, or a `rejected` status; audited either way.
+A request the policy allows must also stay within the command limits (rate limits, one pending
+command per device and action, the wipe breaker: `domain.command_limits`), held in memory.
 
 Idempotent by command id: the decision document (`_id` = command id) and its outgoing events are
 stored in ONE insert, so a redelivered request collides and yields no second decision. Kafka
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ssp_contracts.audit import AuditRecord
@@ -25,18 +28,30 @@ from ssp_runtime.signing import SignatureRefused, Verifier
 from permission_service.domain.access_events import access_snapshot
 from permission_service.domain.accounts import Account
 from permission_service.domain.authorizer import to_command_authorized
+from permission_service.domain.command_limits import LimitBook
 from permission_service.domain.roles import roles_by_id
 from permission_service.handlers.projection_lag import ProjectionLag
+from permission_service.handlers.status_feed import StatusFeed
 from permission_service.store import Stores
 
 log = logging.getLogger(__name__)
 _AUDIT_NAMESPACE = uuid.UUID("a3c1d9e2-8f57-4b0e-b6a4-2d9e51c7f380")
 
 
+@dataclass(frozen=True)
+class CommandLimits:
+    """The in-memory limits (`domain.command_limits`) and the feed that keeps them current."""
+
+    book: LimitBook
+    feed: StatusFeed
+
+
 class Authorizer:
     def __init__(self, stores: Stores, lag: ProjectionLag, clock: Callable[[], datetime],
-                 portal: Verifier, retention: timedelta = timedelta(days=8)) -> None:
+                 portal: Verifier, retention: timedelta = timedelta(days=8),
+                 *, limits: CommandLimits) -> None:
         self.stores = stores
+        self.limits = limits
         self.lag = lag
         self.clock = clock
         self.portal = portal  # the gateway's keys: what it signed comes from the portal
@@ -52,10 +67,27 @@ class Authorizer:
         from_portal = self._from_portal(request, d)
         decision = authorize(request, requester, await self._permissions(requester, request),
                              device, from_portal=from_portal)
+        if decision.authorized:
+            await self.limits.feed.wait_caught_up(d.timestamp_ms)
         now = self.clock()
+        if decision.authorized:
+            decision = self.limits.book.refusal(
+                org_id=request.org_id, user_id=request.requested_by, device_id=request.device_id,
+                action=request.action, now=now) or decision
         origin = PORTAL_SOURCE if from_portal else f"integration {request.source!r}"
         events = decision_events(request, decision, device, now, origin)
-        if await self.stores.decisions.insert(request, decision, events, now):
+        # Folded before the insert's await: the next request already counts this one.
+        added = self.limits.book.fold(next(e for e in events
+                                           if isinstance(e, CommandStatusChanged)))
+        try:
+            inserted = await self.stores.decisions.insert(request, decision, events, now)
+        except BaseException:
+            if added:
+                self.limits.book.forget(request.command_id)
+            raise
+        if not inserted and added:
+            self.limits.book.forget(request.command_id)  # decided before: its own statuses count
+        if inserted:
             log.info("command decided", extra={
                 "command_id": request.command_id, "device_id": request.device_id,
                 "action": request.action.value, "decision": decision.code})
