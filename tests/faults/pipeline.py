@@ -122,15 +122,22 @@ class Pipeline:
         portal = self.portal
         expected = {cid: found[0]["status"] for cid, found in self.oracle.finals().items()}
         snapshots = self.oracle.latest_snapshots()
+        # A few requests at a time: hundreds at once wait in the client's connection pool
+        # past its timeout on a loaded machine.
+        in_flight = asyncio.Semaphore(16)
+
+        async def get(path: str) -> httpx.Response:
+            async with in_flight:
+                return await portal.get(path)
 
         async def command_differs(cid: str) -> str | None:
-            resp = await portal.get(f"/api/v1/commands/{cid}")
+            resp = await get(f"/api/v1/commands/{cid}")
             shown = resp.json().get("status") if resp.status_code == 200 else resp.status_code
             return None if shown == expected[cid] else (
                 f"the portal shows {cid} as {shown}, the topic says {expected[cid]}")
 
         async def device_differs(device_id: str) -> str | None:
-            resp = await portal.get(f"/api/v1/devices/{device_id}")
+            resp = await get(f"/api/v1/devices/{device_id}")
             if resp.status_code != 200:
                 return f"the portal answers {resp.status_code} for alice's {device_id}"
             shown, snap = resp.json(), snapshots[device_id]
@@ -154,6 +161,10 @@ class Pipeline:
             differing_devices = [d for d, p in zip(
                 devices, await asyncio.gather(*map(device_differs, devices)), strict=True) if p]
             commands, devices = differing_commands, differing_devices
+            # Devices keep checking in (Windows on a schedule), so a device is compared with
+            # its newest snapshot, not the one of the first round.
+            await self.oracle.snapshots.poll(0.3)
+            snapshots = self.oracle.latest_snapshots()
             if not (commands or devices) or time.monotonic() > deadline:
                 found = [p for p in await asyncio.gather(*map(command_differs, commands),
                                                          *map(device_differs, devices)) if p]
