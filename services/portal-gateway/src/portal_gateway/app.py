@@ -36,17 +36,19 @@ from ssp_runtime.consuming import Delivery
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.registration import Built, Endpoints, Registration
 from ssp_runtime.service import Service
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
 from portal_gateway.command_requests import CommandDesk
 from portal_gateway.http.api_docs import api_docs_routes
-from portal_gateway.http.body_limit import BodyLimit
 from portal_gateway.http.context import Gateway
+from portal_gateway.http.edge import Edge, EdgeRules
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
-from portal_gateway.http.security_headers import SecurityHeaders, content_security_policy
+from portal_gateway.http.security_headers import content_security_policy
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.live_feed import LiveFeed
 from portal_gateway.memory_reads import (
@@ -188,13 +190,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              settings.portal_request_signer()),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    # Added last, so outermost: a 413 gets the headers too.
-    app.add_middleware(SecurityHeaders, policy=content_security_policy(
-        image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
+    app.edge_rules = EdgeRules(
+        max_body_bytes=settings.max_body_bytes, metrics=metrics.http,
+        content_security_policy=content_security_policy(
+            image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
     if service.tracing:  # one server span per request, continued over Kafka
+        app.traced = True
         FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     app.include_router(api_router())
     app.include_router(web_router())
@@ -210,8 +213,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class PortalApp(FastAPI):
-    """Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
+    """One middleware (http/edge.py) instead of the stack Starlette and FastAPI build.
+
+    Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
     admin), so clients and the security tests read who may call it from the document."""
+
+    edge_rules: EdgeRules | None = None
+    traced = False
+
+    def build_middleware_stack(self) -> ASGIApp:
+        if self.edge_rules is None:  # not set up by create_app: FastAPI's own stack
+            return super().build_middleware_stack()
+        edge = Edge(self.router, self.edge_rules, self.exception_handlers)
+        # The tracing instrumentation takes the app out of a ServerErrorMiddleware to put its
+        # span around it (and leaves the app untraced when it finds none).
+        return ServerErrorMiddleware(edge) if self.traced else edge
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
