@@ -1,9 +1,10 @@
 """The portal gateway: the web portal and the JSON API in front of the event-driven services.
 
 Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.imports.status` into its own
-projections (the last via `link_admin`, with CSV imports and reservations); produces
-`ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests` and
-request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
+projections (the last via `link_admin`, with CSV imports and reservations) and `ssp.sessions`
+(sessions ended on any instance); produces `ssp.commands.requested`, cancels on
+`ssp.commands.<family>`, `ssp.links.requests`, `ssp.sessions` and request/reply calls on
+`ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
 /healthz /readyz /metrics /peers.
 """
 
@@ -21,6 +22,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from ssp_contracts.access import UserAccess
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.sessions import SessionEnded
 from ssp_contracts.topics import (
     ACCESS,
     COMMANDS_REQUESTED,
@@ -30,6 +32,7 @@ from ssp_contracts.topics import (
     RPC_ADMIN,
     RPC_AUTH_REVERIFY,
     RPC_AUTH_VERIFY,
+    SESSIONS,
 )
 from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
@@ -42,6 +45,7 @@ from starlette.types import ASGIApp
 
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
+from portal_gateway.command_prechecks import PendingCommands
 from portal_gateway.command_requests import CommandDesk
 from portal_gateway.http.api_docs import api_docs_routes
 from portal_gateway.http.context import Gateway
@@ -88,7 +92,8 @@ def build_service(settings: Settings) -> Service:
 
 
 def subscribe_projections(service: Service, settings: Settings, projections: Projections,
-                          feed: LiveFeed, memory: MemoryFeed | None = None) -> None:
+                          feed: LiveFeed, memory: MemoryFeed | None = None,
+                          pending: PendingCommands | None = None) -> None:
     def options(topic: str) -> dict[str, Any]:
         # Accounts are a global table every instance reads whole (ARCHITECTURE.md, "Other
         # keys"): a gateway that started at the topic's end would never know an account made
@@ -120,10 +125,18 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
         project_status)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
         feed.announce_device)
+    # Every instance hears every status: its pending pre-check knows what the others and
+    # other systems requested.
+    async def hear_status(event: CommandStatusChanged, delivery: Delivery) -> None:
+        if pending is not None:
+            pending.on_status(event)
+        await feed.announce_command_status(event, delivery)
+
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(
-        feed.announce_command_status)
+        hear_status)
     if memory is not None:
         service.subscribe(ACCESS, UserAccess, **own(ACCESS))(memory.remember_access)
+        service.subscribe(SESSIONS, SessionEnded, **own(SESSIONS))(memory.forget_session)
 
 
 def with_memory_reads(service: Service, settings: Settings,
@@ -159,10 +172,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     stores, memory = with_memory_reads(service, settings, GatewayStores.of(service.db))
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
+    commands = command_policy(settings)
+    pending = PendingCommands(commands.pending_for)
     subscribe_projections(
         service, settings, Projections(stores),
-        LiveFeed(stores.devices, live, memory.devices if memory else None), memory)
-    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS,
+        LiveFeed(stores.devices, live, memory.devices if memory else None), memory, pending)
+    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, SESSIONS,
                      RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
     imports, reservations = wire_link_admin(service, settings)
@@ -185,9 +200,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
         auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings),
-                                   login_address_limit(settings)),
-        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker,
-                             settings.portal_request_signer()),
+                                   login_address_limit(settings), service.publisher),
+        commands=CommandDesk(stores, service.publisher, commands, wipe_breaker,
+                             settings.portal_request_signer(), pending),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
     app.edge_rules = EdgeRules(

@@ -10,7 +10,6 @@ from ssp_contracts.devices import DeviceSnapshot
 from ssp_runtime.consuming import Delivery
 
 from portal_gateway.domain.access import account_usable
-from portal_gateway.domain.command_view import is_pending
 from portal_gateway.domain.passcode_secrets import carries_passcode
 from portal_gateway.store.gateway_stores import GatewayStores
 
@@ -42,12 +41,8 @@ class Projections:
             log.info("sessions revoked", extra={"user_id": access.user_id, "count": revoked})
 
     async def on_command_status(self, event: CommandStatusChanged, _delivery: Delivery) -> bool:
-        """Keeps each command's latest status and history; frees the slot when it finished.
-        True if the projection took this status (not an older or repeated one)."""
+        """Keeps each command's latest status and history. True if the projection took this
+        status (not an older or repeated one)."""
         if carries_passcode(event):  # kept sealed before the status shows it acknowledged
             await self.stores.passcodes.keep(event)
-        applied = bool(await self.stores.commands.apply(event))
-        if not is_pending(event.status):
-            await self.stores.claims.release_slot(event.device_id, event.action.value,
-                                                  event.command_id)
-        return applied
+        return bool(await self.stores.commands.apply(event))
