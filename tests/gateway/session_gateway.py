@@ -9,6 +9,7 @@ test builds its own random org, users and devices, so tests never see each other
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +31,42 @@ def gateway_env(stack_env: dict[str, str], run_id: str) -> dict[str, str]:
             # Every test client logs in from 127.0.0.1: the per-address limit is tested on
             # its own (tests/security), not tripped by the whole suite's logins.
             "SSP_LOGIN_ADDRESS_LIMIT": "1000000"}
+
+
+@contextlib.contextmanager
+def instances(stack_env: dict[str, str], logs: Path, env: dict[str, str],
+              count: int = 2) -> Iterator[list[ServiceProcess]]:
+    """`count` gateway processes of one deployment (one database, one consumer group
+    prefix), as deployed behind a load balancer."""
+    run_id = uuid.uuid4().hex[:10]
+    procs = [ServiceProcess(module="portal_gateway", port=free_port(),
+                            env={**gateway_env(stack_env, run_id), **env},
+                            log_path=logs / f"portal_gateway-{i}.log")
+             for i in range(1, count + 1)]
+    for proc in procs:
+        proc.start(wait=False)
+    try:
+        for proc in procs:
+            proc.wait_ready(90)
+        yield procs
+    finally:
+        for proc in procs:
+            proc.stop()
+
+
+@contextlib.asynccontextmanager
+async def worlds_on(procs: list[ServiceProcess], responder: RpcResponder, producer: Producer,
+                    bootstrap: str) -> AsyncIterator[tuple[World, World]]:
+    """One org seen through the first two instances."""
+    for proc in procs:
+        await wait_until_caught_up(proc.url, bootstrap, responder)
+    first = World(producer, responder, procs[0].url)
+    second = World(producer, responder, procs[1].url, org_id=first.org_id)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
 
 
 @pytest.fixture(scope="session")

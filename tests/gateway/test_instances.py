@@ -9,19 +9,17 @@ import asyncio
 import contextlib
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from ssp_contracts.rpc import AdminReply
 from ssp_contracts.topics import COMMANDS_STATUS
-from ssp_devstack.processes import ServiceProcess, free_port
+from ssp_devstack.processes import ServiceProcess
 
-from tests.gateway.catch_up import wait_until_caught_up
 from tests.gateway.portal_world import World
 from tests.gateway.rpc_responder import RpcResponder
-from tests.gateway.session_gateway import gateway_env
+from tests.gateway.session_gateway import instances, worlds_on
 from tests.gateway.test_destructive_actions import _confirmation
 from tests.gateway.test_live_status import status
 from tests.support.kafka import Producer
@@ -37,32 +35,15 @@ BREAKER = {"SSP_WIPE_BREAKER_MAX": "2", "SSP_WIPE_BREAKER_WINDOW_S": "3600",
 @pytest.fixture(scope="module")
 def two_gateways(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
                  ) -> Iterator[list[ServiceProcess]]:
-    run_id = uuid.uuid4().hex[:10]  # one database, one consumer group prefix: one deployment
-    logs: Path = tmp_path_factory.mktemp("two-gateways")
-    procs = [ServiceProcess(module="portal_gateway", port=free_port(),
-                            env={**gateway_env(stack_env, run_id), **BREAKER},
-                            log_path=logs / f"portal_gateway-{i}.log") for i in (1, 2)]
-    for proc in procs:
-        proc.start(wait=False)
-    try:
-        for proc in procs:
-            proc.wait_ready(90)
+    with instances(stack_env, tmp_path_factory.mktemp("two-gateways"), BREAKER) as procs:
         yield procs
-    finally:
-        for proc in procs:
-            proc.stop()
 
 
 @pytest.fixture
 async def worlds(two_gateways: list[ServiceProcess], responder: RpcResponder,
                  producer: Producer, bootstrap: str) -> AsyncIterator[tuple[World, World]]:
-    for proc in two_gateways:
-        await wait_until_caught_up(proc.url, bootstrap, responder)
-    first = World(producer, responder, two_gateways[0].url)
-    second = World(producer, responder, two_gateways[1].url, org_id=first.org_id)
-    yield first, second
-    await first.close()
-    await second.close()
+    async with worlds_on(two_gateways, responder, producer, bootstrap) as both:
+        yield both
 
 
 def gauge(metrics: str, name: str) -> float:
@@ -111,13 +92,19 @@ async def test_the_wipe_breaker_counts_across_instances_and_an_admin_resets_it(w
                     for w in (one, two)])
     await eventually(both_gauges_open, timeout_s=20, what="open gauge on both instances")
 
-    admin = await one.browser(await one.user(permissions=["admin"]))
+    admin_account = await one.user(permissions=["admin"])
+    admin = await one.browser(admin_account)
     assert (await on_one.http.get("/api/v1/admin/wipe-breaker")).status_code == 403
     state = (await admin.http.get("/api/v1/admin/wipe-breaker")).json()
     assert state["open"] is True and state["max_wipes"] == 2
+    # The reset reaches the permission-service too (the authority; here its stand-in).
+    one.responder.admin_replies[(admin_account.user_id, "reset_wipe_breaker")] = AdminReply(
+        ok=True, status=200, data={"open": False})
     reset = await admin.http.delete("/api/v1/admin/wipe-breaker",
                                     headers={"X-CSRF-Token": admin.csrf})
     assert reset.status_code == 200 and reset.json()["open"] is False
+    assert [r["op"] for r in one.responder.admin_requests
+            if r["actor_user_id"] == admin_account.user_id] == ["reset_wipe_breaker"]
     assert (await wipe(on_two, phones[2])).status_code == 202
 
 

@@ -1,5 +1,6 @@
-"""Fixed-window rate limits, counted in MongoDB so all instances share them (default limits:
-10 commands per device and 10 login attempts per username per window)."""
+"""Fixed-window rate limits (default: 10 commands per device per window). Command limits are
+a per-instance pre-check in memory (the permission-service is the authority); failed logins
+per address are counted in MongoDB, shared by every instance."""
 
 from __future__ import annotations
 

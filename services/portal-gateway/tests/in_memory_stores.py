@@ -6,54 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from portal_gateway.domain.command_view import is_pending
 from portal_gateway.store.command_claims import Claim
 
 
 class Commands:
     def __init__(self) -> None:
         self.recorded: list[Any] = []
-        self.statuses: dict[str, str] = {}
 
     async def record_requested(self, event: Any) -> bool:
         self.recorded.append(event)
-        self.statuses[event.command_id] = "requested"
         return True
-
-    async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
-        for event in self.recorded:
-            if (event.device_id, event.action.value) == (device_id, action) and is_pending(
-                    self.statuses[event.command_id]):
-                return event.command_id
-        return None
-
-    async def status_of(self, command_id: str) -> str | None:
-        return self.statuses.get(command_id)
 
 
 class Claims:
     def __init__(self) -> None:
-        self.slots: dict[str, Claim] = {}
         self.keys: dict[str, Claim] = {}
-
-    async def claim_slot(self, device_id, action, command_id, until):
-        slot = f"{device_id}:{action}"
-        if slot in self.slots:
-            return self.slots[slot]
-        self.slots[slot] = Claim(command_id, until)
-        return None
-
-    async def take_over_slot(self, device_id, action, old, new, until):
-        self.slots[f"{device_id}:{action}"] = Claim(new, until)
-        return True
-
-    async def release_slot(self, device_id, action, command_id):
-        slot = f"{device_id}:{action}"
-        if slot in self.slots and self.slots[slot].command_id == command_id:
-            del self.slots[slot]
-
-    async def find_key(self, user_id, key, now):
-        return self.keys.get(f"{user_id}:{key}")
 
     async def claim_key(self, user_id, key, claim, now):
         existing = self.keys.get(f"{user_id}:{key}")

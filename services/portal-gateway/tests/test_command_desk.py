@@ -71,7 +71,7 @@ async def test_kafka_down_is_503_and_leaves_nothing_behind(now):
         await d.request(ALICE, snapshot(), CommandRequest(action=Action.LOCK), "key-1", now)
     assert err.value.status == 503 and err.value.code == "broker.unavailable"
     assert d.stores.commands.recorded == []
-    assert d.stores.claims.slots == {} and d.stores.claims.keys == {}
+    assert d.pending.holder("dev-1", Action.LOCK, now) is None and d.stores.claims.keys == {}
     d.publisher.fail_with = None  # the broker is back: the same request now works
     accepted = await d.request(ALICE, snapshot(), CommandRequest(action=Action.LOCK), "key-1",
                                now)
@@ -111,7 +111,7 @@ async def test_wipe_needs_fresh_step_up_and_a_matching_confirmation(now):
     with pytest.raises(Forbidden, match=r"confirmation\.invalid"):
         await d.request(fresh, other_device, wipe.model_copy(
             update={"confirmation_token": token}), None, now)
-    assert d.stores.claims.slots == {}  # the refused attempt released its slot
+    assert d.pending.holder("dev-1", Action.WIPE, now) is None  # the refused one let go
     ok = await d.request(fresh, device, wipe.model_copy(update={"confirmation_token": token}),
                          None, now)
     assert ok.command_id

@@ -47,6 +47,7 @@ from ssp_contracts.rpc import (
     ReverifyVerdict,
     VerifyCredentials,
 )
+from ssp_contracts.sessions import SessionEnded
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
@@ -54,7 +55,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommandRequested, CommandAuthorized, CommandCancelRequested, CommandStatusChanged,
         DeviceReported, DeviceSnapshot, LinkRequested, ImportRowsSubmitted, ImportProgress,
         UserAccess, AuditRecord, ServiceHeartbeat, VerifyCredentials, ReverifyPassword,
-        AdminRequest, ReservationRequest,
+        AdminRequest, ReservationRequest, SessionEnded,
     )
 }
 
@@ -100,6 +101,7 @@ __all__ = [
     "ReverifyVerdict",
     "RoleRef",
     "ServiceHeartbeat",
+    "SessionEnded",
     "UserAccess",
     "VerifyCredentials",
     "utcnow",

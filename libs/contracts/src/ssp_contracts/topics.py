@@ -46,6 +46,7 @@ IMPORTS_STATUS = "ssp.imports.status"
 ACCESS = "ssp.access"
 AUDIT = "ssp.audit"
 HEARTBEATS = "ssp.heartbeats"
+SESSIONS = "ssp.sessions"
 RPC_AUTH_VERIFY = "ssp.rpc.auth.verify"
 RPC_AUTH_REVERIFY = "ssp.rpc.auth.reverify"
 RPC_ADMIN = "ssp.rpc.admin"
@@ -85,6 +86,9 @@ TOPICS: dict[str, TopicSpec] = {
         TopicSpec(ACCESS, compact=True, retention_ms=None,
                   description="UserAccess (compacted), keyed by user id"),
         TopicSpec(AUDIT, retention_ms=365 * DAY_MS, description="AuditRecord, keyed by org id"),
+        TopicSpec(SESSIONS, partitions=3, retention_ms=DAY_MS,
+                  description="SessionEnded: portal sign-outs every gateway instance applies "
+                              "at once, keyed by user id"),
         TopicSpec(HEARTBEATS, partitions=1, retention_ms=DAY_MS,
                   description="ServiceHeartbeat: which service instances are alive"),
         # Credentials pass here: keep them minutes, not days.

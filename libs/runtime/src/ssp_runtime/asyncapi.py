@@ -37,6 +37,7 @@ from ssp_contracts import (
     ReverifyPassword,
     ReverifyVerdict,
     ServiceHeartbeat,
+    SessionEnded,
     UserAccess,
     VerifyCredentials,
 )
@@ -61,6 +62,7 @@ TOPIC_EVENTS: dict[str, tuple[type[Any], ...]] = {
     t.ACCESS: (UserAccess,),
     t.AUDIT: (AuditRecord,),
     t.HEARTBEATS: (ServiceHeartbeat,),
+    t.SESSIONS: (SessionEnded,),
     t.RPC_AUTH_VERIFY: (VerifyCredentials,),
     t.RPC_AUTH_REVERIFY: (ReverifyPassword,),
     t.RPC_ADMIN: (AdminRequest,),

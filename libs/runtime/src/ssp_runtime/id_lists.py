@@ -10,12 +10,11 @@ leaves an id too many, never one too few).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from ssp_runtime.mongo import BULK_LIMIT, Database, Doc
+from ssp_runtime.mongo import Database, Doc
 
 
 class IdLists:
@@ -28,19 +27,6 @@ class IdLists:
     async def remove(self, key: str, item_ids: list[str]) -> None:
         # $pullAll, not $pull: FerretDB v1 has only the former.
         await self.col.update_one({"_id": key}, {"$pullAll": {"ids": item_ids}})
-
-    async def add_many(self, ids_by_key: Mapping[str, list[str]]) -> None:
-        """`add` for many keys in one round trip per `BULK_LIMIT` keys."""
-        await self._bulk([UpdateOne({"_id": key}, {"$addToSet": {"ids": {"$each": ids}}},
-                                    upsert=True) for key, ids in ids_by_key.items() if ids])
-
-    async def remove_many(self, ids_by_key: Mapping[str, list[str]]) -> None:
-        await self._bulk([UpdateOne({"_id": key}, {"$pullAll": {"ids": ids}})
-                          for key, ids in ids_by_key.items() if ids])
-
-    async def _bulk(self, updates: list[UpdateOne]) -> None:
-        for start in range(0, len(updates), BULK_LIMIT):
-            await self.col.bulk_write(updates[start:start + BULK_LIMIT], ordered=False)
 
     async def ids(self, key: str) -> list[str]:
         doc = await self.col.find_one({"_id": key})

@@ -93,11 +93,11 @@ PRINCIPALS: dict[str, Principal] = {p.name: p for p in (
     Principal(
         "portal-gateway",
         # ssp.audit: each device's activity page (the records that name a device).
-        reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.AUDIT, t.IMPORTS_STATUS,
+        reads=(t.DEVICES, t.ACCESS, t.COMMANDS_STATUS, t.AUDIT, t.IMPORTS_STATUS, t.SESSIONS,
                rpc_replies("portal-gateway"), t.HEARTBEATS),
         # Cancels too go to `ssp.commands.requested`; the permission-service forwards them.
         writes=(t.COMMANDS_REQUESTED, t.LINKS_REQUESTS, t.RPC_AUTH_VERIFY,
-                t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.RPC_REGISTRY, t.HEARTBEATS),
+                t.RPC_AUTH_REVERIFY, t.RPC_ADMIN, t.RPC_REGISTRY, t.SESSIONS, t.HEARTBEATS),
         group_prefix="portal-gateway"),
     Principal(
         "integrator",

@@ -2,9 +2,10 @@
 
 Consumes `ssp.devices`, `ssp.access`, `ssp.commands.status`, `ssp.audit` (each device's
 activity), `ssp.imports.status` into its own projections (the last via `link_admin`, with CSV
-imports and reservations); produces
-`ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests` and
-request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages, /static, and
+imports and reservations) and `ssp.sessions` (sessions ended on any instance); produces
+`ssp.commands.requested`, cancels on `ssp.commands.<family>`, `ssp.links.requests`,
+`ssp.sessions` and request/reply calls on `ssp.rpc.*`; serves /api/v1 (JSON), the web pages,
+/static, and
 /healthz /readyz /metrics /peers.
 """
 
@@ -23,6 +24,7 @@ from ssp_contracts.access import UserAccess
 from ssp_contracts.audit import AuditRecord
 from ssp_contracts.commands import CommandStatusChanged
 from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.sessions import SessionEnded
 from ssp_contracts.topics import (
     ACCESS,
     AUDIT,
@@ -33,23 +35,27 @@ from ssp_contracts.topics import (
     RPC_ADMIN,
     RPC_AUTH_REVERIFY,
     RPC_AUTH_VERIFY,
+    SESSIONS,
 )
 from ssp_runtime.clock import utc_now
 from ssp_runtime.consuming import Delivery
 from ssp_runtime.ops_http import ops_routes
 from ssp_runtime.registration import Built, Endpoints, Registration
 from ssp_runtime.service import Service
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from portal_gateway.admin_requests import AdminDesk
 from portal_gateway.api import api_router
+from portal_gateway.command_prechecks import PendingCommands
 from portal_gateway.command_requests import CommandDesk
 from portal_gateway.http.api_docs import api_docs_routes
-from portal_gateway.http.body_limit import BodyLimit
 from portal_gateway.http.context import Gateway
+from portal_gateway.http.edge import Edge, EdgeRules
 from portal_gateway.http.guards import declare_public, every_route, route_guard
 from portal_gateway.http.problems import install_problem_handlers
-from portal_gateway.http.security_headers import SecurityHeaders, content_security_policy
+from portal_gateway.http.security_headers import content_security_policy
 from portal_gateway.link_admin import wire_link_admin
 from portal_gateway.live_feed import LiveFeed
 from portal_gateway.memory_reads import (
@@ -89,7 +95,8 @@ def build_service(settings: Settings) -> Service:
 
 
 def subscribe_projections(service: Service, settings: Settings, projections: Projections,
-                          feed: LiveFeed, memory: MemoryFeed | None = None) -> None:
+                          feed: LiveFeed, memory: MemoryFeed | None = None,
+                          pending: PendingCommands | None = None) -> None:
     def options(topic: str) -> dict[str, Any]:
         # Accounts are a global table every instance reads whole (ARCHITECTURE.md, "Other
         # keys"): a gateway that started at the topic's end would never know an account made
@@ -125,10 +132,18 @@ def subscribe_projections(service: Service, settings: Settings, projections: Pro
     service.subscribe_batch(AUDIT, AuditRecord, **options(AUDIT))(projections.on_audit_records)
     service.subscribe(DEVICES, DeviceSnapshot, tombstones=True, **own(DEVICES))(
         feed.announce_device)
+    # Every instance hears every status: its pending pre-check knows what the others and
+    # other systems requested.
+    async def hear_status(event: CommandStatusChanged, delivery: Delivery) -> None:
+        if pending is not None:
+            pending.on_status(event)
+        await feed.announce_command_status(event, delivery)
+
     service.subscribe(COMMANDS_STATUS, CommandStatusChanged, **own(COMMANDS_STATUS))(
-        feed.announce_command_status)
+        hear_status)
     if memory is not None:
         service.subscribe(ACCESS, UserAccess, **own(ACCESS))(memory.remember_access)
+        service.subscribe(SESSIONS, SessionEnded, **own(SESSIONS))(memory.forget_session)
 
 
 def with_memory_reads(service: Service, settings: Settings,
@@ -164,10 +179,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     stores, memory = with_memory_reads(service, settings, GatewayStores.of(service.db))
     metrics = GatewayMetrics(service.registry)
     live = MeteredLiveUpdates(metrics)
+    commands = command_policy(settings)
+    pending = PendingCommands(commands.pending_for)
     subscribe_projections(
         service, settings, Projections(stores),
-        LiveFeed(stores.devices, live, memory.devices if memory else None), memory)
-    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS,
+        LiveFeed(stores.devices, live, memory.devices if memory else None), memory, pending)
+    service.produces(COMMANDS_REQUESTED, LINKS_REQUESTS, SESSIONS,
                      RPC_AUTH_VERIFY, RPC_AUTH_REVERIFY, RPC_ADMIN)
     service.on_startup(stores.create_indexes)
     imports, reservations = wire_link_admin(service, settings)
@@ -190,18 +207,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = Gateway(
         settings=settings, stores=stores, live=live,
         auth=MeteredAuthentication(metrics, stores, service.rpc, policy, login_limit(settings),
-                                   login_address_limit(settings)),
-        commands=CommandDesk(stores, service.publisher, command_policy(settings), wipe_breaker,
-                             settings.portal_request_signer()),
+                                   login_address_limit(settings), service.publisher),
+        commands=CommandDesk(stores, service.publisher, commands, wipe_breaker,
+                             settings.portal_request_signer(), pending),
         admin=AdminDesk(stores, service.rpc, service.publisher), passcodes=passcodes,
         imports=imports, reservations=reservations)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    # Added last, so outermost: a 413 gets the headers too.
-    app.add_middleware(SecurityHeaders, policy=content_security_policy(
-        image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
+    app.edge_rules = EdgeRules(
+        max_body_bytes=settings.max_body_bytes, metrics=metrics.http,
+        content_security_policy=content_security_policy(
+            image_origins=[origin] if (origin := settings.map_tile_origin()) else []))
     install_problem_handlers(app, render_page_error)
     metrics.install(app)
     if service.tracing:  # one server span per request, continued over Kafka
+        app.traced = True
         FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     app.include_router(api_router())
     app.include_router(web_router())
@@ -217,8 +235,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class PortalApp(FastAPI):
-    """Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
+    """One middleware (http/edge.py) instead of the stack Starlette and FastAPI build.
+
+    Each operation of the OpenAPI document names its guard as `x-guard` (public, user or
     admin), so clients and the security tests read who may call it from the document."""
+
+    edge_rules: EdgeRules | None = None
+    traced = False
+
+    def build_middleware_stack(self) -> ASGIApp:
+        if self.edge_rules is None:  # not set up by create_app: FastAPI's own stack
+            return super().build_middleware_stack()
+        edge = Edge(self.router, self.edge_rules, self.exception_handlers)
+        # The tracing instrumentation takes the app out of a ServerErrorMiddleware to put its
+        # span around it (and leaves the app untraced when it finds none).
+        return ServerErrorMiddleware(edge) if self.traced else edge
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:

@@ -1,7 +1,9 @@
 """Login, step-up, logout, and turning a session cookie into a `Caller`.
 
 Credentials are checked by the permission-service over request/reply; the gateway keeps only
-the session, stored under the hash of its secret id.
+the session, stored under the hash of its secret id. A session that ends here (sign-out, a new
+id after step-up or a new login) is announced on `ssp.sessions`, so every instance that
+remembers it (memory_reads.py) forgets it at once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from ssp_contracts.rpc import (
     ReverifyVerdict,
     VerifyCredentials,
 )
-from ssp_contracts.topics import RPC_AUTH_REVERIFY, RPC_AUTH_VERIFY
+from ssp_contracts.sessions import SessionEnded
+from ssp_contracts.topics import RPC_AUTH_REVERIFY, RPC_AUTH_VERIFY, SESSIONS
 from ssp_runtime.rpc import RpcTimeout
 
 from portal_gateway.command_requests import PUBLISH_ERRORS
@@ -45,6 +48,10 @@ class RequestReply(Protocol):
                       timeout_s: float | None = None) -> R: ...
 
 
+class Publisher(Protocol):
+    async def publish(self, topic: str, event: Event, **kwargs: Any) -> str: ...
+
+
 @dataclass(frozen=True)
 class LoggedIn:
     secret: str  # goes into the cookie, never into the database
@@ -67,12 +74,14 @@ async def ask(rpc: RequestReply, topic: str, payload: Event, reply: type[R]) -> 
 
 class Authentication:
     def __init__(self, stores: GatewayStores, rpc: RequestReply, policy: SessionPolicy,
-                 login_limit: RateLimit, address_limit: RateLimit | None = None) -> None:
+                 login_limit: RateLimit, address_limit: RateLimit | None = None,
+                 publisher: Publisher | None = None) -> None:
         self.stores = stores
         self.rpc = rpc
         self.policy = policy
         self.login_limit = login_limit
         self.address_limit = address_limit
+        self.publisher = publisher  # announces ended sessions to the other instances
 
     async def _count(self, rule: RateLimit, subject: str, now: datetime) -> None:
         window = window_for(rule, subject, now)
@@ -100,7 +109,7 @@ class Authentication:
             raise NotAuthenticated("auth.invalid_credentials",
                                    "The username or password is wrong.")
         if previous_secret:  # a new id on every login: a planted session id is worthless
-            await self.stores.sessions.delete(secret_hash(previous_secret))
+            await self.end(secret_hash(previous_secret))
         secret = new_secret()
         session = StoredSession(
             session_hash=secret_hash(secret), user_id=verdict.user_id,
@@ -122,11 +131,30 @@ class Authentication:
         if not await self.stores.sessions.rotate(caller.session_hash, secret_hash(secret),
                                                  now=now, reauthenticated_at=now):
             raise session_expired()
+        await self._announce_end(caller.user_id, caller.org_id, caller.session_hash)
         return secret
 
     async def logout(self, secret: str | None) -> None:
         if secret:
-            await self.stores.sessions.delete(secret_hash(secret))
+            await self.end(secret_hash(secret))
+
+    async def end(self, session_hash: str) -> None:
+        """Ends a session here and on every instance."""
+        stored = await self.stores.sessions.find(session_hash)
+        await self.stores.sessions.delete(session_hash)
+        if stored is not None:
+            await self._announce_end(stored.user_id, stored.org_id, session_hash)
+
+    async def _announce_end(self, user_id: str, org_id: str, session_hash: str) -> None:
+        """Best effort: the session is gone from the database already, and an instance that
+        misses the announcement reads it again within `SSP_SESSION_CACHE_S`."""
+        if self.publisher is None:
+            return
+        try:
+            await self.publisher.publish(SESSIONS, SessionEnded(
+                org_id=org_id, user_id=user_id, session_hash=session_hash), key=user_id)
+        except PUBLISH_ERRORS as exc:
+            log.warning("session end not announced", extra={"error": repr(exc)})
 
     async def caller(self, secret: str | None, now: datetime, *, touch: bool = True) -> Caller:
         """The user behind a session cookie, with current rights; raises when there is none.

@@ -1,11 +1,18 @@
-"""The command path at the gateway: check, claim, publish, record.
+"""The command path at the gateway: pre-check, publish, record.
+
+No synchronous database work but the record in the common case: the session, account and
+device come from memory (memory_reads.py), the rate limits and one-unfinished-command-per-
+action are pre-checked in memory (command_prechecks.py; the permission-service is the
+authority), then one `acks=all` publish and the command's record (one insert) before the 202.
+An Idempotency-Key costs one more write: its claim, taken first so a repeat is answered with
+the first command (whatever the pre-checks would say now).
 
 Why "publish first, then record": the client must get 503 when Kafka is down, and a
 `CommandRequested` that never left must leave no trace. So the claims that guard against
-doubles (one unfinished command per device and action; the Idempotency-Key) are taken first,
-the event is published and acknowledged (acks=all), and only then is the command recorded in
-the projection. A failed publish releases the claims and answers 503; a failed record after a
-successful publish is healed by the status topic, which carries the same command.
+doubles are taken first, the event is published and acknowledged, and only then is the
+command recorded in the projection. A failed publish releases the claims and answers 503; a
+failed record after a successful publish is healed by the status topic, which carries the same
+command.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from ssp_contracts.topics import COMMANDS_REQUESTED
 from ssp_runtime import tracing
 from ssp_runtime.signing import Signer
 
+from portal_gateway.command_prechecks import PendingCommands, RateCounters
 from portal_gateway.command_reads import check_cancelable, own_command
 from portal_gateway.domain import confirmations as confirming
 from portal_gateway.domain.access import Caller
@@ -36,7 +44,6 @@ from portal_gateway.domain.errors import FieldProblem, Unavailable, ValidationFa
 from portal_gateway.domain.rate_limits import RateLimit, check_count, window_for
 from portal_gateway.domain.secrets_at_rest import secret_hash
 from portal_gateway.domain.sessions import SessionPolicy
-from portal_gateway.pending_slots import PendingSlots
 from portal_gateway.store.command_claims import Claim
 from portal_gateway.store.gateway_stores import GatewayStores
 from portal_gateway.wipe_breaker import WipeBreaker
@@ -79,21 +86,43 @@ def new_command_id() -> str:
 
 class CommandDesk:
     def __init__(self, stores: GatewayStores, publisher: Publisher, policy: CommandPolicy,
-                 wipe_breaker: WipeBreaker, signer: Signer) -> None:
+                 wipe_breaker: WipeBreaker, signer: Signer,
+                 pending: PendingCommands | None = None) -> None:
         self.stores = stores
         self.publisher = publisher
         self.policy = policy
         self.wipe_breaker = wipe_breaker
         self.signer = signer  # makes a request the portal's (the authorizer checks)
-        self.slots = PendingSlots(stores.commands, stores.claims, policy.pending_for)
+        # Fed by the live feed's statuses too (app.py).
+        self.pending = pending or PendingCommands(policy.pending_for)
+        self.rate_counters = RateCounters()
 
     async def request(self, caller: Caller, device: DeviceSnapshot, req: CommandRequest,
                       idempotency_key: str | None, now: datetime) -> CommandAccepted:
         """`device` is already the caller's own (looked up filtered by user and org)."""
+        command_id = new_command_id()
         if idempotency_key:
-            prior = await self.stores.claims.find_key(caller.user_id, idempotency_key, now)
+            prior = await self.stores.claims.claim_key(caller.user_id, idempotency_key, Claim(
+                command_id, now + self.policy.idempotency_for, device.device_id,
+                req.action.value), now)
             if prior is not None:
                 return _replay(prior, device, req)
+        try:
+            event = await self._checked_and_published(caller, device, req, command_id, now)
+        except BaseException:
+            if idempotency_key:
+                await self.stores.claims.release_key(caller.user_id, idempotency_key, command_id)
+            raise
+        try:
+            await self.stores.commands.record_requested(event)
+        except Exception:
+            log.warning("command published but not recorded; the status topic will fill it",
+                        extra={"command_id": command_id}, exc_info=True)
+        return CommandAccepted(command_id)
+
+    async def _checked_and_published(self, caller: Caller, device: DeviceSnapshot,
+                                     req: CommandRequest, command_id: str,
+                                     now: datetime) -> CommandRequested:
         require_available(device, caller, req.action, req.params)
         token = None
         if confirming.needs_confirmation(req.action):
@@ -103,38 +132,21 @@ class CommandDesk:
         await self._count(self.policy.per_device, device.device_id, now)
         if req.action is Action.WIPE:
             await self.wipe_breaker.admit(caller.org_id, now)
-        command_id = new_command_id()
-        await self.slots.claim(device.device_id, req.action, command_id, now)
-        key_claimed = False
+        self.pending.claim(device.device_id, req.action, command_id, now)
         try:
             if token is not None and not await self.stores.confirmations.consume(
                     secret_hash(token), user_id=caller.user_id, device_id=device.device_id,
                     action=req.action.value, now=now):
                 raise confirming.confirmation_rejected()
-            if idempotency_key:
-                prior = await self.stores.claims.claim_key(caller.user_id, idempotency_key, Claim(
-                    command_id, now + self.policy.idempotency_for, device.device_id,
-                    req.action.value), now)
-                if prior is not None:  # a concurrent twin won: answer with its command
-                    await self.slots.release(device.device_id, req.action, command_id)
-                    return _replay(prior, device, req)
-                key_claimed = True
             event = CommandRequested(
                 org_id=caller.org_id, command_id=command_id, device_id=device.device_id,
                 action=req.action, params=req.params, requested_by=caller.user_id,
                 requested_at=now)
             await self._publish(COMMANDS_REQUESTED, event)
         except BaseException:
-            await self.slots.release(device.device_id, req.action, command_id)
-            if key_claimed and idempotency_key:
-                await self.stores.claims.release_key(caller.user_id, idempotency_key, command_id)
+            self.pending.release(device.device_id, req.action, command_id)
             raise
-        try:
-            await self.stores.commands.record_requested(event)
-        except Exception:
-            log.warning("command published but not recorded; the status topic will fill it",
-                        extra={"command_id": command_id}, exc_info=True)
-        return CommandAccepted(command_id)
+        return event
 
     async def cancel(self, caller: Caller, command_id: str, now: datetime) -> CommandPublic:
         """Asks the dispatcher to cancel; it answers on the status topic (`canceled`, or the
@@ -163,7 +175,7 @@ class CommandDesk:
 
     async def _count(self, rule: RateLimit, subject: str, now: datetime) -> None:
         window = window_for(rule, subject, now)
-        check_count(rule, window, await self.stores.rate_windows.hit(window), now)
+        check_count(rule, window, await self.rate_counters.hit(window), now)
 
     async def _publish(self, topic: str, event: CommandRequested | CommandCancelRequested,
                        ) -> None:

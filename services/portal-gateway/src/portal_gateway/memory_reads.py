@@ -12,10 +12,10 @@ How it stays correct:
   not matter. A user with no device in memory is read from the database (and remembered), so a
   device the feed missed before its partitions were assigned is found anyway;
 - reads stay filtered by org and owner, as in the database (BOLA-safe the same way);
-- sessions are remembered for at most `SSP_SESSION_CACHE_S` seconds per instance: a logout or
-  revocation done on this instance applies at once, one done on another instance at the latest
-  after that time; a disabled account (from `ssp.access`) drops its sessions on every instance
-  at once.
+- sessions are remembered for `SSP_SESSION_CACHE_S` seconds per instance, then read again
+  (other instances move their idle clock); a session that ends on any instance is announced on
+  `ssp.sessions` and forgotten by every instance at once, and a disabled account (from
+  `ssp.access`) drops its sessions on every instance at once.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 
 from ssp_contracts.access import UserAccess
 from ssp_contracts.devices import DeviceSnapshot
+from ssp_contracts.sessions import SessionEnded
 from ssp_runtime.mongo import Database
 
 from portal_gateway.domain.access import Caller, account_usable
@@ -131,6 +132,10 @@ class MemoryFeed:
                                                       deleted=current.deleted):
             self.sessions.forget_user(access.user_id)
 
+    async def forget_session(self, ended: SessionEnded, _delivery: Any) -> None:
+        """A session that ended on any instance (or here) is not answered from memory."""
+        self.sessions.forget(ended.session_hash)
+
 
 class MemoryAccessProjection(AccessProjection):
     def __init__(self, db: Database) -> None:
@@ -202,6 +207,9 @@ class CachedSessionStore(SessionStore):
     async def revoke_user(self, user_id: str) -> int:
         self.forget_user(user_id)
         return await super().revoke_user(user_id)
+
+    def forget(self, session_hash: str) -> None:
+        self._held.pop(session_hash, None)
 
     def forget_user(self, user_id: str) -> None:
         for key in [k for k, (_, s) in self._held.items() if s.user_id == user_id]:

@@ -1,6 +1,6 @@
-"""What the gateway counts: HTTP traffic by route template, logins, rate-limit hits and open
-live streams. Kept beside the desks (subclasses, one exception handler) so the desks stay
-free of metrics code."""
+"""What the gateway counts: HTTP traffic by route template (at the edge), logins, rate-limit
+hits and open live streams. Kept beside the desks (subclasses, one exception handler) so the
+desks stay free of metrics code."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from ssp_runtime.http_metrics import HttpMetrics, HttpMetricSet
+from ssp_runtime.http_metrics import HttpMetricSet
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -53,8 +53,8 @@ class GatewayMetrics:
                 self.logins.labels(kind, outcome)
 
     def install(self, app: FastAPI) -> None:
-        """HTTP middleware and rate-limit counting; after `install_problem_handlers`."""
-        app.add_middleware(HttpMetrics, metrics=self.http)
+        """Rate-limit counting; after `install_problem_handlers`. HTTP traffic is counted at
+        the edge (http/edge.py) with `self.http`."""
         respond = app.exception_handlers[PortalError]
 
         async def on_rate_limited(request: Request, exc: Exception) -> Response:

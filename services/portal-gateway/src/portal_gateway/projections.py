@@ -11,7 +11,6 @@ from ssp_contracts.devices import DeviceSnapshot
 from ssp_runtime.consuming import Delivery
 
 from portal_gateway.domain.access import account_usable
-from portal_gateway.domain.command_view import is_pending
 from portal_gateway.domain.passcode_secrets import carries_passcode
 from portal_gateway.store.gateway_stores import GatewayStores
 
@@ -44,18 +43,13 @@ class Projections:
 
     async def on_command_statuses(self, batch: list[tuple[CommandStatusChanged, Delivery]]
                                   ) -> list[CommandStatusChanged]:
-        """Keeps each command's latest status and history and frees the slots of the finished
-        ones, for a whole consumed batch at once (store/commands.py). Returns the statuses
-        that became their command's latest."""
+        """Keeps each command's latest status and history, for a whole consumed batch at once
+        (store/commands.py). Returns the statuses that became their command's latest."""
         events = [event for event, _ in batch]
         for event in events:
             if carries_passcode(event):  # kept sealed before the status shows it acknowledged
                 await self.stores.passcodes.keep(event)
-        applied = await self.stores.commands.apply_many(events)
-        await self.stores.claims.release_slots(
-            [(e.device_id, e.action.value, e.command_id) for e in events
-             if not is_pending(e.status)])
-        return applied
+        return await self.stores.commands.apply_many(events)
 
     async def on_audit_records(self, batch: list[tuple[AuditRecord, Delivery]]) -> None:
         """Keeps the records that name a device: its activity (domain/activity.py)."""

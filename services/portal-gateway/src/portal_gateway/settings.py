@@ -52,8 +52,9 @@ class Settings(ServiceSettings):
         60.0, gt=0, description="With memory reads: how often devices and accounts are "
                                 "reloaded from the projection")
     session_cache_s: float = Field(
-        5.0, gt=0, description="With memory reads: how long a session is remembered (a logout "
-                               "on another instance applies here after at most this)")
+        60.0, gt=0, description="With memory reads: how long a session is remembered before it "
+                                "is read again (other instances move its idle clock); a "
+                                "sign-out on any instance applies at once (ssp.sessions)")
     login_limit: int = Field(10, ge=1, description="Step-up password attempts per user per "
                                                    "window (login attempts are throttled per "
                                                    "account and address, see the "

@@ -138,7 +138,9 @@ class Marks:
         name = f"mark {self.version}"
 
         async def seen() -> bool:
-            items = (await self.http.get("/api/v1/devices")).json()["items"]
+            # Until the first mark is projected the watcher has no device: the list is then
+            # refused (403, no portal access) and says no items.
+            items = (await self.http.get("/api/v1/devices")).json().get("items", [])
             shown = {item["id"] for item in items if item.get("name") == name}
             waiting = [p for p in partitions if f"mark-{p}" not in shown]
             if not waiting:

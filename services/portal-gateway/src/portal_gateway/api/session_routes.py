@@ -37,7 +37,7 @@ async def login(body: LoginBody, request: Request, response: Response) -> Sessio
 @router.delete("/session", status_code=204)
 async def logout(caller: CurrentUser, request: Request) -> Response:
     gw = gateway_of(request)
-    await gw.stores.sessions.delete(caller.session_hash)
+    await gw.auth.end(caller.session_hash)
     response = Response(status_code=204)
     clear_session_cookie(response, request, gw.settings)
     return response

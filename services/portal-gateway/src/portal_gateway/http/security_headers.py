@@ -1,12 +1,11 @@
 """Headers every response gets: no sniffing, no framing, own scripts only, no caching of
-personal data. Plain ASGI (not BaseHTTPMiddleware), so streamed SSE responses pass untouched."""
+personal data (static files excepted). The edge (edge.py) adds those a response lacks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+Header = tuple[bytes, bytes]
 
 
 def content_security_policy(script_hashes: Iterable[str] = (),
@@ -20,26 +19,10 @@ def content_security_policy(script_hashes: Iterable[str] = (),
             "frame-ancestors 'none'; base-uri 'none'")
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
-        self.app = app
-        self.policy = policy or content_security_policy()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Content-Security-Policy", self.policy)
-                if not path.startswith("/static/"):
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def security_headers(policy: str, *, no_store: bool) -> tuple[Header, ...]:
+    """Lower-case names (as ASGI carries them); `no_store` for everything but static files."""
+    headers = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+               (b"x-frame-options", b"DENY"), (b"content-security-policy", policy.encode())]
+    if no_store:
+        headers.append((b"cache-control", b"no-store"))
+    return tuple(headers)

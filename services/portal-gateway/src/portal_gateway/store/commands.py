@@ -1,24 +1,24 @@
 """The command projection: per command its latest status (version-guarded) and its history.
 
-The gateway records a command as `requested` (version 0) right after publishing it; the
-status topic's versions start at 1, so they always win over that first entry. History steps
-are added with `$addToSet` of the whole step, so a replayed status adds nothing.
+The gateway records a command as `requested` (version 0) right after publishing it, with one
+insert (the command id is new); the status topic's versions start at 1, so they always win
+over that first entry. History steps are added with `$addToSet` of the whole step, so a
+replayed status adds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
 from ssp_contracts.commands import REQUESTED_VERSION, CommandRequested, CommandStatusChanged
 from ssp_contracts.enums import TERMINAL_STATUSES, Action, CommandStatus
-from ssp_runtime.id_lists import IdLists
 from ssp_runtime.mongo import BULK_LIMIT, Database, apply_if_newer
 
 from portal_gateway.domain.command_view import (
-    PENDING_STATUSES,
     CommandPublic,
     LostModeContact,
     StatusStep,
@@ -27,9 +27,6 @@ from portal_gateway.domain.command_view import (
 )
 
 UNSUCCESSFUL = TERMINAL_STATUSES - {CommandStatus.ACKNOWLEDGED}
-# Per device, the commands that may be unfinished (see ssp_runtime.id_lists): every POST asks.
-PENDING_BY_DEVICE = "pending_by_device"
-_PENDING = frozenset(s.value for s in PENDING_STATUSES)
 
 
 def _public(doc: dict[str, Any]) -> CommandPublic:
@@ -45,32 +42,35 @@ def _public(doc: dict[str, Any]) -> CommandPublic:
 class CommandProjection:
     def __init__(self, db: Database) -> None:
         self.coll = db["commands"]
-        self.unfinished = IdLists(db, PENDING_BY_DEVICE)
 
     async def create_indexes(self) -> None:
         await self.coll.create_index([("device_id", ASCENDING), ("org_id", ASCENDING),
                                       ("updated_at", DESCENDING)])
-        await self.coll.create_index([("device_id", ASCENDING), ("action", ASCENDING),
-                                      ("status", ASCENDING)])
-        # Unfinished commands projected before the lists existed.
-        await self.unfinished.backfill(self.coll, {"status": {"$in": sorted(_PENDING)}},
-                                       "device_id")
 
     async def record_requested(self, event: CommandRequested) -> bool:
-        await self.unfinished.add(event.device_id, event.command_id)
         step = StatusStep(status=CommandStatus.REQUESTED, version=REQUESTED_VERSION,
                           at=event.requested_at)
-        applied = await self._apply(event.command_id, REQUESTED_VERSION, {
+        fields: dict[str, Any] = {
             "org_id": event.org_id, "device_id": event.device_id, "action": event.action,
             "requested_by": event.requested_by, "requested_at": event.requested_at,
             "status": CommandStatus.REQUESTED, "updated_at": event.requested_at,
-        }, step)
-        if event.action is Action.ENABLE_LOST_MODE:
-            # The page shows it while lost mode is on. Written whatever the version: a status
-            # that got here first has neither the parameters nor the request time.
+        }
+        # The page shows it while lost mode is on.
+        contact = ({"lost_mode_contact": lost_mode_contact(event.params).model_dump()}
+                   if event.action is Action.ENABLE_LOST_MODE else {})
+        try:
+            await self.coll.insert_one({"_id": event.command_id, **fields, **contact,
+                                        "version": REQUESTED_VERSION,
+                                        "history": [step.model_dump(mode="python")]})
+            return True
+        except DuplicateKeyError:  # a status got here first: it wins on its version
+            pass
+        applied = await self._apply(event.command_id, REQUESTED_VERSION, fields, step)
+        if contact:
+            # Written whatever the version: a status has neither the parameters nor the
+            # request time.
             await self.coll.update_one({"_id": event.command_id}, {"$set": {
-                "lost_mode_contact": lost_mode_contact(event.params).model_dump(),
-                "requested_at": event.requested_at}})
+                **contact, "requested_at": event.requested_at}})
         return applied
 
     async def apply(self, event: CommandStatusChanged) -> bool:
@@ -78,16 +78,12 @@ class CommandProjection:
 
     async def apply_many(self, events: Sequence[CommandStatusChanged]
                          ) -> list[CommandStatusChanged]:
-        """Statuses of a consumed batch in a few round trips, whatever its size: the ones a
-        command may be unfinished under listed (before they are stored), every command's
-        versions read at once, one upsert per command (its newest status if newer than what
-        is stored, and every step into its history), the finished ones unlisted after.
-        Replaying a batch changes nothing. Returns the statuses that became their command's
-        latest."""
+        """Statuses of a consumed batch in a few round trips, whatever its size: every
+        command's stored version read at once, then one upsert per command (its newest status
+        if newer than what is stored, and every step into its history). Replaying a batch
+        changes nothing. Returns the statuses that became their command's latest."""
         if not events:
             return []
-        await self.unfinished.add_many(_ids_by_device(
-            e for e in events if e.status.value in _PENDING))
         newest: dict[str, CommandStatusChanged] = {}
         steps: dict[str, list[dict[str, Any]]] = {}
         for event in events:
@@ -104,8 +100,6 @@ class CommandProjection:
                if cid in latest else {})}, upsert=True) for cid, event in newest.items()]
         for start in range(0, len(updates), BULK_LIMIT):
             await self.coll.bulk_write(updates[start:start + BULK_LIMIT], ordered=False)
-        await self.unfinished.remove_many(_ids_by_device(
-            e for e in events if e.status.value not in _PENDING))
         return applied
 
     async def _apply(self, command_id: str, version: int, fields: dict[str, Any],
@@ -155,18 +149,6 @@ class CommandProjection:
         doc = await self.coll.find_one(found, sort=[("requested_at", DESCENDING)])
         return None if doc is None else LostModeContact.model_validate(doc["lost_mode_contact"])
 
-    async def pending(self, device_id: str, action: str, since: datetime) -> str | None:
-        """The id of an unfinished `action` command on the device, requested after `since`."""
-        unfinished = await self.unfinished.load(device_id, self.coll, lambda d: (
-            d.get("device_id") == device_id and _value(d.get("status")) in _PENDING))
-        matching = sorted(d["_id"] for d in unfinished if _value(d.get("action")) == action
-                          and d.get("updated_at") is not None and d["updated_at"] >= since)
-        return matching[0] if matching else None
-
-    async def status_of(self, command_id: str) -> CommandStatus | None:
-        doc = await self.coll.find_one({"_id": command_id}, {"status": 1})
-        return None if doc is None else CommandStatus(doc["status"])
-
 
 def _step(event: CommandStatusChanged) -> StatusStep:
     return StatusStep(status=event.status, version=event.version, at=event.occurred_at,
@@ -181,15 +163,3 @@ def _fields(event: CommandStatusChanged) -> dict[str, Any]:
             "requested_by": event.requested_by, "status": event.status,
             "updated_at": event.occurred_at, "reason_code": event.reason_code,
             "reason": event.reason, "result": result}
-
-
-def _ids_by_device(events: Iterable[CommandStatusChanged]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for event in events:
-        out.setdefault(event.device_id, []).append(event.command_id)
-    return out
-
-
-def _value(field: Any) -> Any:
-    """A stored enum's value (documents hold the plain string)."""
-    return getattr(field, "value", field)
