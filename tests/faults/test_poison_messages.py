@@ -13,13 +13,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ssp_contracts.topics import AUDIT, TOPICS, dlq_name
+from ssp_contracts.topics import SESSIONS, TOPICS, dlq_name
 
 from tests.faults.pipeline import running_pipeline
 from tests.support.kafka import Tail, headers_of
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
-NOT_CONSUMED = {AUDIT: "kept for auditors and SIEMs; no service of the portal reads it"}
+NOT_CONSUMED = {SESSIONS: "read only by gateways that answer from memory (SSP_MEMORY_READS), "
+                          "to forget a session another instance ended; the catalogue is made "
+                          "without it"}
 POISONS = (b"\xff\xfe not JSON at all",
            b'{"org_id": "x", "unexpected": true}')  # JSON, but no contract's shape
 
