@@ -130,9 +130,10 @@ async def wipe_breaker_state(caller: AdminUser, request: Request) -> BreakerStat
 
 @router.delete("/wipe-breaker")
 async def reset_wipe_breaker(caller: AdminUser, request: Request) -> BreakerState:
-    """Close the org's wipe circuit breaker and start its count afresh: at the
-    permission-service, which enforces it on every request (portal or Kafka), then in this
-    gateway's pre-check."""
+    """Close the org's wipe circuit breaker and start its count afresh.
+
+    First at the permission-service, which enforces the breaker on every request (portal or
+    Kafka), then in this gateway's pre-check."""
     gw = gateway_of(request)
     reply_data(await gw.admin.forward(caller, "reset_wipe_breaker"))
     await gw.commands.wipe_breaker.reset(caller.org_id)
