@@ -105,7 +105,7 @@ def test_the_gateway_and_the_authorizer_name_the_command_limits_alike():
     from portal_gateway.domain.errors import RateLimited
     from portal_gateway.domain.rate_limits import check_count, window_for
     from portal_gateway.domain.wipe_breaker import BREAKER_OPEN
-    from portal_gateway.pending_slots import pending_conflict
+    from portal_gateway.command_prechecks import pending_conflict
     from portal_gateway.policies import command_policy
     from portal_gateway.settings import Settings as GatewaySettings
 
